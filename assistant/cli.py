@@ -1,0 +1,297 @@
+"""The ``assistant`` command line.
+
+Examples::
+
+    assistant ingest corpus/ --kb demo
+    assistant search "如何创建采购申请" --kb demo -k 5
+    assistant search --kb demo --batch questions.jsonl -k 10 --json
+    assistant kb list
+    assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-en
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from assistant.errors import AssistantError, InvalidInput, NotFound
+from assistant.schemas import DocType, FileOutcome, IngestReport
+
+app = typer.Typer(
+    help="Implementation assistant: knowledge bases, grounded search and answers, offline by default.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+kb_app = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluation harness (reports go to evals/reports/).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(eval_app, name="eval")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+KbOpt = Annotated[str, typer.Option("--kb", help="Knowledge-base name (any language), e.g. 'acme-erp' or '华东工厂'.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from assistant.services import build_services
+    from assistant.settings import get_settings
+
+    return build_services(get_settings())
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Call a service and turn the assistant's errors into a one-line message and an exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except InvalidInput as e:
+        fail(str(e), EXIT_USAGE)
+    except NotFound as e:
+        fail(str(e))
+    except AssistantError as e:
+        fail(str(e))
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False))
+
+
+def _parse_type(value: str | None) -> DocType | None:
+    if value is None:
+        return None
+    try:
+        return DocType(value.lower())
+    except ValueError:
+        fail(f"unknown document type {value!r}; use one of: {', '.join(t.value for t in DocType)}", EXIT_USAGE)
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    kb: KbOpt,
+    doc_type: Annotated[
+        str | None, typer.Option("--type", help="Document type for all files: spec, manual, faq, incident, transcript, other.")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Version label (default: file modification time).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove documents whose files are gone.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest files and folders (PDF, DOCX, Markdown, HTML, text) into a knowledge base.
+
+    Unchanged files are skipped, changed ones replaced whole. Exits 1 if any file failed.
+    """
+    dtype = _parse_type(doc_type)
+    services = _run(_services)
+    if as_json:
+        report = _run(services.ingest, kb, paths, doc_type=dtype, version=version, prune=prune)
+        _print_json(_report_json(report))
+    else:
+        report = _ingest_with_progress(services, kb, paths, dtype, version, prune)
+        _print_report(report)
+    if report.failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _report_json(report: IngestReport) -> dict[str, Any]:
+    return {
+        "kb": report.kb,
+        "counts": report.counts(),
+        "chunks_embedded": report.chunks_embedded,
+        "seconds": report.seconds,
+        "files": [f.model_dump() for f in report.files],
+        "ok": not report.failed,
+    }
+
+
+def _ingest_with_progress(services, kb, paths, dtype, version, prune) -> IngestReport:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]ingest[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as bar:
+        task = bar.add_task(kb, total=None)
+
+        def on_event(event: str, data: dict[str, Any]) -> None:
+            if event == "start":
+                bar.update(task, total=data["files"])
+            elif event == "embed":
+                bar.update(task, description=f"{kb}: embedding {data['chunks']} chunks")
+            elif event == "file":
+                outcome: FileOutcome = data["outcome"]  # type: ignore[assignment]
+                if outcome.status != "pruned":
+                    bar.advance(task)
+                bar.update(task, description=f"{kb}: {outcome.source or outcome.path}")
+
+        return _run(services.ingest, kb, paths, doc_type=dtype, version=version, prune=prune, progress=on_event)
+
+
+def _print_report(report: IngestReport) -> None:
+    for f in report.files:
+        if f.status in ("failed", "skipped", "pruned"):
+            typer.echo(f"{f.status:9} {f.source or f.path}: {f.reason}")
+        elif f.status != "unchanged":
+            typer.echo(f"{f.status:9} {f.source} ({f.chunks} chunks)")
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))
+    typer.echo(f"knowledge base {report.kb!r}: {counts or 'nothing to do'}; {report.chunks_embedded} chunks embedded "
+               f"in {report.seconds:.1f} s")
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def search(
+    kb: KbOpt,
+    query: Annotated[str | None, typer.Argument(help="The question or keywords.")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", help="Number of results.", min=1, max=100)] = 5,
+    doc_type: Annotated[list[str] | None, typer.Option("--type", help="Only these document types (repeatable).")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only chunks in these languages: zh, en (repeatable).")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL file of {\"id\", \"question\"} objects.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hybrid search (dense + BM25 with Chinese segmentation) over a knowledge base."""
+    if (query is None) == (batch is None):
+        fail("give either a QUERY or --batch FILE", EXIT_USAGE)
+    types = [t.value for t in (_parse_type(t) for t in doc_type or []) if t]
+    services = _run(_services)
+    searcher = _run(services.searcher, kb)
+    if batch is not None:
+        _batch_search(searcher, batch, k, types or None, lang or None)
+        return
+    hits = _run(searcher.search, query, k, types or None, lang or None)
+    if as_json:
+        _print_json({"query": query, "results": [h.public() for h in hits]})
+        return
+    if not hits:
+        typer.echo("no results")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        where = c.source + (f", p. {c.page}" if c.page else "")
+        typer.echo(f"[{i}] {where} — {c.section or c.title}  (score {h.score:.4f})")
+        snippet = " ".join(c.text.split())
+        typer.echo(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+
+
+def _batch_search(searcher, batch: Path, k: int, types, langs) -> None:  # type: ignore[no-untyped-def]
+    try:
+        lines = batch.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {batch}: {e}")
+    errors = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("question"), str):
+                raise InvalidInput('each line needs "id" and a string "question"')
+            hits = searcher.search(item["question"], k, types, langs)
+            out = {"id": item["id"], "results": [_batch_hit(h) for h in hits]}
+        except (json.JSONDecodeError, AssistantError) as e:
+            errors += 1
+            out = {"id": item.get("id") if isinstance(locals().get("item"), dict) else None,
+                   "line": number, "error": str(e), "results": []}
+            typer.echo(f"error: line {number}: {e}", err=True)
+        _print_json(out)
+        item = None
+    if errors:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _batch_hit(hit) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    p = hit.public()
+    return {key: p[key] for key in ("source", "page", "section", "score", "text")}
+
+
+# ---------------------------------------------------------------------------------------------
+@kb_app.command("list")
+def kb_list(as_json: JsonOpt = False) -> None:
+    """List knowledge bases with their document and chunk counts."""
+    services = _run(_services)
+    infos = _run(services.list_kbs)
+    if as_json:
+        _print_json([i.model_dump() for i in infos])
+        return
+    if not infos:
+        typer.echo("no knowledge bases yet; create one with `assistant ingest PATH --kb NAME`")
+    for i in infos:
+        typer.echo(f"{i.name}\t{i.documents} documents\t{i.chunks} chunks\t{i.failed} failed\tcreated {i.created_at}")
+
+
+@kb_app.command("stats")
+def kb_stats(kb: KbOpt, as_json: JsonOpt = False) -> None:
+    """Documents, chunks, languages and types of one knowledge base."""
+    services = _run(_services)
+    stats = _run(services.kb_stats, kb)
+    if as_json:
+        _print_json(stats)
+        return
+    for key in ("name", "created_at", "embedding_model", "documents", "chunks", "vectors", "failed", "total_chars",
+                "avg_chunk_chars", "documents_by_type", "chunks_by_language", "pending_cleanup"):
+        typer.echo(f"{key}: {stats[key]}")
+    for d in stats["documents_detail"]:
+        err = f"  ({d['error']})" if d["error"] else ""
+        typer.echo(f"  {d['status']:6} {d['doc_type']:10} {d['chunks']:4} chunks  {d['source']}{err}")
+
+
+@kb_app.command("delete")
+def kb_delete(kb: KbOpt, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+    """Delete a knowledge base and everything indexed in it (source files are not touched)."""
+    if not yes and sys.stdin.isatty() and not typer.confirm(f"Delete knowledge base {kb!r}?"):
+        raise typer.Exit(EXIT_ERROR)
+    services = _run(_services)
+    _run(services.delete_kb, kb)
+    typer.echo(f"deleted knowledge base {kb!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+@eval_app.command("retrieval")
+def eval_retrieval(
+    bench: Annotated[Path, typer.Option("--bench", help="Benchmark folder with docs/ and questions.jsonl.")],
+    k: Annotated[int, typer.Option("--k", help="Cut-off for recall.", min=1, max=100)] = 5,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest a benchmark into a throwaway knowledge base and report recall@k, MRR@10 and speed."""
+    from evals.retrieval import run_retrieval_eval
+
+    services = _run(_services)
+    result = _run(run_retrieval_eval, services, bench, k=k, log=lambda m: typer.echo(m, err=True))
+    if as_json:
+        _print_json(result)
+    else:
+        from evals.retrieval import format_report
+
+        typer.echo(format_report(result))
+    if out:
+        from evals.retrieval import format_report
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted; the knowledge base stays consistent, run the command again to finish", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Ingestion: loaders per format, structure-aware chunking and the incremental pipeline."""

@@ -1,0 +1,276 @@
+"""The incremental ingestion pipeline.
+
+``IngestPipeline.run`` walks the given paths, skips files whose content and settings are
+unchanged (no embedding work), parses and chunks the rest, embeds chunks in batches across files,
+and swaps each document's chunks in as one unit (see :mod:`assistant.kbstore`). A bad file becomes
+a ``failed`` line in the report and never stops the batch; a document that was good before keeps
+its chunks when its new version fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.errors import AssistantError, DocumentParse, IngestError, TooLarge, UnsupportedFormat
+from assistant.ingest.chunking import SECTION_SEP, chunk_document
+from assistant.ingest.loaders import LOADERS, loader_for
+from assistant.kbstore import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
+from assistant.providers.embeddings import NamedEmbeddings
+from assistant.schemas import Chunk, DocType, FileOutcome, IngestReport
+from assistant.settings import ChunkingSettings
+from assistant.text import detect_language
+
+log = logging.getLogger(__name__)
+
+#: bump when loaders or chunking change so that unchanged files are re-indexed once
+PARSER_VERSION = "3"
+
+# files that are plainly not documents: skipped in folder walks, without failing the run
+_ASSET_EXT = {
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".bmp", ".ico", ".webp", ".css", ".js", ".map", ".woff", ".woff2",
+    ".ttf", ".eot", ".zip", ".gz", ".tar", ".7z", ".rar", ".mp4", ".mp3", ".wav", ".json", ".yml", ".yaml",
+}
+_TYPE_HINTS: list[tuple[DocType, re.Pattern[str]]] = [
+    (DocType.faq, re.compile(r"faq|常见问题|问答|q&a", re.I)),
+    (DocType.incident, re.compile(r"incident|ticket|工单|故障|事件", re.I)),
+    (DocType.transcript, re.compile(r"transcript|interview|访谈|纪要|会议记录", re.I)),
+    (DocType.spec, re.compile(r"spec|requirement|srs|需求|规格|说明书|asvs", re.I)),
+    (DocType.manual, re.compile(r"manual|guide|handbook|user|docs?\b|操作|手册|指南|指引|帮助", re.I)),
+]
+REQ_ID = re.compile(r"(?<![\w.])(?:V\d{1,2}(?:\.\d{1,3}){1,3}|[A-Z]{2,6}-\d{1,5}(?:\.\d{1,3})*)(?![\w])")
+
+ProgressFn = Callable[[str, dict[str, object]], None]
+
+
+def infer_doc_type(source: str) -> DocType:
+    """Guess a document type from its path; ``other`` when nothing fits."""
+    for doc_type, pattern in _TYPE_HINTS:
+        if pattern.search(source):
+            return doc_type
+    return DocType.other
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    source: str
+    explicit: bool  # named on the command line rather than found in a folder
+
+
+@dataclass
+class _Parsed:
+    cand: _Candidate
+    record: DocumentRecord
+    chunks: list[Chunk]
+    embed_texts: list[str]
+    existed: bool
+    vectors: list[list[float]] = field(default_factory=list)
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[_Candidate | FileOutcome]:
+    """Files to ingest with their sources: relative to a folder argument, the file name for a file."""
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_file():
+            yield _Candidate(path, path.name, explicit=True)
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                for name in sorted(files):
+                    if name.startswith((".", "~$")):
+                        continue
+                    full = Path(root) / name
+                    yield _Candidate(full, full.relative_to(path).as_posix(), explicit=False)
+        else:
+            yield FileOutcome(path=str(path), status="failed", reason="no such file or folder", error="not_found")
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        embeddings: NamedEmbeddings,
+        chunking: ChunkingSettings,
+        max_file_bytes: int,
+        embed_batch_chunks: int = 256,
+    ) -> None:
+        self.kb = kb
+        self.embeddings = embeddings
+        self.chunking = chunking
+        self.max_file_bytes = max_file_bytes
+        self.embed_batch_chunks = embed_batch_chunks
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        doc_type: DocType | None = None,
+        version: str | None = None,
+        prune: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        start = time.perf_counter()
+        notify = progress or (lambda event, data: None)
+        report = IngestReport(kb=self.kb.name)
+        self.kb.collect_garbage()
+        items = list(iter_files(paths))
+        notify("start", {"files": len(items)})
+        pending: list[_Parsed] = []
+        pending_chunks = 0
+        for item in items:
+            if isinstance(item, FileOutcome):
+                report.files.append(item)
+                notify("file", {"outcome": item})
+                continue
+            outcome, parsed = self._prepare(item, doc_type, version)
+            if parsed is None:
+                if outcome is not None:
+                    report.files.append(outcome)
+                    notify("file", {"outcome": outcome})
+                continue
+            pending.append(parsed)
+            pending_chunks += len(parsed.chunks)
+            if pending_chunks >= self.embed_batch_chunks:
+                self._flush(pending, report, notify)
+                pending, pending_chunks = [], 0
+        self._flush(pending, report, notify)
+        if prune:
+            self._prune(report, notify)
+        report.seconds = round(time.perf_counter() - start, 3)
+        notify("done", {"report": report})
+        return report
+
+    # -- steps ------------------------------------------------------------------------------
+    def _prepare(
+        self, cand: _Candidate, doc_type: DocType | None, version: str | None
+    ) -> tuple[FileOutcome | None, _Parsed | None]:
+        ext = cand.path.suffix.lower()
+        if ext not in LOADERS and not cand.explicit and ext in _ASSET_EXT:
+            return FileOutcome(path=str(cand.path), source=cand.source, status="skipped",
+                               reason=f"not a document type ({ext})"), None
+        dtype = doc_type or infer_doc_type(cand.source)
+        size: int | None = None
+        try:
+            size = cand.path.stat().st_size
+            loader = loader_for(cand.path.name)
+            if size > self.max_file_bytes:
+                raise TooLarge(
+                    f"file is {size / 1e6:.1f} MB, over the {self.max_file_bytes / 1e6:.1f} MB limit "
+                    "(raise ASSISTANT_INGEST__MAX_FILE_MB to allow it)"
+                )
+            if size == 0:
+                raise DocumentParse("empty file")
+            data = cand.path.read_bytes()
+        except IngestError as e:
+            return self._fail(cand, e, dtype, size), None
+        except OSError as e:
+            return self._fail(cand, DocumentParse(f"cannot read file: {e.strerror or e}"), dtype, size), None
+        content_hash = hashlib.sha256(data).hexdigest()
+        fingerprint = hashlib.sha256(
+            f"{content_hash}|{dtype.value}|{PARSER_VERSION}|{self.chunking.model_dump_json()}".encode()
+        ).hexdigest()
+        label = version or datetime.fromtimestamp(cand.path.stat().st_mtime, UTC).replace(microsecond=0).isoformat()
+        existing = self.kb.document(cand.source)
+        if existing and existing.status == "ok" and existing.fingerprint == fingerprint:
+            self.kb.touch(cand.source, str(cand.path.resolve()), label if version else existing.version)
+            return FileOutcome(path=str(cand.path), source=cand.source, status="unchanged",
+                               chunks=existing.chunk_count), None
+        try:
+            loaded = loader_for(cand.path.name)(data, cand.path.name)
+            raw_chunks = chunk_document(
+                loaded, self.chunking.chunk_size, self.chunking.min_chunk, self.chunking.max_table_chars
+            )
+            if not raw_chunks:
+                raise DocumentParse("no text to index after parsing")
+        except IngestError as e:
+            return self._fail(cand, e, dtype, size), None
+        except Exception as e:  # a loader bug must not stop the batch either
+            log.exception("unexpected error parsing %s", cand.path)
+            return self._fail(cand, DocumentParse(f"could not parse: {type(e).__name__}: {e}"), dtype, size), None
+        doc_id = doc_id_for(self.kb.name, cand.source)
+        gen = fingerprint[:12]
+        chunks: list[Chunk] = []
+        embed_texts: list[str] = []
+        langs: dict[str, int] = {}
+        for i, rc in enumerate(raw_chunks):
+            lang = detect_language(rc.text)
+            langs[lang] = langs.get(lang, 0) + len(rc.text)
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc_id}-{gen}-{i}", kb=self.kb.name, doc_id=doc_id, source=cand.source, doc_type=dtype,
+                    title=loaded.title, section=rc.section, page=rc.page, language=lang, text=rc.text,
+                    content_hash=content_hash, version=label, ordinal=i, req_ids=sorted(set(REQ_ID.findall(rc.text)))[:20],
+                )
+            )
+            heading = rc.section if rc.section.startswith(loaded.title) else SECTION_SEP.join(
+                p for p in (loaded.title, rc.section) if p
+            )
+            embed_texts.append(f"{heading}\n{rc.text}" if heading else rc.text)
+        record = DocumentRecord(
+            doc_id=doc_id, source=cand.source, path=str(cand.path.resolve()), doc_type=dtype.value, title=loaded.title,
+            content_hash=content_hash, fingerprint=fingerprint, gen=gen, version=label,
+            language=max(langs, key=langs.__getitem__) if langs else None, status="ok", error=None,
+            chunk_count=len(chunks), size=size, encoding=loaded.encoding, ingested_at=now_iso(),
+        )
+        return None, _Parsed(cand, record, chunks, embed_texts, existed=existing is not None and existing.status == "ok")
+
+    def _fail(self, cand: _Candidate, error: IngestError, dtype: DocType, size: int | None) -> FileOutcome:
+        self.kb.record_failure(cand.source, str(cand.path.resolve()), str(error), dtype.value, size)
+        if isinstance(error, UnsupportedFormat):
+            log.info("unsupported: %s", cand.path)
+        return FileOutcome(path=str(cand.path), source=cand.source, status="failed", reason=str(error), error=error.code)
+
+    def _flush(self, batch: list[_Parsed], report: IngestReport, notify: ProgressFn) -> None:
+        if not batch:
+            return
+        texts = [t for p in batch for t in p.embed_texts]
+        notify("embed", {"chunks": len(texts)})
+        try:
+            vectors = self.embeddings.embed_documents(texts)
+        except AssistantError as e:
+            for p in batch:
+                out = self._fail(p.cand, DocumentParse(f"embedding failed: {e}"), DocType(p.record.doc_type), p.record.size)
+                report.files.append(out)
+                notify("file", {"outcome": out})
+            return
+        offset = 0
+        for p in batch:
+            p.vectors = vectors[offset : offset + len(p.chunks)]
+            offset += len(p.chunks)
+            out = self._commit(p)
+            report.chunks_embedded += len(p.chunks) if out.status != "failed" else 0
+            report.files.append(out)
+            notify("file", {"outcome": out})
+
+    def _commit(self, p: _Parsed) -> FileOutcome:
+        rec = p.record
+        metas = [
+            {"doc_id": rec.doc_id, "gen": rec.gen, "doc_type": rec.doc_type, "language": c.language}
+            for c in p.chunks
+        ]
+        try:
+            self.kb.mark_pending(rec.doc_id, rec.gen)
+            self.kb.vectors.upsert([c.chunk_id for c in p.chunks], p.vectors, metas)
+            old_gen = self.kb.replace_document(rec, p.chunks)
+            if old_gen:
+                self.kb.drop_generation(rec.doc_id, old_gen)
+        except AssistantError as e:
+            return self._fail(p.cand, DocumentParse(f"could not store: {e}"), DocType(rec.doc_type), rec.size)
+        return FileOutcome(path=str(p.cand.path), source=rec.source, status="updated" if p.existed else "added",
+                           chunks=len(p.chunks))
+
+    def _prune(self, report: IngestReport, notify: ProgressFn) -> None:
+        for doc in self.kb.documents():
+            if doc.path and not Path(doc.path).exists():
+                self.kb.remove_document(doc.source)
+                out = FileOutcome(path=doc.path, source=doc.source, status="pruned", chunks=doc.chunk_count,
+                                  reason="file no longer exists")
+                report.files.append(out)
+                notify("file", {"outcome": out})

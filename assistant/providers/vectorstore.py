@@ -1,0 +1,137 @@
+"""Vector stores. ``chroma``: an embedded ``PersistentClient`` under the data directory, or a Chroma
+server (``chroma run``) through ``HttpClient`` when a host is configured.
+
+The index keeps vectors and the few metadata fields used for filtering; chunk text and citations
+live in the knowledge base's SQLite file, which is the source of truth for what is searchable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.errors import ConfigError, ProviderError
+from assistant.providers import pick
+from assistant.settings import VectorStoreSettings
+
+log = logging.getLogger(__name__)
+
+Where = dict[str, Any]
+
+
+class VectorIndex(Protocol):
+    """One knowledge base's vectors."""
+
+    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]) -> None: ...
+
+    def delete(self, where: Where) -> None: ...
+
+    def query(self, vector: Sequence[float], n: int, where: Where | None = None) -> list[tuple[str, float]]: ...
+
+    def count(self) -> int: ...
+
+
+class VectorStore(Protocol):
+    """A place that holds one vector index per knowledge base."""
+
+    def index(self, kb_key: str) -> VectorIndex: ...
+
+    def drop(self, kb_key: str) -> None: ...
+
+
+def collection_name(kb_key: str) -> str:
+    """Chroma wants 3-512 chars of [a-zA-Z0-9._-]: knowledge-base names may be Chinese, so hash them."""
+    return "kb_" + hashlib.sha1(kb_key.encode("utf-8")).hexdigest()[:24]
+
+
+class ChromaIndex:
+    def __init__(self, collection: Any) -> None:
+        self._c = collection
+
+    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]) -> None:
+        if not ids:
+            return
+        try:
+            step = 2000  # stay under Chroma's max batch size
+            for i in range(0, len(ids), step):
+                self._c.upsert(
+                    ids=list(ids[i : i + step]),
+                    embeddings=[list(map(float, v)) for v in vectors[i : i + step]],
+                    metadatas=list(metadatas[i : i + step]),
+                )
+        except Exception as e:
+            raise ProviderError(f"Chroma upsert failed: {e}") from e
+
+    def delete(self, where: Where) -> None:
+        try:
+            self._c.delete(where=where)
+        except Exception as e:
+            raise ProviderError(f"Chroma delete failed: {e}") from e
+
+    def query(self, vector: Sequence[float], n: int, where: Where | None = None) -> list[tuple[str, float]]:
+        try:
+            total = self._c.count()
+            if total == 0:
+                return []
+            res = self._c.query(
+                query_embeddings=[list(map(float, vector))], n_results=min(n, total), where=where or None,
+                include=["distances"],
+            )
+        except Exception as e:
+            raise ProviderError(f"Chroma query failed: {e}") from e
+        ids = res.get("ids", [[]])[0]
+        dists = (res.get("distances") or [[]])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+
+    def count(self) -> int:
+        return int(self._c.count())
+
+
+class ChromaStore:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def index(self, kb_key: str) -> ChromaIndex:
+        try:
+            col = self._client.get_or_create_collection(
+                name=collection_name(kb_key), metadata={"hnsw:space": "cosine", "kb": kb_key[:200]}
+            )
+        except Exception as e:
+            raise ProviderError(f"Chroma collection for {kb_key!r} could not be opened: {e}") from e
+        return ChromaIndex(col)
+
+    def drop(self, kb_key: str) -> None:
+        try:
+            self._client.delete_collection(collection_name(kb_key))
+        except Exception as e:  # already gone is fine
+            log.debug("drop collection: %s", e)
+
+
+def make_chroma(settings: VectorStoreSettings, home: Path) -> ChromaStore:
+    try:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+    except ImportError as e:
+        raise ConfigError("the chroma vector store needs: pip install chromadb") from e
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.host:
+            client = chromadb.HttpClient(host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings)
+        else:
+            path = home / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as e:
+        where = f"{settings.host}:{settings.port}" if settings.host else str(home / "chroma")
+        raise ProviderError(f"could not open the Chroma store at {where}: {e}") from e
+    return ChromaStore(client)
+
+
+VECTOR_STORES: dict[str, Callable[[VectorStoreSettings, Path], VectorStore]] = {"chroma": make_chroma}
+
+
+def make_vector_store(settings: VectorStoreSettings, home: Path) -> VectorStore:
+    return pick("vector store", settings.provider, VECTOR_STORES)(settings, home)

