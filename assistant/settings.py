@@ -57,11 +57,25 @@ class ChunkingSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     k: int = Field(5, ge=1, le=100, description="Default number of results.")
-    candidates: int = Field(50, ge=5, le=500, description="Candidates taken from each ranking before fusion.")
-    rrf_k: int = Field(60, ge=1, le=1000, description="Rank constant of reciprocal rank fusion.")
+    candidates: int = Field(100, ge=5, le=1000, description="Candidates taken from each ranking before fusion.")
+    fusion: str = Field(
+        "score",
+        description="How to fuse the rankings: 'score' (weighted sum of min-max normalised scores; measured best) "
+        "or 'rrf' (reciprocal rank fusion).",
+    )
+    rrf_k: int = Field(10, ge=1, le=1000, description="Rank constant of reciprocal rank fusion.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking for languages the model knows.")
     dense_weight_other: float = Field(
-        0.2, ge=0, le=10, description="Weight of the dense ranking for queries in languages the model does not know."
+        0.3, ge=0, le=10, description="Weight of the dense ranking for queries in languages the model does not know."
+    )
+    type_boost: dict[str, float] = Field(
+        default_factory=lambda: {"faq": 1.8},
+        description="Score multipliers per document type: curated FAQ answers are preferred answer sources.",
+    )
+    max_per_source: int = Field(
+        1, ge=0, le=100,
+        description="At most this many chunks of one source file before other files get a place (0: no limit); "
+        "the list is filled up from the rest when there are fewer sources than k.",
     )
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the lexical (BM25) ranking.")
 

@@ -1,5 +1,6 @@
 """Hybrid search: a dense ranking from the vector index and a BM25 ranking from FTS5, fused by
-weighted reciprocal rank fusion.
+a weighted sum of min-max normalised scores (or reciprocal rank fusion), with
+optional score multipliers per document type and at most one chunk per source file before others.
 
 The dense side's weight depends on the query language: the default embedding model knows English
 only, so for a Chinese query its ranking is close to noise and counts for little
@@ -16,10 +17,10 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.errors import InvalidInput
+from assistant.errors import ConfigError, InvalidInput
 from assistant.kbstore import KnowledgeBase
 from assistant.providers.embeddings import NamedEmbeddings
-from assistant.schemas import DocType, SearchHit
+from assistant.schemas import Chunk, DocType, SearchHit
 from assistant.settings import RetrievalSettings
 from assistant.text import detect_language, query_terms
 
@@ -61,42 +62,72 @@ class HybridSearcher:
                 raise InvalidInput(f"unknown document type {bad[0]!r}; use one of: {', '.join(DocType.__members__)}")
         s = self.settings
         n = max(s.candidates, k)
-        fused: dict[str, dict[str, Any]] = {}
-
         terms = query_terms(query)
         sql, params = self.kb.filters_sql(doc_types, languages)
         lexical = self.kb.lexical.search(self.kb.conn, terms, n, sql, params)
         lex_chunks = self.kb.chunks_by_rowid([r for r, _ in lexical])
-        for rank, (rowid, _score) in enumerate(lexical, 1):
-            chunk = lex_chunks.get(rowid)
-            if chunk is None:
-                continue
-            entry = fused.setdefault(chunk.chunk_id, {"chunk": chunk, "score": 0.0})
-            entry["lexical_rank"] = rank
-            entry["score"] += s.lexical_weight / (s.rrf_k + rank)
+        lex_ranked = [(lex_chunks[r], score) for r, score in lexical if r in lex_chunks]
 
         q_lang = detect_language(query)
         dense_weight = s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
+        dense_ranked: list[tuple[Chunk, float]] = []
         if dense_weight > 0:
-            where = _where(doc_types, languages)
-            dense = self.kb.vectors.query(self.embeddings.embed_query(query), n, where)
-            missing = [cid for cid, _ in dense if cid not in fused]
-            dense_chunks = self.kb.chunks_by_id(missing)
-            rank = 0
-            for cid, _sim in dense:
-                chunk = fused[cid]["chunk"] if cid in fused else dense_chunks.get(cid)
-                if chunk is None:  # a vector of a generation that is not live: invisible
-                    continue
-                rank += 1
-                entry = fused.setdefault(cid, {"chunk": chunk, "score": 0.0})
-                entry["dense_rank"] = rank
-                entry["score"] += dense_weight / (s.rrf_k + rank)
+            dense = self.kb.vectors.query(self.embeddings.embed_query(query), n, _where(doc_types, languages))
+            known = {c.chunk_id: c for c, _ in lex_ranked}
+            dense_chunks = self.kb.chunks_by_id([cid for cid, _ in dense if cid not in known])
+            for cid, sim in dense:
+                chunk = known.get(cid) or dense_chunks.get(cid)
+                if chunk is not None:  # a vector of a generation that is not live stays invisible
+                    dense_ranked.append((chunk, sim))
 
-        ranked = sorted(fused.values(), key=lambda e: e["score"], reverse=True)[:k]
+        fused: dict[str, dict[str, Any]] = {}
+        for name, ranked, weight in (("lexical", lex_ranked, s.lexical_weight), ("dense", dense_ranked, dense_weight)):
+            contributions = _contributions(ranked, s.fusion, s.rrf_k)
+            for rank, (chunk, value) in enumerate(contributions, 1):
+                entry = fused.setdefault(chunk.chunk_id, {"chunk": chunk, "score": 0.0})
+                entry[f"{name}_rank"] = rank
+                entry["score"] += weight * value
+        for entry in fused.values():
+            entry["score"] *= s.type_boost.get(entry["chunk"].doc_type.value, 1.0)
+
+        ranked_all = sorted(fused.values(), key=lambda e: e["score"], reverse=True)
+        chosen = _diversify(ranked_all, k, s.max_per_source)
         return [
             SearchHit(chunk=e["chunk"], score=e["score"], dense_rank=e.get("dense_rank"), lexical_rank=e.get("lexical_rank"))
-            for e in ranked
+            for e in chosen
         ]
+
+
+def _contributions(ranked: list[tuple[Chunk, float]], fusion: str, rrf_k: int) -> list[tuple[Chunk, float]]:
+    """Per-ranking scores on a common scale: min-max normalised scores, or reciprocal ranks."""
+    if not ranked:
+        return []
+    if fusion == "rrf":
+        return [(c, 1.0 / (rrf_k + r)) for r, (c, _) in enumerate(ranked, 1)]
+    if fusion != "score":
+        raise ConfigError(f"unknown fusion {fusion!r}; available: rrf, score")
+    values = [v for _, v in ranked]
+    hi, lo = max(values), min(values)
+    span = hi - lo
+    return [(c, (v - lo) / span if span > 0 else 1.0) for c, v in ranked]
+
+
+def _diversify(ranked: list[dict[str, Any]], k: int, per_source: int) -> list[dict[str, Any]]:
+    """Best first, at most ``per_source`` chunks per file, then fill up from the rest."""
+    if per_source <= 0:
+        return ranked[:k]
+    chosen, rest, counts = [], [], {}  # type: ignore[var-annotated]
+    for e in ranked:
+        src = e["chunk"].source
+        if counts.get(src, 0) < per_source:
+            counts[src] = counts.get(src, 0) + 1
+            chosen.append(e)
+            if len(chosen) == k:
+                return chosen
+        else:
+            rest.append(e)
+    chosen.extend(rest[: k - len(chosen)])
+    return sorted(chosen, key=lambda e: e["score"], reverse=True)
 
 
 def _where(doc_types: Sequence[str] | None, languages: Sequence[str] | None) -> dict[str, Any] | None:
