@@ -38,7 +38,8 @@ class Services:
     ) -> IngestReport:
         base = self.kbs.get(kb, create=True)
         pipeline = IngestPipeline(
-            base, self.embeddings, self.settings.chunking, int(self.settings.ingest.max_file_mb * 1024 * 1024)
+            base, self.embeddings, self.settings.chunking, int(self.settings.ingest.max_file_mb * 1024 * 1024),
+            exclude=[self.settings.home],
         )
         return pipeline.run(paths, doc_type=doc_type, version=version, prune=prune, progress=progress)
 
@@ -78,7 +79,7 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
     settings = settings or Settings()
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    embeddings = overrides.get("embeddings") or make_embeddings(settings.embedding, home)
+    embeddings = overrides.get("embeddings") or make_embeddings(settings.embedding, settings.model_cache or home / "models")
     vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
     kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
     return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs)

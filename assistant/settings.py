@@ -74,7 +74,8 @@ class RetrievalSettings(BaseModel):
     )
     max_per_source: int = Field(
         1, ge=0, le=100,
-        description="At most this many chunks of one source file before other files get a place (0: no limit); "
+        description="At most this many chunks of one document chapter (top heading below the title) before "
+        "repeats get a place (0: no limit); "
         "the list is filled up from the rest when there are fewer sources than k.",
     )
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the lexical (BM25) ranking.")
@@ -97,6 +98,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(Path(".assistant"), description="Data directory for everything the assistant writes.")
+    model_cache: Path | None = Field(
+        None, description="Where converted models (ONNX) are cached; default <home>/models."
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)

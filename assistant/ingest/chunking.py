@@ -28,6 +28,7 @@ class _Unit:
     text: str
     page: int | None
     atomic: bool = False  # tables: never split further
+    new_block: bool = True  # starts a new paragraph/list/table (joined with a line break)
 
 
 def _render_row(cells: list[str]) -> str:
@@ -87,9 +88,11 @@ def _text_units(block: Block, chunk_size: int) -> list[_Unit]:
     units: list[_Unit] = []
     for sentence in split_sentences(text):
         if len(sentence) > chunk_size:
-            units.extend(_Unit(t, block.page) for t in _hard_split(sentence, chunk_size))
+            units.extend(_Unit(t, block.page, new_block=False) for t in _hard_split(sentence, chunk_size))
         elif sentence.strip():
-            units.append(_Unit(sentence, block.page))
+            units.append(_Unit(sentence, block.page, new_block=False))
+    if units:
+        units[0].new_block = True
     return units
 
 
@@ -98,10 +101,11 @@ def _pack(units: list[_Unit], chunk_size: int, min_chunk: int) -> list[tuple[str
     buf = ""
     page: int | None = None
     for unit in units:
-        sep = "" if not buf else ("" if _inline_join(buf, unit.text) else "\n")
+        sep = "" if not buf else ("\n" if unit.new_block else "")
         if buf and len(buf) + len(sep) + len(unit.text) > chunk_size:
             chunks.append((buf.strip(), page))
             buf, page, sep = "", None, ""
+            unit = _Unit(unit.text.lstrip(), unit.page, unit.atomic, unit.new_block)
         if not buf:
             page = unit.page
         buf += sep + unit.text
@@ -113,13 +117,6 @@ def _pack(units: list[_Unit], chunk_size: int, min_chunk: int) -> list[tuple[str
         else:
             chunks.append((tail, page))
     return chunks
-
-
-def _inline_join(buf: str, nxt: str) -> bool:
-    """Sentences of one paragraph were split apart: glue them back without a line break."""
-    return bool(buf) and not buf.endswith("\n") and nxt[:1] in (" ",) or (
-        bool(buf) and buf[-1:] in "。！？；" and nxt[:1] not in ("|", "-", "#")
-    )
 
 
 def chunk_document(

@@ -14,6 +14,8 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
+_GLUED = re.compile(r"[a-z][\u4e00-\u9fff]{1,2}[a-z]")
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15", "cp1251", "big5", "shift_jis", "euc_kr")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # the 500 or so commonest Chinese characters sit in GB2312 level 1 (lead bytes 0xB0-0xD7)
@@ -52,7 +54,11 @@ def _gb_plausible(text: str) -> bool:
     if not non_ascii:
         return True
     cjk = sum(1 for c in non_ascii if _CJK.match(c) or c in "，。、；：？！“”‘’（）《》【】…—·￥")
-    return cjk / len(non_ascii) >= 0.9
+    if cjk / len(non_ascii) < 0.9:
+        return False
+    # Latin-1 text mis-read as GBK glues rare characters into words: "sch鰊er"
+    glued = len(_GLUED.findall(text))
+    return glued <= 0.05 * len(non_ascii)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -71,7 +77,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     utf16 = _looks_utf16(data)
     if utf16:
         try:
-            return data.decode(utf16), utf16
+            text = data.decode(utf16)
+            if _readable(text):
+                return text, utf16
         except UnicodeDecodeError:
             pass
     if b"\x00" in data[:8192]:
@@ -103,12 +111,23 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise Encoding("could not detect the text encoding; save the file as UTF-8 and ingest it again")
+    best = matches[0]
+    # among near-equal guesses prefer the code pages that office files are really written in
+    for m in matches:
+        if m.encoding in _PREFERRED and m.chaos <= best.chaos + 0.02:
+            best = m
+            break
     # charset-normalizer reports the narrower GB codecs; gb18030 is their superset
     enc = "gb18030" if best.encoding.lower() in {"gb2312", "gbk", "gb18030"} else best.encoding
     try:
-        return data.decode(enc), enc
+        text = data.decode(enc)
     except UnicodeDecodeError as e:
         raise Encoding(f"text does not decode as {enc}; save the file as UTF-8 and ingest it again") from e
+    # real text in a single-byte code page has spaces and line breaks; random bytes do not
+    ascii_space = sum(text.count(c) for c in " \t\r\n")
+    if len(text) > 40 and ascii_space / len(text) < 0.02:
+        raise Encoding("the bytes do not read as text in any known encoding; save the file as UTF-8 and ingest it again")
+    return text, enc

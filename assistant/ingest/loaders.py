@@ -77,8 +77,15 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
-def _lines_to_blocks(lines: list[str], page: int | None, heading_titles: dict[str, int] | None = None) -> list[Block]:
-    """Group text lines into heading, list and paragraph blocks."""
+def _lines_to_blocks(
+    lines: list[str], page: int | None, heading_titles: dict[str, int] | None = None, guess_headings: bool = True
+) -> list[Block]:
+    """Group text lines into heading, list and paragraph blocks.
+
+    Headings come from ``heading_titles`` (normalised line -> level, e.g. from PDF bookmarks) and,
+    with ``guess_headings``, from numbered-heading patterns. Text is kept as written: full-width
+    punctuation is folded only for matching.
+    """
     blocks: list[Block] = []
     para: list[str] = []
     items: list[str] = []
@@ -102,22 +109,23 @@ def _lines_to_blocks(lines: list[str], page: int | None, heading_titles: dict[st
             flush_para()
             flush_items()
             continue
+        text = line.strip()
         level = heading_titles.get(key) if heading_titles else None
-        if level is None and not items:
+        if level is None and guess_headings and not items:
             level = _heading_level(line)
         if level is not None:
             flush_para()
             flush_items()
-            blocks.append(Block(kind="heading", text=key, level=level, page=page))
+            blocks.append(Block(kind="heading", text=text, level=level, page=page))
             continue
         if _LIST_ITEM.match(line):
             flush_para()
-            items.append(key)
+            items.append(text)
             continue
         if items:
             # a wrapped continuation of the current list item
-            if key[0] in "，。、；" or not items[-1].endswith(tuple("。.!?！？")):
-                items[-1] = _join_lines([items[-1], key])
+            if key[0] in ",.、;" or not items[-1].endswith(tuple("。.!?！？")):
+                items[-1] = _join_lines([items[-1], text])
                 continue
             flush_items()
         para.append(line)
@@ -457,9 +465,8 @@ def load_pdf(data: bytes, name: str) -> LoadedDocument:
     blocks: list[Block] = []
     for number, lines in enumerate(pages, 1):
         titles = {t: lvl for (p, t), lvl in outline.items() if p == number}
-        blocks.extend(_lines_to_blocks(lines, number, titles or None) if titles or not outline else
-                      [b if b.kind != "heading" else Block(kind="para", text=b.text, page=number)
-                       for b in _lines_to_blocks(lines, number, None)])
+        # with bookmarks, they alone say what a heading is; without, numbered lines are guessed
+        blocks.extend(_lines_to_blocks(lines, number, titles or None, guess_headings=not outline))
     if not any(b.text.strip() for b in blocks):
         raise DocumentParse("the PDF has no extractable text (scanned images need OCR first)")
     title = (meta_title or "").strip() or _title_from(blocks, name)

@@ -31,7 +31,7 @@ from assistant.text import detect_language
 log = logging.getLogger(__name__)
 
 #: bump when loaders or chunking change so that unchanged files are re-indexed once
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 # files that are plainly not documents: skipped in folder walks, without failing the run
 _ASSET_EXT = {
@@ -75,15 +75,21 @@ class _Parsed:
     vectors: list[list[float]] = field(default_factory=list)
 
 
-def iter_files(paths: Sequence[Path]) -> Iterator[_Candidate | FileOutcome]:
-    """Files to ingest with their sources: relative to a folder argument, the file name for a file."""
+def iter_files(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[_Candidate | FileOutcome]:
+    """Files to ingest with their sources: relative to a folder argument, the file name for a file.
+
+    Folders in ``exclude`` (the assistant's own data directory) are never walked into.
+    """
+    skip = {p.resolve() for p in exclude}
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_file():
             yield _Candidate(path, path.name, explicit=True)
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith((".", "__")) and (Path(root) / d).resolve() not in skip
+                )
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
                         continue
@@ -101,7 +107,9 @@ class IngestPipeline:
         chunking: ChunkingSettings,
         max_file_bytes: int,
         embed_batch_chunks: int = 256,
+        exclude: Sequence[Path] = (),
     ) -> None:
+        self.exclude = list(exclude)
         self.kb = kb
         self.embeddings = embeddings
         self.chunking = chunking
@@ -120,7 +128,7 @@ class IngestPipeline:
         notify = progress or (lambda event, data: None)
         report = IngestReport(kb=self.kb.name)
         self.kb.collect_garbage()
-        items = list(iter_files(paths))
+        items = list(iter_files(paths, self.exclude))
         notify("start", {"files": len(items)})
         pending: list[_Parsed] = []
         pending_chunks = 0

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,10 @@ class OnnxInt8Embeddings(NamedEmbeddings):
         target.mkdir(parents=True, exist_ok=True)
         tmp = target / f"tmp-{os.getpid()}"
         tmp.mkdir(exist_ok=True)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         tok = AutoTokenizer.from_pretrained(str(path))
         base = AutoModel.from_pretrained(str(path)).eval()
 
@@ -216,6 +221,8 @@ class OnnxInt8Embeddings(NamedEmbeddings):
                 ).last_hidden_state
 
         sample = tok(["export sample", "导出样例"], return_tensors="pt", padding=True)
+        warnings.filterwarnings("ignore", module=r"(torch|transformers)\..*")
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
         names = ["input_ids", "attention_mask", "token_type_ids"]
         args = tuple(sample.get(n, torch.zeros_like(sample["input_ids"])) for n in names)
         fp32 = tmp / "model.onnx"
@@ -312,22 +319,22 @@ class HashingEmbeddings(NamedEmbeddings):
         return out
 
 
-def _sentence_transformers(settings: EmbeddingSettings, home: Path) -> NamedEmbeddings:
+def _sentence_transformers(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:
     kwargs = dict(batch_size=settings.batch_size, max_seq_length=settings.max_seq_length, threads=settings.threads)
     backend = settings.backend.lower()
     if backend == "torch":
         return SentenceTransformerEmbeddings(settings.model, **kwargs)  # type: ignore[arg-type]
     if backend == "onnx-int8":
-        return OnnxInt8Embeddings(settings.model, cache_dir=home / "models", **kwargs)  # type: ignore[arg-type]
+        return OnnxInt8Embeddings(settings.model, cache_dir=cache, **kwargs)  # type: ignore[arg-type]
     raise ConfigError(f"unknown embedding backend {settings.backend!r}; available: onnx-int8, torch")
 
 
 EMBEDDING_PROVIDERS: dict[str, Callable[[EmbeddingSettings, Path], NamedEmbeddings]] = {
     "sentence-transformers": _sentence_transformers,
-    "fake": lambda settings, home: HashingEmbeddings(),
+    "fake": lambda settings, cache: HashingEmbeddings(),
 }
 
 
-def make_embeddings(settings: EmbeddingSettings, home: Path) -> NamedEmbeddings:
-    """Build the configured embedding model (loaded lazily on first use)."""
-    return pick("embedding provider", settings.provider, EMBEDDING_PROVIDERS)(settings, home)
+def make_embeddings(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:
+    """Build the configured embedding model (loaded lazily on first use); ``cache`` holds converted models."""
+    return pick("embedding provider", settings.provider, EMBEDDING_PROVIDERS)(settings, cache)

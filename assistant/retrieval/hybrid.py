@@ -1,6 +1,6 @@
 """Hybrid search: a dense ranking from the vector index and a BM25 ranking from FTS5, fused by
 a weighted sum of min-max normalised scores (or reciprocal rank fusion), with
-optional score multipliers per document type and at most one chunk per source file before others.
+optional score multipliers per document type and at most one chunk per document chapter before repeats.
 
 The dense side's weight depends on the query language: the default embedding model knows English
 only, so for a Chinese query its ranking is close to noise and counts for little
@@ -53,7 +53,7 @@ class HybridSearcher:
             raise InvalidInput("the query is empty")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        k = k or self.settings.k
+        k = self.settings.k if k is None else k
         if not 1 <= k <= 100:
             raise InvalidInput("k must be between 1 and 100")
         if doc_types:
@@ -112,13 +112,27 @@ def _contributions(ranked: list[tuple[Chunk, float]], fusion: str, rrf_k: int) -
     return [(c, (v - lo) / span if span > 0 else 1.0) for c, v in ranked]
 
 
+def _diversity_key(chunk: Chunk) -> tuple[str, str]:
+    """A document's chapter: the first heading of the section path below the document title.
+
+    A long manual counts once per chapter, so that a 200-page PDF is not reduced to one result.
+    """
+    parts = chunk.section.split(" > ") if chunk.section else []
+    if parts and parts[0] == chunk.title:
+        parts = parts[1:]
+    return chunk.source, parts[0] if parts else ""
+
+
+DIVERSIFY_BELOW_TITLE = False
+
+
 def _diversify(ranked: list[dict[str, Any]], k: int, per_source: int) -> list[dict[str, Any]]:
-    """Best first, at most ``per_source`` chunks per file, then fill up from the rest."""
+    """Best first, at most ``per_source`` chunks per file chapter, then fill up from the rest."""
     if per_source <= 0:
         return ranked[:k]
     chosen, rest, counts = [], [], {}  # type: ignore[var-annotated]
     for e in ranked:
-        src = e["chunk"].source
+        src = _diversity_key(e["chunk"])
         if counts.get(src, 0) < per_source:
             counts[src] = counts.get(src, 0) + 1
             chosen.append(e)

@@ -1,0 +1,51 @@
+# One command for the main job (`make demo`) and one for the tests (`make test`).
+# Both create the virtualenv at .venv on first use: torch is pinned to the CPU build and installed first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export ASSISTANT_HOME ?= $(CURDIR)/.assistant
+
+.PHONY: venv demo test test-fast eval lint corpus clean
+
+$(STAMP): pyproject.toml requirements/torch.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements/torch.txt
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## the main job: ingest the sample corpus and answer a few questions from it
+demo: venv
+	$(BIN)/assistant ingest corpus --kb demo
+	$(BIN)/assistant search "忘记密码怎么办？" --kb demo -k 3
+	$(BIN)/assistant search "Who approves a purchase requisition of 60,000 CNY?" --kb demo -k 3
+	@echo
+	@echo "Try your own: $(BIN)/assistant search \"盘点期间能发料吗\" --kb demo"
+
+## every test, offline, with the real embedding model, Chroma and SQLite
+test: venv
+	$(BIN)/python -m pytest -q
+
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## retrieval benchmarks on the shared datasets (reports in evals/reports/)
+eval: venv
+	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-en --out evals/reports/retrieval-dolphinscheduler-en.md
+	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/retrieval-dolphinscheduler-zh.md
+
+lint: venv
+	$(BIN)/ruff check assistant evals tests
+	$(BIN)/mypy assistant
+
+## re-render corpus/ from scripts/*.py (only after editing the texts)
+corpus: venv
+	$(BIN)/python scripts/build_corpus.py
+
+clean:
+	rm -rf .assistant .pytest_cache

@@ -1,0 +1,126 @@
+"""The CLI contract other tools depend on: arguments, JSON shapes, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(home: Path, cache: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True, text=True, timeout=300, input=stdin
+    )
+
+
+@pytest.fixture(scope="module")
+def kb_home(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embeddings) -> Path:  # type: ignore[no-untyped-def]
+    home = tmp_path_factory.mktemp("clihome")
+    out = run(home, model_cache, "ingest", str(ROOT / "corpus"), "--kb", "demo", "--json")
+    assert out.returncode == 0, out.stderr
+    return home
+
+
+def test_ingest_json_report(kb_home: Path, model_cache: Path) -> None:
+    out = run(kb_home, model_cache, "ingest", str(ROOT / "corpus"), "--kb", "demo", "--json")
+    assert out.returncode == 0
+    report = json.loads(out.stdout)
+    assert report["kb"] == "demo" and report["ok"] is True
+    assert report["counts"] == {"unchanged": 6}
+    assert {f["source"] for f in report["files"]} >= {"manuals/用户操作手册.pdf", "specs/需求规格说明书-采购与库存.docx"}
+    assert set(report["files"][0]) >= {"path", "source", "status", "chunks", "reason"}
+
+
+def test_ingest_exits_nonzero_after_finishing_the_rest(tmp_path: Path, model_cache: Path) -> None:
+    (tmp_path / "ok.md").write_text("# Ok\n\nfine text\n")
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF broken")
+    # the data directory sits inside the ingested folder: it must not be ingested itself
+    out = run(tmp_path / "home", model_cache, "ingest", str(tmp_path), "--kb", "x", "--json")
+    assert out.returncode == 1
+    report = json.loads(out.stdout)
+    statuses = {f["source"]: f["status"] for f in report["files"]}
+    assert statuses == {"ok.md": "added", "bad.pdf": "failed"}
+    text = run(tmp_path / "home", model_cache, "ingest", str(tmp_path), "--kb", "x")
+    assert text.returncode == 1 and "failed" in text.stdout and "bad.pdf" in text.stdout
+
+
+def test_search_json_shape(kb_home: Path, model_cache: Path) -> None:
+    out = run(kb_home, model_cache, "search", "如何重置密码", "--kb", "demo", "-k", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert len(data["results"]) == 3
+    r = data["results"][0]
+    assert set(r) >= {"source", "page", "section", "score", "text"}
+    assert r["source"] in {"faq/常见问题.html", "manuals/用户操作手册.pdf"}
+
+
+def test_search_text_output(kb_home: Path, model_cache: Path) -> None:
+    out = run(kb_home, model_cache, "search", "approval rules", "--kb", "demo", "--type", "manual")
+    assert out.returncode == 0 and out.stdout.startswith("[1] manuals/")
+
+
+def test_batch_search_contract(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        "\n".join(
+            json.dumps(q, ensure_ascii=False)
+            for q in [{"id": "q1", "question": "盘点期间能否发料"}, {"id": 2, "question": "Who approves 60,000 CNY?"},
+                      {"id": "q3", "question": "月末结账"}]
+        ) + "\n",
+        encoding="utf-8",
+    )
+    out = run(kb_home, model_cache, "search", "--kb", "demo", "--batch", str(batch), "-k", "10", "--json")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", 2, "q3"]
+    for line in lines:
+        assert 1 <= len(line["results"]) <= 10
+        assert set(line["results"][0]) == {"source", "page", "section", "score", "text"}
+
+
+def test_batch_search_bad_lines(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"id": 1, "question": "审批"}\nnot json\n{"id": 3}\n', encoding="utf-8")
+    out = run(kb_home, model_cache, "search", "--kb", "demo", "--batch", str(batch), "--json")
+    assert out.returncode == 1
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 3 and lines[0]["results"] and "error" in lines[1] and "error" in lines[2]
+    assert lines[2]["id"] == 3
+
+
+def test_kb_list_stats_delete(kb_home: Path, model_cache: Path) -> None:
+    listed = json.loads(run(kb_home, model_cache, "kb", "list", "--json").stdout)
+    assert [k["name"] for k in listed] == ["demo"] and listed[0]["documents"] == 6
+    stats = json.loads(run(kb_home, model_cache, "kb", "stats", "--kb", "demo", "--json").stdout)
+    assert stats["chunks"] == stats["vectors"] > 0 and stats["documents_by_type"]["faq"] == 2
+    tmp_kb = run(kb_home, model_cache, "ingest", str(ROOT / "corpus" / "faq"), "--kb", "temp", "--json")
+    assert tmp_kb.returncode == 0
+    assert run(kb_home, model_cache, "kb", "delete", "--kb", "temp", "--yes").returncode == 0
+    assert run(kb_home, model_cache, "kb", "stats", "--kb", "temp").returncode == 1
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["search", "x", "--kb", "nope"], 1, "does not exist"),
+        (["search", "   ", "--kb", "demo"], 2, "empty"),
+        (["search", "x", "--kb", "demo", "--type", "brochure"], 2, "unknown document type"),
+        (["search", "--kb", "demo"], 2, "QUERY or --batch"),
+        (["search", "x", "--kb", "a/b"], 2, "may not contain"),
+        (["search", "x", "--kb", "demo", "-k", "0"], 2, ""),
+        (["ingest", "/no/such/path", "--kb", "demo", "--json"], 1, ""),
+        (["ingest", str(ROOT / "corpus"), "--kb", "demo", "--type", "poster"], 2, "unknown document type"),
+    ],
+)
+def test_bad_arguments(kb_home: Path, model_cache: Path, args: list[str], code: int, message: str) -> None:
+    out = run(kb_home, model_cache, *args)
+    assert out.returncode == code, (out.stdout, out.stderr)
+    assert message in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr
