@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
+from assistant.retrieval.hybrid import HybridSearcher
 from assistant.services import Services
 
 
@@ -37,6 +38,31 @@ def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     idx = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
     return s[idx]
+
+
+def score_questions(searcher: HybridSearcher, questions: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """recall@k and MRR@10 by gold source file, and search latency, for one searcher."""
+    searcher.search("warm up", 1)
+    hits_at_k, rr, latencies = 0, 0.0, []
+    per_question = []
+    for q in questions:
+        t = time.perf_counter()
+        hits = searcher.search(q["question"], max(k, 10))
+        latencies.append((time.perf_counter() - t) * 1000)
+        sources = [h.chunk.source for h in hits]
+        gold = set(q["gold"])
+        first = next((i for i, s in enumerate(sources[:10], 1) if s in gold), None)
+        hits_at_k += first is not None and first <= k
+        rr += 1.0 / first if first else 0.0
+        per_question.append({"id": q.get("id"), "rank": first})
+    n = len(questions) or 1
+    return {
+        f"recall@{k}": round(hits_at_k / n, 3),
+        "mrr@10": round(rr / n, 3),
+        "search_p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
+        "search_p95_ms": round(percentile(latencies, 95), 1),
+        "per_question": per_question,
+    }
 
 
 def run_retrieval_eval(
@@ -61,28 +87,13 @@ def run_retrieval_eval(
         again = services.ingest(kb, [docs])
         reingest_s = time.perf_counter() - t
         searcher = services.searcher(kb)
-        searcher.search("warm up", 1)
-        hits_at_k, rr, latencies = 0, 0.0, []
-        per_question = []
-        for q in questions:
-            t = time.perf_counter()
-            hits = searcher.search(q["question"], max(k, 10))
-            latencies.append((time.perf_counter() - t) * 1000)
-            sources = [h.chunk.source for h in hits]
-            gold = set(q["gold"])
-            first = next((i for i, s in enumerate(sources[:10], 1) if s in gold), None)
-            hit = first is not None and first <= k
-            hits_at_k += hit
-            rr += 1.0 / first if first else 0.0
-            per_question.append({"id": q.get("id"), "rank": first})
-        n = len(questions) or 1
+        scores = score_questions(searcher, questions, k)
         stats = services.kb_stats(kb)
         return {
             "bench": bench.name,
             "questions": len(questions),
             "k": k,
-            f"recall@{k}": round(hits_at_k / n, 3),
-            "mrr@10": round(rr / n, 3),
+            **scores,
             "ingest_seconds": round(ingest_s, 2),
             "model_load_seconds": round(model_load, 2),
             "reingest_seconds": round(reingest_s, 2),
@@ -91,12 +102,9 @@ def run_retrieval_eval(
             "unchanged_on_reingest": again.counts().get("unchanged", 0),
             "chunks": stats["chunks"],
             "chunks_per_second": round(stats["chunks"] / ingest_s, 1) if ingest_s else None,
-            "search_p50_ms": round(statistics.median(latencies), 1),
-            "search_p95_ms": round(percentile(latencies, 95), 1),
             "embedding_model": services.embeddings.model_id,
             "embedding_backend": services.settings.embedding.backend,
             "chunk_size": services.settings.chunking.chunk_size,
-            "per_question": per_question,
         }
     finally:
         if not keep:
