@@ -36,7 +36,9 @@ app.add_typer(eval_app, name="eval")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
-KbOpt = Annotated[str, typer.Option("--kb", help="Knowledge-base name (any language), e.g. 'acme-erp' or '华东工厂'.")]
+KbOpt = Annotated[
+    str, typer.Option("--kb", help="Knowledge-base name (any language), e.g. 'acme-erp' or '华东工厂'.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 
 
@@ -74,7 +76,9 @@ def _parse_type(value: str | None) -> DocType | None:
     try:
         return DocType(value.lower())
     except ValueError:
-        fail(f"unknown document type {value!r}; use one of: {', '.join(t.value for t in DocType)}", EXIT_USAGE)
+        fail(
+            f"unknown document type {value!r}; use one of: {', '.join(t.value for t in DocType)}", EXIT_USAGE
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,9 +87,14 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
     kb: KbOpt,
     doc_type: Annotated[
-        str | None, typer.Option("--type", help="Document type for all files: spec, manual, faq, incident, transcript, other.")
+        str | None,
+        typer.Option(
+            "--type", help="Document type for all files: spec, manual, faq, incident, transcript, other."
+        ),
     ] = None,
-    version: Annotated[str | None, typer.Option("--version", help="Version label (default: file modification time).")] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Version label (default: file modification time).")
+    ] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove documents whose files are gone.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -122,8 +131,12 @@ def _ingest_with_progress(services, kb, paths, dtype, version, prune) -> IngestR
 
     console = Console(stderr=True)
     with Progress(
-        TextColumn("[bold]ingest[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("[bold]ingest[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task(kb, total=None)
 
@@ -138,7 +151,9 @@ def _ingest_with_progress(services, kb, paths, dtype, version, prune) -> IngestR
                     bar.advance(task)
                 bar.update(task, description=f"{kb}: {outcome.source or outcome.path}")
 
-        return _run(services.ingest, kb, paths, doc_type=dtype, version=version, prune=prune, progress=on_event)
+        return _run(
+            services.ingest, kb, paths, doc_type=dtype, version=version, prune=prune, progress=on_event
+        )
 
 
 def _print_report(report: IngestReport) -> None:
@@ -148,8 +163,10 @@ def _print_report(report: IngestReport) -> None:
         elif f.status != "unchanged":
             typer.echo(f"{f.status:9} {f.source} ({f.chunks} chunks)")
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))
-    typer.echo(f"knowledge base {report.kb!r}: {counts or 'nothing to do'}; {report.chunks_embedded} chunks embedded "
-               f"in {report.seconds:.1f} s")
+    typer.echo(
+        f"knowledge base {report.kb!r}: {counts or 'nothing to do'}; {report.chunks_embedded} chunks embedded "
+        f"in {report.seconds:.1f} s"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,9 +175,15 @@ def search(
     kb: KbOpt,
     query: Annotated[str | None, typer.Argument(help="The question or keywords.")] = None,
     k: Annotated[int, typer.Option("-k", "--k", help="Number of results.", min=1, max=100)] = 5,
-    doc_type: Annotated[list[str] | None, typer.Option("--type", help="Only these document types (repeatable).")] = None,
-    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only chunks in these languages: zh, en (repeatable).")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL file of {\"id\", \"question\"} objects.")] = None,
+    doc_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Only these document types (repeatable).")
+    ] = None,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Only chunks in these languages: zh, en (repeatable).")
+    ] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help='JSONL file of {"id", "question"} objects.')
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Hybrid search (dense + BM25 with Chinese segmentation) over a knowledge base."""
@@ -203,8 +226,12 @@ def _batch_search(searcher, batch: Path, k: int, types, langs) -> None:  # type:
             out = {"id": item["id"], "results": [_batch_hit(h) for h in hits]}
         except (json.JSONDecodeError, AssistantError) as e:
             errors += 1
-            out = {"id": item.get("id") if isinstance(locals().get("item"), dict) else None,
-                   "line": number, "error": str(e), "results": []}
+            out = {
+                "id": item.get("id") if isinstance(locals().get("item"), dict) else None,
+                "line": number,
+                "error": str(e),
+                "results": [],
+            }
             typer.echo(f"error: line {number}: {e}", err=True)
         _print_json(out)
         item = None
@@ -229,7 +256,9 @@ def kb_list(as_json: JsonOpt = False) -> None:
     if not infos:
         typer.echo("no knowledge bases yet; create one with `assistant ingest PATH --kb NAME`")
     for i in infos:
-        typer.echo(f"{i.name}\t{i.documents} documents\t{i.chunks} chunks\t{i.failed} failed\tcreated {i.created_at}")
+        typer.echo(
+            f"{i.name}\t{i.documents} documents\t{i.chunks} chunks\t{i.failed} failed\tcreated {i.created_at}"
+        )
 
 
 @kb_app.command("stats")
@@ -240,8 +269,20 @@ def kb_stats(kb: KbOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json(stats)
         return
-    for key in ("name", "created_at", "embedding_model", "documents", "chunks", "vectors", "failed", "total_chars",
-                "avg_chunk_chars", "documents_by_type", "chunks_by_language", "pending_cleanup"):
+    for key in (
+        "name",
+        "created_at",
+        "embedding_model",
+        "documents",
+        "chunks",
+        "vectors",
+        "failed",
+        "total_chars",
+        "avg_chunk_chars",
+        "documents_by_type",
+        "chunks_by_language",
+        "pending_cleanup",
+    ):
         typer.echo(f"{key}: {stats[key]}")
     for d in stats["documents_detail"]:
         err = f"  ({d['error']})" if d["error"] else ""
@@ -249,7 +290,9 @@ def kb_stats(kb: KbOpt, as_json: JsonOpt = False) -> None:
 
 
 @kb_app.command("delete")
-def kb_delete(kb: KbOpt, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+def kb_delete(
+    kb: KbOpt, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False
+) -> None:
     """Delete a knowledge base and everything indexed in it (source files are not touched)."""
     if not yes and sys.stdin.isatty() and not typer.confirm(f"Delete knowledge base {kb!r}?"):
         raise typer.Exit(EXIT_ERROR)
@@ -289,7 +332,9 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        typer.echo("interrupted; the knowledge base stays consistent, run the command again to finish", err=True)
+        typer.echo(
+            "interrupted; the knowledge base stays consistent, run the command again to finish", err=True
+        )
         sys.exit(130)
 
 

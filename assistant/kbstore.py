@@ -187,7 +187,9 @@ class KnowledgeBase:
         rows = self.conn.execute("SELECT * FROM documents ORDER BY source").fetchall()
         return [DocumentRecord(**dict(r)) for r in rows]
 
-    def record_failure(self, source: str, path: str | None, error: str, doc_type: str, size: int | None) -> None:
+    def record_failure(
+        self, source: str, path: str | None, error: str, doc_type: str, size: int | None
+    ) -> None:
         """Note a failed ingestion; a document that was indexed before keeps its chunks."""
         with self.transaction() as c:
             existing = c.execute("SELECT doc_id FROM documents WHERE source = ?", (source,)).fetchone()
@@ -198,14 +200,24 @@ class KnowledgeBase:
                     "INSERT INTO documents (doc_id, source, path, doc_type, title, content_hash, fingerprint, gen, "
                     "version, language, status, error, chunk_count, size, encoding, ingested_at) "
                     "VALUES (?, ?, ?, ?, ?, '', '', '', '', NULL, 'failed', ?, 0, ?, NULL, ?)",
-                    (doc_id_for(self.name, source), source, path, doc_type, Path(source).name, error, size, now_iso()),
+                    (
+                        doc_id_for(self.name, source),
+                        source,
+                        path,
+                        doc_type,
+                        Path(source).name,
+                        error,
+                        size,
+                        now_iso(),
+                    ),
                 )
 
     def touch(self, source: str, path: str, version: str) -> None:
         """An unchanged file: refresh where it lives and its version label, clear a stale error."""
         with self.transaction() as c:
             c.execute(
-                "UPDATE documents SET path = ?, version = ?, error = NULL WHERE source = ?", (path, version, source)
+                "UPDATE documents SET path = ?, version = ?, error = NULL WHERE source = ?",
+                (path, version, source),
             )
 
     # -- writing chunks ---------------------------------------------------------------------
@@ -232,7 +244,16 @@ class KnowledgeBase:
                 cur = c.execute(
                     "INSERT INTO chunks (chunk_id, doc_id, ordinal, section, page, language, text, req_ids) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ch.chunk_id, ch.doc_id, ch.ordinal, ch.section, ch.page, ch.language, ch.text, json.dumps(ch.req_ids)),
+                    (
+                        ch.chunk_id,
+                        ch.doc_id,
+                        ch.ordinal,
+                        ch.section,
+                        ch.page,
+                        ch.language,
+                        ch.text,
+                        json.dumps(ch.req_ids),
+                    ),
                 )
                 fts_rows.append((int(cur.lastrowid or 0), ch.title, ch.section, ch.text))
             self.lexical.add(c, fts_rows)
@@ -298,10 +319,20 @@ class KnowledgeBase:
         key_name = "rid" if column.endswith("rowid") else "chunk_id"
         for r in rows:
             out[r[key_name]] = Chunk(
-                chunk_id=r["chunk_id"], kb=self.name, doc_id=r["doc_id"], source=r["source"],
-                doc_type=DocType(r["doc_type"]), title=r["title"], section=r["section"], page=r["page"],
-                language=r["language"], text=r["text"], content_hash=r["content_hash"], version=r["version"],
-                ordinal=r["ordinal"], req_ids=json.loads(r["req_ids"] or "[]"),
+                chunk_id=r["chunk_id"],
+                kb=self.name,
+                doc_id=r["doc_id"],
+                source=r["source"],
+                doc_type=DocType(r["doc_type"]),
+                title=r["title"],
+                section=r["section"],
+                page=r["page"],
+                language=r["language"],
+                text=r["text"],
+                content_hash=r["content_hash"],
+                version=r["version"],
+                ordinal=r["ordinal"],
+                req_ids=json.loads(r["req_ids"] or "[]"),
             )
         return out
 
@@ -314,8 +345,11 @@ class KnowledgeBase:
         found = self.chunks_by_id([r[0] for r in rows])
         return [found[r[0]] for r in rows if r[0] in found]
 
-    def filters_sql(self, doc_types: Sequence[str] | None, languages: Sequence[str] | None) -> tuple[str, list[object]]:
-        sql, params = "", []
+    def filters_sql(
+        self, doc_types: Sequence[str] | None, languages: Sequence[str] | None
+    ) -> tuple[str, list[object]]:
+        sql = ""
+        params: list[object] = []
         if doc_types:
             sql += f" AND chunks.doc_id IN (SELECT doc_id FROM documents WHERE doc_type IN ({','.join('?' * len(doc_types))}))"
             params += list(doc_types)
@@ -327,22 +361,37 @@ class KnowledgeBase:
     def info(self) -> KnowledgeBaseInfo:
         c = self.conn
         docs = c.execute("SELECT COUNT(*) FROM documents WHERE status = 'ok'").fetchone()[0]
-        failed = c.execute("SELECT COUNT(*) FROM documents WHERE status = 'failed' OR error IS NOT NULL").fetchone()[0]
+        failed = c.execute(
+            "SELECT COUNT(*) FROM documents WHERE status = 'failed' OR error IS NOT NULL"
+        ).fetchone()[0]
         chunks = c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return KnowledgeBaseInfo(
-            name=self.name, created_at=self.meta("created_at") or "", embedding_model=self.meta("embedding_model") or "",
-            documents=docs, chunks=chunks, failed=failed,
+            name=self.name,
+            created_at=self.meta("created_at") or "",
+            embedding_model=self.meta("embedding_model") or "",
+            documents=docs,
+            chunks=chunks,
+            failed=failed,
         )
 
     def stats(self) -> dict[str, Any]:
         c = self.conn
         info = self.info().model_dump()
-        by_type = dict(c.execute("SELECT doc_type, COUNT(*) FROM documents WHERE status='ok' GROUP BY doc_type").fetchall())
+        by_type = dict(
+            c.execute(
+                "SELECT doc_type, COUNT(*) FROM documents WHERE status='ok' GROUP BY doc_type"
+            ).fetchall()
+        )
         by_lang = dict(c.execute("SELECT language, COUNT(*) FROM chunks GROUP BY language").fetchall())
-        chars = c.execute("SELECT COALESCE(SUM(LENGTH(text)), 0), COALESCE(AVG(LENGTH(text)), 0) FROM chunks").fetchone()
+        chars = c.execute(
+            "SELECT COALESCE(SUM(LENGTH(text)), 0), COALESCE(AVG(LENGTH(text)), 0) FROM chunks"
+        ).fetchone()
         info.update(
-            documents_by_type=by_type, chunks_by_language=by_lang, total_chars=int(chars[0]),
-            avg_chunk_chars=round(float(chars[1]), 1), vectors=self.vectors.count(),
+            documents_by_type=by_type,
+            chunks_by_language=by_lang,
+            total_chars=int(chars[0]),
+            avg_chunk_chars=round(float(chars[1]), 1),
+            vectors=self.vectors.count(),
             pending_cleanup=c.execute("SELECT COUNT(*) FROM garbage").fetchone()[0],
             documents_detail=[d.model_dump() for d in self.document_infos()],
         )
@@ -351,9 +400,15 @@ class KnowledgeBase:
     def document_infos(self) -> list[DocumentInfo]:
         return [
             DocumentInfo(
-                source=d.source, doc_type=DocType(d.doc_type), title=d.title, version=d.version,
+                source=d.source,
+                doc_type=DocType(d.doc_type),
+                title=d.title,
+                version=d.version,
                 status=d.status if not (d.status == "ok" and d.error) else "ok (last update failed)",
-                chunks=d.chunk_count, language=d.language, error=d.error, ingested_at=d.ingested_at,
+                chunks=d.chunk_count,
+                language=d.language,
+                error=d.error,
+                ingested_at=d.ingested_at,
             )
             for d in self.documents()
         ]
@@ -366,7 +421,9 @@ def doc_id_for(kb: str, source: str) -> str:
 class KnowledgeBases:
     """All knowledge bases under ``<home>/kb``."""
 
-    def __init__(self, home: Path, vector_store: VectorStore, embedding_model: str, lexical: LexicalIndex | None = None):
+    def __init__(
+        self, home: Path, vector_store: VectorStore, embedding_model: str, lexical: LexicalIndex | None = None
+    ):
         self.root = home / "kb"
         self.vector_store = vector_store
         self.embedding_model = embedding_model
@@ -393,7 +450,9 @@ class KnowledgeBases:
         fresh = not (folder / "index.sqlite3").exists()
         if fresh and not create:
             known = ", ".join(self.names()) or "none yet"
-            raise NotFound(f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`")
+            raise NotFound(
+                f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
+            )
         folder.mkdir(parents=True, exist_ok=True)
         if fresh:
             self.vector_store.drop(kb_key(name))  # litter from an earlier knowledge base of this name

@@ -38,7 +38,10 @@ class Services:
     ) -> IngestReport:
         base = self.kbs.get(kb, create=True)
         pipeline = IngestPipeline(
-            base, self.embeddings, self.settings.chunking, int(self.settings.ingest.max_file_mb * 1024 * 1024),
+            base,
+            self.embeddings,
+            self.settings.chunking,
+            int(self.settings.ingest.max_file_mb * 1024 * 1024),
             exclude=[self.settings.home],
         )
         return pipeline.run(paths, doc_type=doc_type, version=version, prune=prune, progress=progress)
@@ -52,7 +55,11 @@ class Services:
         return self._searchers[kb]
 
     def search(
-        self, kb: str, query: str, k: int | None = None, doc_types: Sequence[str] | None = None,
+        self,
+        kb: str,
+        query: str,
+        k: int | None = None,
+        doc_types: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
     ) -> list[SearchHit]:
         return self.searcher(kb).search(query, k, doc_types, languages)
@@ -79,7 +86,9 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
     settings = settings or Settings()
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    embeddings = overrides.get("embeddings") or make_embeddings(settings.embedding, settings.model_cache or home / "models")
+    embeddings = overrides.get("embeddings") or make_embeddings(
+        settings.embedding, settings.model_cache or home / "models"
+    )
     vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
     kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
     return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs)

@@ -22,7 +22,9 @@ PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
 
 
 class EmbeddingSettings(BaseModel):
-    provider: str = Field("sentence-transformers", description="Embedding provider: sentence-transformers or fake.")
+    provider: str = Field(
+        "sentence-transformers", description="Embedding provider: sentence-transformers or fake."
+    )
     model: str = Field(
         PACKAGED_MINILM,
         description="A sentence-transformers model name or local folder; 'packaged:all-MiniLM-L6-v2' is the "
@@ -51,29 +53,42 @@ class VectorStoreSettings(BaseModel):
 
 class ChunkingSettings(BaseModel):
     chunk_size: int = Field(1000, ge=200, le=8000, description="Target characters per chunk.")
-    min_chunk: int = Field(200, ge=0, le=4000, description="A shorter tail is merged into the previous chunk.")
-    max_table_chars: int = Field(2000, ge=200, le=20000, description="Tables longer than this are split by rows.")
+    min_chunk: int = Field(
+        200, ge=0, le=4000, description="A shorter tail is merged into the previous chunk."
+    )
+    max_table_chars: int = Field(
+        2000, ge=200, le=20000, description="Tables longer than this are split by rows."
+    )
 
 
 class RetrievalSettings(BaseModel):
     k: int = Field(5, ge=1, le=100, description="Default number of results.")
-    candidates: int = Field(100, ge=5, le=1000, description="Candidates taken from each ranking before fusion.")
+    candidates: int = Field(
+        100, ge=5, le=1000, description="Candidates taken from each ranking before fusion."
+    )
     fusion: str = Field(
         "score",
         description="How to fuse the rankings: 'score' (weighted sum of min-max normalised scores; measured best) "
         "or 'rrf' (reciprocal rank fusion).",
     )
     rrf_k: int = Field(10, ge=1, le=1000, description="Rank constant of reciprocal rank fusion.")
-    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking for languages the model knows.")
+    dense_weight: float = Field(
+        1.0, ge=0, le=10, description="Weight of the dense ranking for languages the model knows."
+    )
     dense_weight_other: float = Field(
-        0.3, ge=0, le=10, description="Weight of the dense ranking for queries in languages the model does not know."
+        0.3,
+        ge=0,
+        le=10,
+        description="Weight of the dense ranking for queries in languages the model does not know.",
     )
     type_boost: dict[str, float] = Field(
         default_factory=lambda: {"faq": 1.8},
         description="Score multipliers per document type: curated FAQ answers are preferred answer sources.",
     )
     max_per_source: int = Field(
-        1, ge=0, le=100,
+        1,
+        ge=0,
+        le=100,
         description="At most this many chunks of one document chapter (top heading below the title) before "
         "repeats get a place (0: no limit); "
         "the list is filled up from the rest when there are fewer sources than k.",
@@ -87,7 +102,9 @@ class IngestSettings(BaseModel):
 
 class LLMSettings(BaseModel):
     mode: str = Field("none", description="Answer mode: none (extractive, offline), openai or ollama.")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1."
+    )
     model: str = Field("qwen2.5:7b-instruct", description="Chat model name at the endpoint.")
     api_key: SecretStr | None = Field(None, description="API key for the endpoint.")
     timeout: float = Field(60.0, gt=0, description="Seconds before a request to the LLM is abandoned.")

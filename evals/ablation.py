@@ -26,7 +26,10 @@ VARIANTS: list[tuple[str, dict[str, object]]] = [
     ("no diversity (any number per chapter)", {"max_per_source": 0}),
     ("no FAQ boost, no diversity", {"type_boost": {}, "max_per_source": 0}),
     ("RRF fusion (k=10) instead of score fusion", {"fusion": "rrf"}),
-    ("RRF fusion (k=60), no boost, no diversity", {"fusion": "rrf", "rrf_k": 60, "type_boost": {}, "max_per_source": 0}),
+    (
+        "RRF fusion (k=60), no boost, no diversity",
+        {"fusion": "rrf", "rrf_k": 60, "type_boost": {}, "max_per_source": 0},
+    ),
     ("lexical only", {"dense_weight": 0.0, "dense_weight_other": 0.0}),
     ("dense only", {"lexical_weight": 0.0, "dense_weight_other": 1.0}),
     ("dense weight for other languages 1.0", {"dense_weight_other": 1.0}),
@@ -35,10 +38,19 @@ VARIANTS: list[tuple[str, dict[str, object]]] = [
 
 def main(benches: list[Path]) -> None:
     cache = Path(tempfile.mkdtemp(prefix="ablation-models-"))
-    lines = ["# Retrieval ablation", "", f"Measured {time.strftime('%Y-%m-%d')} on a 2-core machine; recall@5 / MRR@10.", ""]
+    lines = [
+        "# Retrieval ablation",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on a 2-core machine; recall@5 / MRR@10.",
+        "",
+    ]
     header = "| variant | " + " | ".join(b.name for b in benches) + " |"
-    lines += ["## Chunk size (default retrieval settings; ingest seconds in brackets)", "", header,
-              "|---|" + "---|" * len(benches)]
+    lines += [
+        "## Chunk size (default retrieval settings; ingest seconds in brackets)",
+        "",
+        header,
+        "|---|" + "---|" * len(benches),
+    ]
     for size in (600, 1000, 1500):
         row = [f"chunk_size {size}"]
         for bench in benches:
@@ -56,7 +68,9 @@ def main(benches: list[Path]) -> None:
             if size == 1000:
                 for name, overrides in VARIANTS:
                     rs = svc.settings.retrieval.model_copy(update=overrides)
-                    searcher = HybridSearcher(svc.kbs.get("b"), svc.embeddings, rs, svc.settings.embedding.languages)
+                    searcher = HybridSearcher(
+                        svc.kbs.get("b"), svc.embeddings, rs, svc.settings.embedding.languages
+                    )
                     v = score_questions(searcher, load_questions(bench / "questions.jsonl"), 5)
                     RESULTS.setdefault(name, []).append(f"{v['recall@5']:.3f} / {v['mrr@10']:.3f}")
                     print(name, bench.name, RESULTS[name][-1], flush=True)

@@ -66,7 +66,11 @@ def score_questions(searcher: HybridSearcher, questions: list[dict[str, Any]], k
 
 
 def run_retrieval_eval(
-    services: Services, bench: Path, k: int = 5, log: Callable[[str], None] = lambda m: None, keep: bool = False
+    services: Services,
+    bench: Path,
+    k: int = 5,
+    log: Callable[[str], None] = lambda m: None,
+    keep: bool = False,
 ) -> dict[str, Any]:
     docs = bench / "docs"
     qfile = bench / "questions.jsonl"

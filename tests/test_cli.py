@@ -16,7 +16,12 @@ from tests.conftest import ROOT
 def run(home: Path, cache: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache)}
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args], env=env, capture_output=True, text=True, timeout=300, input=stdin
+        [sys.executable, "-m", "assistant.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
     )
 
 
@@ -34,7 +39,10 @@ def test_ingest_json_report(kb_home: Path, model_cache: Path) -> None:
     report = json.loads(out.stdout)
     assert report["kb"] == "demo" and report["ok"] is True
     assert report["counts"] == {"unchanged": 6}
-    assert {f["source"] for f in report["files"]} >= {"manuals/用户操作手册.pdf", "specs/需求规格说明书-采购与库存.docx"}
+    assert {f["source"] for f in report["files"]} >= {
+        "manuals/用户操作手册.pdf",
+        "specs/需求规格说明书-采购与库存.docx",
+    }
     assert set(report["files"][0]) >= {"path", "source", "status", "chunks", "reason"}
 
 
@@ -71,9 +79,13 @@ def test_batch_search_contract(kb_home: Path, model_cache: Path, tmp_path: Path)
     batch.write_text(
         "\n".join(
             json.dumps(q, ensure_ascii=False)
-            for q in [{"id": "q1", "question": "盘点期间能否发料"}, {"id": 2, "question": "Who approves 60,000 CNY?"},
-                      {"id": "q3", "question": "月末结账"}]
-        ) + "\n",
+            for q in [
+                {"id": "q1", "question": "盘点期间能否发料"},
+                {"id": 2, "question": "Who approves 60,000 CNY?"},
+                {"id": "q3", "question": "月末结账"},
+            ]
+        )
+        + "\n",
         encoding="utf-8",
     )
     out = run(kb_home, model_cache, "search", "--kb", "demo", "--batch", str(batch), "-k", "10", "--json")

@@ -69,14 +69,23 @@ def test_docx_headings_lists_tables(tmp_path: Path) -> None:
     headings = [(b.text, b.level) for b in doc.blocks if b.kind == "heading"]
     assert ("1 采购申请", 1) in headings and ("1.1 审批", 2) in headings
     lists = [b.text for b in doc.blocks if b.kind == "list"]
-    assert lists[0].splitlines() == ["1. REQ-PUR-001 系统应支持在线创建采购申请。", "2. REQ-PUR-002 系统应按金额匹配审批流。"]
+    assert lists[0].splitlines() == [
+        "1. REQ-PUR-001 系统应支持在线创建采购申请。",
+        "2. REQ-PUR-002 系统应按金额匹配审批流。",
+    ]
     assert lists[1] == "- Approvers act in WeCom."
     table = next(b for b in doc.blocks if b.kind == "table")
     assert table.rows[0] == ["金额", "审批人"] and len(table.rows) == 3
 
 
 def test_pdf_pages_and_bookmarked_sections(tmp_path: Path) -> None:
-    path = make_pdf(tmp_path / "m.pdf", [("第1章 登录", ["在登录页点击忘记密码。"]), ("Chapter 2 Purchasing", ["Open the requisition form."])])
+    path = make_pdf(
+        tmp_path / "m.pdf",
+        [
+            ("第1章 登录", ["在登录页点击忘记密码。"]),
+            ("Chapter 2 Purchasing", ["Open the requisition form."]),
+        ],
+    )
     doc = load_pdf(path.read_bytes(), "m.pdf")
     headings = [(b.text, b.page) for b in doc.blocks if b.kind == "heading"]
     assert headings == [("第1章 登录", 1), ("Chapter 2 Purchasing", 2)]

@@ -27,8 +27,13 @@ def consistent(services: Services, kb: str) -> tuple[int, int]:
 def docs(tmp_path: Path) -> Path:
     root = tmp_path / "docs"
     (root / "faq").mkdir(parents=True)
-    (root / "manual.md").write_text("# Manual\n\n## 采购\n\n### 审批\n\n采购申请需经部门经理审批。\n\n## Inventory\n\nCount stock monthly.\n", encoding="utf-8")
-    (root / "faq" / "常见问题.txt").write_bytes("常见问题\n\n一、如何重置密码\n在登录页点击忘记密码。\n".encode("gbk"))
+    (root / "manual.md").write_text(
+        "# Manual\n\n## 采购\n\n### 审批\n\n采购申请需经部门经理审批。\n\n## Inventory\n\nCount stock monthly.\n",
+        encoding="utf-8",
+    )
+    (root / "faq" / "常见问题.txt").write_bytes(
+        "常见问题\n\n一、如何重置密码\n在登录页点击忘记密码。\n".encode("gbk")
+    )
     make_docx(root / "spec.docx")
     make_pdf(root / "guide.pdf", [("Chapter 1 Sign-in", ["Click Forgot password on the sign-in page."])])
     return root
@@ -43,9 +48,15 @@ def test_ingest_folder_metadata(services: Services, docs: Path) -> None:
     assert chunk.section == "Manual > 采购 > 审批"
     assert chunk.kb == "acme" and chunk.doc_type.value == "manual" and chunk.language == "zh"
     assert len(chunk.content_hash) == 64 and chunk.version
-    gbk = next(h.chunk for h in services.search("acme", "重置密码", k=5) if h.chunk.source == "faq/常见问题.txt")
+    gbk = next(
+        h.chunk for h in services.search("acme", "重置密码", k=5) if h.chunk.source == "faq/常见问题.txt"
+    )
     assert gbk.doc_type.value == "faq" and "忘记密码" in gbk.text
-    pdf = next(h.chunk for h in services.search("acme", "forgot password sign-in", k=5) if h.chunk.source == "guide.pdf")
+    pdf = next(
+        h.chunk
+        for h in services.search("acme", "forgot password sign-in", k=5)
+        if h.chunk.source == "guide.pdf"
+    )
     assert pdf.page == 1 and pdf.section == "Chapter 1 Sign-in"
     spec = [d for d in base.documents() if d.source == "spec.docx"][0]
     assert spec.title == "采购需求规格" and spec.status == "ok"
@@ -74,7 +85,9 @@ def test_reingest_unchanged_does_no_embedding(services: Services, docs: Path) ->
 def test_changed_file_replaced_as_a_unit(services: Services, docs: Path) -> None:
     services.ingest("acme", [docs])
     n_before, _ = consistent(services, "acme")
-    (docs / "manual.md").write_text("# Manual\n\n## Returns\n\nRejected goods go to the returns area.\n", encoding="utf-8")
+    (docs / "manual.md").write_text(
+        "# Manual\n\n## Returns\n\nRejected goods go to the returns area.\n", encoding="utf-8"
+    )
     report = services.ingest("acme", [docs])
     assert report.counts() == {"updated": 1, "unchanged": 3}
     texts = [h.chunk.text for h in services.search("acme", "部门经理审批 Count stock monthly", k=10)]
@@ -92,10 +105,14 @@ def test_prune_removes_documents_whose_files_are_gone(services: Services, docs: 
     assert services.kbs.get("acme").document("guide.pdf") is None
     chunks, vectors = consistent(services, "acme")
     assert chunks == vectors
-    assert all(h.chunk.source != "guide.pdf" for h in services.search("acme", "forgot password sign-in page", k=10))
+    assert all(
+        h.chunk.source != "guide.pdf" for h in services.search("acme", "forgot password sign-in page", k=10)
+    )
 
 
-def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path: Path, settings: Settings, real_embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_bad_inputs_are_reported_and_do_not_stop_the_batch(
+    tmp_path: Path, settings: Settings, real_embeddings
+) -> None:  # type: ignore[no-untyped-def]
     settings.ingest.max_file_mb = 0.01
     services = build_services(settings, embeddings=real_embeddings)
     root = tmp_path / "mixed"
@@ -113,9 +130,15 @@ def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path: Path, setti
     by = {Path(f.path).name: f for f in report.files}
     assert by["good.md"].status == "added"
     assert by["logo.png"].status == "skipped"
-    expected = {"empty.txt": "document_parse", "junk.txt": "document_parse", "corrupt.pdf": "document_parse",
-                "secret.pdf": "document_parse", "drawing.dwg": "unsupported_format", "big.md": "too_large",
-                "missing-folder": "not_found"}
+    expected = {
+        "empty.txt": "document_parse",
+        "junk.txt": "document_parse",
+        "corrupt.pdf": "document_parse",
+        "secret.pdf": "document_parse",
+        "drawing.dwg": "unsupported_format",
+        "big.md": "too_large",
+        "missing-folder": "not_found",
+    }
     for name, code in expected.items():
         assert by[name].status == "failed", name
         assert by[name].error == code, (name, by[name].error, by[name].reason)
@@ -182,7 +205,9 @@ def test_killed_cli_ingestion_then_rerun_is_consistent(tmp_path: Path, model_cac
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     for i in range(40):
-        (corpus / f"note-{i}.md").write_text(f"# Note {i}\n\n" + "Stock counts and approvals. " * 30 * (i + 1))
+        (corpus / f"note-{i}.md").write_text(
+            f"# Note {i}\n\n" + "Stock counts and approvals. " * 30 * (i + 1)
+        )
     env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_MODEL_CACHE": str(model_cache)}
     cmd = [sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--kb", "k", "--json"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

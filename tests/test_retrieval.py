@@ -47,6 +47,7 @@ def test_filters_by_type_and_language(demo: Services) -> None:
 
 def test_one_chunk_per_chapter_before_repeats(demo: Services) -> None:
     hits = demo.search("demo", "purchase requisition", k=4)
+
     def chapter(c):  # type: ignore[no-untyped-def]
         parts = c.section.split(" > ")
         return c.source, (parts[1:] if parts[0] == c.title else parts)[:1]
@@ -63,7 +64,9 @@ def test_knowledge_bases_are_isolated(services: Services, tmp_path: Path) -> Non
     services.ingest("客户甲", [a])
     services.ingest("client-b", [b])
     assert all(h.chunk.kb == "客户甲" for h in services.search("客户甲", "无锡 盘点 warehouse stock", k=10))
-    assert all(h.chunk.source == "b.md" for h in services.search("client-b", "warehouse Suzhou Friday stock", k=10))
+    assert all(
+        h.chunk.source == "b.md" for h in services.search("client-b", "warehouse Suzhou Friday stock", k=10)
+    )
     assert {i.name for i in services.list_kbs()} == {"客户甲", "client-b"}
     services.delete_kb("client-b")
     with pytest.raises(NotFound):

@@ -43,7 +43,11 @@ def _readable(text: str) -> bool:
     good = sum(
         1
         for c in sample
-        if (" " <= c <= "~") or c in "\t\r\n" or _CJK.match(c) or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+        if (" " <= c <= "~")
+        or c in "\t\r\n"
+        or _CJK.match(c)
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
     )
     return good / len(sample) >= 0.95
 
@@ -73,7 +77,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(name), name
             except UnicodeDecodeError as e:
-                raise Encoding(f"file starts with a {name} byte-order mark but does not decode: {e.reason}") from e
+                raise Encoding(
+                    f"file starts with a {name} byte-order mark but does not decode: {e.reason}"
+                ) from e
     utf16 = _looks_utf16(data)
     if utf16:
         try:
@@ -129,5 +135,7 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
     # real text in a single-byte code page has spaces and line breaks; random bytes do not
     ascii_space = sum(text.count(c) for c in " \t\r\n")
     if len(text) > 40 and ascii_space / len(text) < 0.02:
-        raise Encoding("the bytes do not read as text in any known encoding; save the file as UTF-8 and ingest it again")
+        raise Encoding(
+            "the bytes do not read as text in any known encoding; save the file as UTF-8 and ingest it again"
+        )
     return text, enc

@@ -35,7 +35,9 @@ _NUMBERED_HEADING = re.compile(
     r")\s*(?P<title>.*)$"
 )
 _SENT_END = "。！？；.!?;:：,，、"
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•·●▪]|\d{1,3}[.)、]|[（(]\d{1,3}[)）]|[a-zA-Z][.)]|步骤\s*\d+[:：.、]?|Step\s+\d+[:.]?)\s*\S")
+_LIST_ITEM = re.compile(
+    r"^\s*(?:[-*+•·●▪]|\d{1,3}[.)、]|[（(]\d{1,3}[)）]|[a-zA-Z][.)]|步骤\s*\d+[:：.、]?|Step\s+\d+[:.]?)\s*\S"
+)
 
 
 def _heading_level(line: str) -> int | None:
@@ -71,14 +73,20 @@ def _join_lines(lines: list[str]) -> str:
         line = line.strip()
         if not line:
             continue
-        if out and not (re.search(r"[\u3000-\u9fff\uff00-\uffef]$", out) and re.match(r"[\u3000-\u9fff\uff00-\uffef]", line)):
+        if out and not (
+            re.search(r"[\u3000-\u9fff\uff00-\uffef]$", out)
+            and re.match(r"[\u3000-\u9fff\uff00-\uffef]", line)
+        ):
             out += " "
         out += line
     return out
 
 
 def _lines_to_blocks(
-    lines: list[str], page: int | None, heading_titles: dict[str, int] | None = None, guess_headings: bool = True
+    lines: list[str],
+    page: int | None,
+    heading_titles: dict[str, int] | None = None,
+    guess_headings: bool = True,
 ) -> list[Block]:
     """Group text lines into heading, list and paragraph blocks.
 
@@ -146,9 +154,9 @@ def load_text(data: bytes, name: str) -> LoadedDocument:
     titles: dict[str, int] = {}
     for i in range(len(lines) - 1):
         under = lines[i + 1].strip()
-        if lines[i].strip() and len(under) >= 3 and set(under) <= set("=") :
+        if lines[i].strip() and len(under) >= 3 and set(under) <= set("="):
             titles[normalize(lines[i]).strip()] = 1
-        elif lines[i].strip() and len(under) >= 3 and set(under) <= set("-") :
+        elif lines[i].strip() and len(under) >= 3 and set(under) <= set("-"):
             titles[normalize(lines[i]).strip()] = 2
     lines = [ln for ln in lines if not (ln.strip() and set(ln.strip()) <= set("=-") and len(ln.strip()) >= 3)]
     blocks = _lines_to_blocks(lines, None, titles or None)
@@ -359,7 +367,9 @@ def load_html(data: bytes, name: str) -> LoadedDocument:
             elif name_ == "table":
                 rows = []
                 for tr in child.find_all("tr"):
-                    cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)) for c in tr.find_all(["th", "td"])]
+                    cells = [
+                        re.sub(r"\s+", " ", c.get_text(" ", strip=True)) for c in tr.find_all(["th", "td"])
+                    ]
                     if any(cells):
                         rows.append(cells)
                 if rows:
@@ -442,7 +452,9 @@ def load_pdf(data: bytes, name: str) -> LoadedDocument:
             except Exception as e:
                 raise DocumentParse(f"encrypted PDF that cannot be opened: {e}") from e
             if not ok:
-                raise DocumentParse("encrypted PDF: it needs a password; save an unprotected copy and ingest that")
+                raise DocumentParse(
+                    "encrypted PDF: it needs a password; save an unprotected copy and ingest that"
+                )
         raw_pages = []
         for page in reader.pages:
             try:
@@ -629,4 +641,6 @@ def loader_for(name: str) -> Loader:
         return LOADERS[ext]
     except KeyError:
         supported = ", ".join(sorted(LOADERS))
-        raise UnsupportedFormat(f"unsupported file type {ext or '(none)'!r}; supported: {supported}") from None
+        raise UnsupportedFormat(
+            f"unsupported file type {ext or '(none)'!r}; supported: {supported}"
+        ) from None

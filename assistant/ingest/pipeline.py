@@ -35,8 +35,32 @@ PARSER_VERSION = "4"
 
 # files that are plainly not documents: skipped in folder walks, without failing the run
 _ASSET_EXT = {
-    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".bmp", ".ico", ".webp", ".css", ".js", ".map", ".woff", ".woff2",
-    ".ttf", ".eot", ".zip", ".gz", ".tar", ".7z", ".rar", ".mp4", ".mp3", ".wav", ".json", ".yml", ".yaml",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".bmp",
+    ".ico",
+    ".webp",
+    ".css",
+    ".js",
+    ".map",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".zip",
+    ".gz",
+    ".tar",
+    ".7z",
+    ".rar",
+    ".mp4",
+    ".mp3",
+    ".wav",
+    ".json",
+    ".yml",
+    ".yaml",
 }
 _TYPE_HINTS: list[tuple[DocType, re.Pattern[str]]] = [
     (DocType.faq, re.compile(r"faq|常见问题|问答|q&a", re.I)),
@@ -88,7 +112,9 @@ def iter_files(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(
-                    d for d in dirs if not d.startswith((".", "__")) and (Path(root) / d).resolve() not in skip
+                    d
+                    for d in dirs
+                    if not d.startswith((".", "__")) and (Path(root) / d).resolve() not in skip
                 )
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
@@ -96,7 +122,9 @@ def iter_files(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[
                     full = Path(root) / name
                     yield _Candidate(full, full.relative_to(path).as_posix(), explicit=False)
         else:
-            yield FileOutcome(path=str(path), status="failed", reason="no such file or folder", error="not_found")
+            yield FileOutcome(
+                path=str(path), status="failed", reason="no such file or folder", error="not_found"
+            )
 
 
 class IngestPipeline:
@@ -161,13 +189,17 @@ class IngestPipeline:
     ) -> tuple[FileOutcome | None, _Parsed | None]:
         ext = cand.path.suffix.lower()
         if ext not in LOADERS and not cand.explicit and ext in _ASSET_EXT:
-            return FileOutcome(path=str(cand.path), source=cand.source, status="skipped",
-                               reason=f"not a document type ({ext})"), None
+            return FileOutcome(
+                path=str(cand.path),
+                source=cand.source,
+                status="skipped",
+                reason=f"not a document type ({ext})",
+            ), None
         dtype = doc_type or infer_doc_type(cand.source)
         size: int | None = None
         try:
             size = cand.path.stat().st_size
-            loader = loader_for(cand.path.name)
+            loader_for(cand.path.name)  # raises UnsupportedFormat early
             if size > self.max_file_bytes:
                 raise TooLarge(
                     f"file is {size / 1e6:.1f} MB, over the {self.max_file_bytes / 1e6:.1f} MB limit "
@@ -184,12 +216,16 @@ class IngestPipeline:
         fingerprint = hashlib.sha256(
             f"{content_hash}|{dtype.value}|{PARSER_VERSION}|{self.chunking.model_dump_json()}".encode()
         ).hexdigest()
-        label = version or datetime.fromtimestamp(cand.path.stat().st_mtime, UTC).replace(microsecond=0).isoformat()
+        label = (
+            version
+            or datetime.fromtimestamp(cand.path.stat().st_mtime, UTC).replace(microsecond=0).isoformat()
+        )
         existing = self.kb.document(cand.source)
         if existing and existing.status == "ok" and existing.fingerprint == fingerprint:
             self.kb.touch(cand.source, str(cand.path.resolve()), label if version else existing.version)
-            return FileOutcome(path=str(cand.path), source=cand.source, status="unchanged",
-                               chunks=existing.chunk_count), None
+            return FileOutcome(
+                path=str(cand.path), source=cand.source, status="unchanged", chunks=existing.chunk_count
+            ), None
         try:
             loaded = loader_for(cand.path.name)(data, cand.path.name)
             raw_chunks = chunk_document(
@@ -201,7 +237,9 @@ class IngestPipeline:
             return self._fail(cand, e, dtype, size), None
         except Exception as e:  # a loader bug must not stop the batch either
             log.exception("unexpected error parsing %s", cand.path)
-            return self._fail(cand, DocumentParse(f"could not parse: {type(e).__name__}: {e}"), dtype, size), None
+            return self._fail(
+                cand, DocumentParse(f"could not parse: {type(e).__name__}: {e}"), dtype, size
+            ), None
         doc_id = doc_id_for(self.kb.name, cand.source)
         gen = fingerprint[:12]
         chunks: list[Chunk] = []
@@ -212,28 +250,57 @@ class IngestPipeline:
             langs[lang] = langs.get(lang, 0) + len(rc.text)
             chunks.append(
                 Chunk(
-                    chunk_id=f"{doc_id}-{gen}-{i}", kb=self.kb.name, doc_id=doc_id, source=cand.source, doc_type=dtype,
-                    title=loaded.title, section=rc.section, page=rc.page, language=lang, text=rc.text,
-                    content_hash=content_hash, version=label, ordinal=i, req_ids=sorted(set(REQ_ID.findall(rc.text)))[:20],
+                    chunk_id=f"{doc_id}-{gen}-{i}",
+                    kb=self.kb.name,
+                    doc_id=doc_id,
+                    source=cand.source,
+                    doc_type=dtype,
+                    title=loaded.title,
+                    section=rc.section,
+                    page=rc.page,
+                    language=lang,
+                    text=rc.text,
+                    content_hash=content_hash,
+                    version=label,
+                    ordinal=i,
+                    req_ids=sorted(set(REQ_ID.findall(rc.text)))[:20],
                 )
             )
-            heading = rc.section if rc.section.startswith(loaded.title) else SECTION_SEP.join(
-                p for p in (loaded.title, rc.section) if p
+            heading = (
+                rc.section
+                if rc.section.startswith(loaded.title)
+                else SECTION_SEP.join(p for p in (loaded.title, rc.section) if p)
             )
             embed_texts.append(f"{heading}\n{rc.text}" if heading else rc.text)
         record = DocumentRecord(
-            doc_id=doc_id, source=cand.source, path=str(cand.path.resolve()), doc_type=dtype.value, title=loaded.title,
-            content_hash=content_hash, fingerprint=fingerprint, gen=gen, version=label,
-            language=max(langs, key=langs.__getitem__) if langs else None, status="ok", error=None,
-            chunk_count=len(chunks), size=size, encoding=loaded.encoding, ingested_at=now_iso(),
+            doc_id=doc_id,
+            source=cand.source,
+            path=str(cand.path.resolve()),
+            doc_type=dtype.value,
+            title=loaded.title,
+            content_hash=content_hash,
+            fingerprint=fingerprint,
+            gen=gen,
+            version=label,
+            language=max(langs, key=langs.__getitem__) if langs else None,
+            status="ok",
+            error=None,
+            chunk_count=len(chunks),
+            size=size,
+            encoding=loaded.encoding,
+            ingested_at=now_iso(),
         )
-        return None, _Parsed(cand, record, chunks, embed_texts, existed=existing is not None and existing.status == "ok")
+        return None, _Parsed(
+            cand, record, chunks, embed_texts, existed=existing is not None and existing.status == "ok"
+        )
 
     def _fail(self, cand: _Candidate, error: IngestError, dtype: DocType, size: int | None) -> FileOutcome:
         self.kb.record_failure(cand.source, str(cand.path.resolve()), str(error), dtype.value, size)
         if isinstance(error, UnsupportedFormat):
             log.info("unsupported: %s", cand.path)
-        return FileOutcome(path=str(cand.path), source=cand.source, status="failed", reason=str(error), error=error.code)
+        return FileOutcome(
+            path=str(cand.path), source=cand.source, status="failed", reason=str(error), error=error.code
+        )
 
     def _flush(self, batch: list[_Parsed], report: IngestReport, notify: ProgressFn) -> None:
         if not batch:
@@ -244,7 +311,9 @@ class IngestPipeline:
             vectors = self.embeddings.embed_documents(texts)
         except AssistantError as e:
             for p in batch:
-                out = self._fail(p.cand, DocumentParse(f"embedding failed: {e}"), DocType(p.record.doc_type), p.record.size)
+                out = self._fail(
+                    p.cand, DocumentParse(f"embedding failed: {e}"), DocType(p.record.doc_type), p.record.size
+                )
                 report.files.append(out)
                 notify("file", {"outcome": out})
             return
@@ -271,14 +340,23 @@ class IngestPipeline:
                 self.kb.drop_generation(rec.doc_id, old_gen)
         except AssistantError as e:
             return self._fail(p.cand, DocumentParse(f"could not store: {e}"), DocType(rec.doc_type), rec.size)
-        return FileOutcome(path=str(p.cand.path), source=rec.source, status="updated" if p.existed else "added",
-                           chunks=len(p.chunks))
+        return FileOutcome(
+            path=str(p.cand.path),
+            source=rec.source,
+            status="updated" if p.existed else "added",
+            chunks=len(p.chunks),
+        )
 
     def _prune(self, report: IngestReport, notify: ProgressFn) -> None:
         for doc in self.kb.documents():
             if doc.path and not Path(doc.path).exists():
                 self.kb.remove_document(doc.source)
-                out = FileOutcome(path=doc.path, source=doc.source, status="pruned", chunks=doc.chunk_count,
-                                  reason="file no longer exists")
+                out = FileOutcome(
+                    path=doc.path,
+                    source=doc.source,
+                    status="pruned",
+                    chunks=doc.chunk_count,
+                    reason="file no longer exists",
+                )
                 report.files.append(out)
                 notify("file", {"outcome": out})

@@ -131,7 +131,10 @@ class SentenceTransformerEmbeddings(NamedEmbeddings):
         model = self._load()
         try:
             vectors = model.encode(
-                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False,
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
                 convert_to_numpy=True,
             )
         except Exception as e:
@@ -198,7 +201,9 @@ class OnnxInt8Embeddings(NamedEmbeddings):
             from onnxruntime.quantization import QuantType, quantize_dynamic
             from transformers import AutoModel, AutoTokenizer
         except ImportError as e:
-            raise ConfigError("the onnx-int8 backend needs: pip install torch==2.13.0 onnx onnxruntime") from e
+            raise ConfigError(
+                "the onnx-int8 backend needs: pip install torch==2.13.0 onnx onnxruntime"
+            ) from e
         _check_packaged_weights(self.model_name, path)
         target.mkdir(parents=True, exist_ok=True)
         tmp = target / f"tmp-{os.getpid()}"
@@ -229,13 +234,22 @@ class OnnxInt8Embeddings(NamedEmbeddings):
         try:
             with torch.no_grad():
                 torch.onnx.export(
-                    _Wrap(base), args, str(fp32), input_names=names, output_names=["last_hidden_state"],
+                    _Wrap(base),
+                    args,
+                    str(fp32),
+                    input_names=names,
+                    output_names=["last_hidden_state"],
                     dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
-                    opset_version=17, dynamo=False,
+                    opset_version=17,
+                    dynamo=False,
                 )
-            quantize_dynamic(str(fp32), str(tmp / "model_int8.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+            quantize_dynamic(
+                str(fp32), str(tmp / "model_int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
+            )
         except Exception as e:
-            raise ProviderError(f"ONNX export of {self.model_name!r} failed ({e}); set ASSISTANT_EMBEDDING__BACKEND=torch") from e
+            raise ProviderError(
+                f"ONNX export of {self.model_name!r} failed ({e}); set ASSISTANT_EMBEDDING__BACKEND=torch"
+            ) from e
         tok.save_pretrained(str(tmp / "tokenizer"))
         os.replace(tmp / "model_int8.onnx", target / "model_int8.onnx")
         for f in (tmp / "tokenizer").iterdir():
@@ -250,7 +264,10 @@ class OnnxInt8Embeddings(NamedEmbeddings):
             path = resolve_model_path(self.model_name)
             self._read_pooling(path)
             target = self._export_dir(path)
-            if not (target / "model_int8.onnx").exists() or not (target / "tokenizer" / "tokenizer.json").exists():
+            if (
+                not (target / "model_int8.onnx").exists()
+                or not (target / "tokenizer" / "tokenizer.json").exists()
+            ):
                 self._export(path, target)
             try:
                 import onnxruntime as ort
@@ -320,7 +337,9 @@ class HashingEmbeddings(NamedEmbeddings):
 
 
 def _sentence_transformers(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:
-    kwargs = dict(batch_size=settings.batch_size, max_seq_length=settings.max_seq_length, threads=settings.threads)
+    kwargs = dict(
+        batch_size=settings.batch_size, max_seq_length=settings.max_seq_length, threads=settings.threads
+    )
     backend = settings.backend.lower()
     if backend == "torch":
         return SentenceTransformerEmbeddings(settings.model, **kwargs)  # type: ignore[arg-type]

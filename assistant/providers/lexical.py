@@ -23,14 +23,21 @@ class LexicalIndex(Protocol):
     def delete(self, conn: sqlite3.Connection, rowids: Sequence[int]) -> None: ...
 
     def search(
-        self, conn: sqlite3.Connection, terms: Sequence[str], n: int, filters_sql: str = "", params: Sequence[object] = ()
+        self,
+        conn: sqlite3.Connection,
+        terms: Sequence[str],
+        n: int,
+        filters_sql: str = "",
+        params: Sequence[object] = (),
     ) -> list[tuple[int, float]]: ...
 
 
 class Fts5Index:
     """FTS5 with BM25 ranking; columns title, section and body weighted separately."""
 
-    def __init__(self, title_weight: float = 1.5, section_weight: float = 1.5, body_weight: float = 1.0) -> None:
+    def __init__(
+        self, title_weight: float = 1.5, section_weight: float = 1.5, body_weight: float = 1.0
+    ) -> None:
         self.weights = (title_weight, section_weight, body_weight)
 
     def create_schema(self, conn: sqlite3.Connection) -> None:
@@ -53,7 +60,12 @@ class Fts5Index:
         conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((r,) for r in rowids))
 
     def search(
-        self, conn: sqlite3.Connection, terms: Sequence[str], n: int, filters_sql: str = "", params: Sequence[object] = ()
+        self,
+        conn: sqlite3.Connection,
+        terms: Sequence[str],
+        n: int,
+        filters_sql: str = "",
+        params: Sequence[object] = (),
     ) -> list[tuple[int, float]]:
         if not terms:
             return []

@@ -25,11 +25,15 @@ Where = dict[str, Any]
 class VectorIndex(Protocol):
     """One knowledge base's vectors."""
 
-    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]) -> None: ...
+    def upsert(
+        self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]
+    ) -> None: ...
 
     def delete(self, where: Where) -> None: ...
 
-    def query(self, vector: Sequence[float], n: int, where: Where | None = None) -> list[tuple[str, float]]: ...
+    def query(
+        self, vector: Sequence[float], n: int, where: Where | None = None
+    ) -> list[tuple[str, float]]: ...
 
     def count(self) -> int: ...
 
@@ -51,7 +55,9 @@ class ChromaIndex:
     def __init__(self, collection: Any) -> None:
         self._c = collection
 
-    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]) -> None:
+    def upsert(
+        self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]
+    ) -> None:
         if not ids:
             return
         try:
@@ -77,7 +83,9 @@ class ChromaIndex:
             if total == 0:
                 return []
             res = self._c.query(
-                query_embeddings=[list(map(float, vector))], n_results=min(n, total), where=where or None,
+                query_embeddings=[list(map(float, vector))],
+                n_results=min(n, total),
+                where=where or None,
                 include=["distances"],
             )
         except Exception as e:
@@ -119,7 +127,9 @@ def make_chroma(settings: VectorStoreSettings, home: Path) -> ChromaStore:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.host:
-            client = chromadb.HttpClient(host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings)
+            client = chromadb.HttpClient(
+                host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
+            )
         else:
             path = home / "chroma"
             path.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,11 @@ MAX_QUERY_CHARS = 4000
 
 class HybridSearcher:
     def __init__(
-        self, kb: KnowledgeBase, embeddings: NamedEmbeddings, settings: RetrievalSettings, model_languages: Sequence[str]
+        self,
+        kb: KnowledgeBase,
+        embeddings: NamedEmbeddings,
+        settings: RetrievalSettings,
+        model_languages: Sequence[str],
     ) -> None:
         self.kb = kb
         self.embeddings = embeddings
@@ -59,7 +63,9 @@ class HybridSearcher:
         if doc_types:
             bad = [t for t in doc_types if t not in DocType.__members__]
             if bad:
-                raise InvalidInput(f"unknown document type {bad[0]!r}; use one of: {', '.join(DocType.__members__)}")
+                raise InvalidInput(
+                    f"unknown document type {bad[0]!r}; use one of: {', '.join(DocType.__members__)}"
+                )
         s = self.settings
         n = max(s.candidates, k)
         terms = query_terms(query)
@@ -69,7 +75,9 @@ class HybridSearcher:
         lex_ranked = [(lex_chunks[r], score) for r, score in lexical if r in lex_chunks]
 
         q_lang = detect_language(query)
-        dense_weight = s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
+        dense_weight = (
+            s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
+        )
         dense_ranked: list[tuple[Chunk, float]] = []
         if dense_weight > 0:
             dense = self.kb.vectors.query(self.embeddings.embed_query(query), n, _where(doc_types, languages))
@@ -81,7 +89,10 @@ class HybridSearcher:
                     dense_ranked.append((chunk, sim))
 
         fused: dict[str, dict[str, Any]] = {}
-        for name, ranked, weight in (("lexical", lex_ranked, s.lexical_weight), ("dense", dense_ranked, dense_weight)):
+        for name, ranked, weight in (
+            ("lexical", lex_ranked, s.lexical_weight),
+            ("dense", dense_ranked, dense_weight),
+        ):
             contributions = _contributions(ranked, s.fusion, s.rrf_k)
             for rank, (chunk, value) in enumerate(contributions, 1):
                 entry = fused.setdefault(chunk.chunk_id, {"chunk": chunk, "score": 0.0})
@@ -93,7 +104,12 @@ class HybridSearcher:
         ranked_all = sorted(fused.values(), key=lambda e: e["score"], reverse=True)
         chosen = _diversify(ranked_all, k, s.max_per_source)
         return [
-            SearchHit(chunk=e["chunk"], score=e["score"], dense_rank=e.get("dense_rank"), lexical_rank=e.get("lexical_rank"))
+            SearchHit(
+                chunk=e["chunk"],
+                score=e["score"],
+                dense_rank=e.get("dense_rank"),
+                lexical_rank=e.get("lexical_rank"),
+            )
             for e in chosen
         ]
 
@@ -163,9 +179,15 @@ class HybridRetriever(BaseRetriever):
     doc_types: list[str] | None = None
     languages: list[str] | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         hits = self.searcher.search(query, self.k, self.doc_types, self.languages)
         return [
-            Document(page_content=h.chunk.text, metadata={**h.public(), "text": None, "kb": h.chunk.kb}, id=h.chunk.chunk_id)
+            Document(
+                page_content=h.chunk.text,
+                metadata={**h.public(), "text": None, "kb": h.chunk.kb},
+                id=h.chunk.chunk_id,
+            )
             for h in hits
         ]
