@@ -1,0 +1,56 @@
+"""The same knowledge base over a Chroma server (`chroma run` + HttpClient) instead of embedded Chroma."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.services import build_services
+from assistant.settings import Settings
+from tests.conftest import ROOT
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMA.exists() and shutil.which("chroma") is None, reason="chroma CLI not installed")
+def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, model_cache: Path, real_embeddings) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    server = subprocess.Popen(
+        [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        settings = Settings(home=tmp_path / "home", model_cache=model_cache)
+        settings.vector_store.host = "127.0.0.1"
+        settings.vector_store.port = port
+        services = build_services(settings, embeddings=real_embeddings)
+        report = services.ingest("remote", [ROOT / "corpus" / "faq"])
+        assert report.counts() == {"added": 2}
+        hits = services.search("remote", "Can I approve on my phone?", k=3)
+        assert hits[0].chunk.source == "faq-en.md" and hits[0].dense_rank == 1
+        assert not (tmp_path / "home" / "chroma").exists()  # nothing went to the embedded store
+        services.delete_kb("remote")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
