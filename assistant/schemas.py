@@ -61,6 +61,8 @@ class SearchHit(BaseModel):
     score: float
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    dense_score: float | None = None  # cosine similarity
+    lexical_score: float | None = None  # BM25
 
     def public(self) -> dict[str, object]:
         c = self.chunk
@@ -124,3 +126,46 @@ class DocumentInfo(BaseModel):
     language: str | None = None
     error: str | None = None
     ingested_at: str | None = None
+
+
+class Citation(BaseModel):
+    """A numbered source of an answer: where the quoted snippet comes from."""
+
+    n: int
+    source: str
+    page: int | None = None
+    section: str = ""
+    snippet: str
+    title: str = ""
+    chunk_id: str = ""
+
+
+class Answer(BaseModel):
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    found: bool
+    conversation_id: str | None = None
+    message_id: str | None = None
+    mode: str = "none"
+    language: str = "en"
+    query: str = ""  # the standalone question that was searched
+    flags: list[str] = Field(default_factory=list)  # e.g. llm_unavailable, invalid_citation_removed
+    nearest_topics: list[str] = Field(default_factory=list)
+    confidence: float = 0.0
+    ticket_id: str | None = None
+
+    def public(self) -> dict[str, object]:
+        return {
+            "answer": self.answer,
+            "citations": [
+                {"n": c.n, "source": c.source, "page": c.page, "section": c.section, "snippet": c.snippet}
+                for c in self.citations
+            ],
+            "found": self.found,
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "mode": self.mode,
+            "flags": self.flags,
+            "nearest_topics": self.nearest_topics,
+            "confidence": round(self.confidence, 3),
+        }

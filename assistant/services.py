@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.appdb import AppDB, open_app_db
+from assistant.chains.answer import AnswerEngine, AnswerPolicy
 from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.kbstore import KnowledgeBases
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
+from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
+from assistant.tools.helpdesk import HelpDesk
 
 
 @dataclass
@@ -24,7 +28,24 @@ class Services:
     embeddings: NamedEmbeddings
     vector_store: VectorStore
     kbs: KnowledgeBases
+    db: AppDB
+    llm: Any = None
     _searchers: dict[str, HybridSearcher] = field(default_factory=dict)
+    _helpdesk: HelpDesk | None = None
+
+    # -- help desk --------------------------------------------------------------------------
+    def engine(self, kb: str) -> AnswerEngine:
+        a = self.settings.answer
+        policy = AnswerPolicy(
+            k=a.k, min_confidence=a.min_confidence, min_coverage=a.min_coverage, max_quotes=a.max_quotes
+        )
+        return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
+
+    @property
+    def helpdesk(self) -> HelpDesk:
+        if self._helpdesk is None:
+            self._helpdesk = HelpDesk(self.db, self.engine)
+        return self._helpdesk
 
     # -- knowledge bases --------------------------------------------------------------------
     def ingest(
@@ -79,10 +100,11 @@ class Services:
 
     def close(self) -> None:
         self.kbs.close()
+        self.db.close()
 
 
 def build_services(settings: Settings | None = None, **overrides: Any) -> Services:
-    """Build every service from settings; pass ``embeddings=`` or ``vector_store=`` to swap a backend."""
+    """Build every service from settings; pass ``embeddings=``, ``vector_store=`` or ``llm=`` to swap a backend."""
     settings = settings or Settings()
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
@@ -91,4 +113,6 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
     )
     vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
     kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
-    return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs)
+    llm = overrides["llm"] if "llm" in overrides else make_chat_model(settings.llm)
+    return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs,
+                    db=open_app_db(home), llm=llm)

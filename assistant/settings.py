@@ -100,6 +100,21 @@ class IngestSettings(BaseModel):
     max_file_mb: float = Field(50.0, gt=0, le=10_000, description="Files larger than this are refused.")
 
 
+class AnswerSettings(BaseModel):
+    k: int = Field(5, ge=1, le=20, description="Passages retrieved for an answer.")
+    min_confidence: float = Field(
+        0.55, ge=0, le=1,
+        description="Found when the best passage's fused score, as a share of the highest possible, reaches this "
+        "(0.556 = ranked first by both rankers, without a type boost); calibrated in evals/reports/answers-*.md.",
+    )
+    min_coverage: float = Field(
+        0.2, ge=0, le=1,
+        description="...and the best passage covers at least this IDF-weighted share of the question's words "
+        "(guards against questions about things the documents never mention).",
+    )
+    max_quotes: int = Field(3, ge=1, le=10, description="Passages quoted in an extractive answer.")
+
+
 class LLMSettings(BaseModel):
     mode: str = Field("none", description="Answer mode: none (extractive, offline), openai or ollama.")
     base_url: str | None = Field(
@@ -124,6 +139,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
 
     @field_validator("home")
     @classmethod

@@ -94,9 +94,10 @@ class HybridSearcher:
             ("dense", dense_ranked, dense_weight),
         ):
             contributions = _contributions(ranked, s.fusion, s.rrf_k)
-            for rank, (chunk, value) in enumerate(contributions, 1):
+            for rank, ((chunk, value), (_, raw)) in enumerate(zip(contributions, ranked, strict=True), 1):
                 entry = fused.setdefault(chunk.chunk_id, {"chunk": chunk, "score": 0.0})
                 entry[f"{name}_rank"] = rank
+                entry[f"{name}_score"] = raw
                 entry["score"] += weight * value
         for entry in fused.values():
             entry["score"] *= s.type_boost.get(entry["chunk"].doc_type.value, 1.0)
@@ -109,9 +110,28 @@ class HybridSearcher:
                 score=e["score"],
                 dense_rank=e.get("dense_rank"),
                 lexical_rank=e.get("lexical_rank"),
+                dense_score=e.get("dense_score"),
+                lexical_score=e.get("lexical_score"),
             )
             for e in chosen
         ]
+
+    def relative_confidence(self, query: str, hits: Sequence[SearchHit]) -> float:
+        """The best hit's fused score as a share of the highest possible score for this query:
+        1.0 for a top-boosted type ranked first by both rankers, 0.556 for an unboosted chunk that both
+        rankers put first (with the default weights and FAQ boost)."""
+        if not hits:
+            return 0.0
+        s = self.settings
+        top = (s.lexical_weight + _dense_weight_for(self, query)) * max([1.0, *s.type_boost.values()])
+        return min(1.0, hits[0].score / top) if top > 0 else 0.0
+
+
+def _dense_weight_for(self: HybridSearcher, query: str) -> float:
+    """The dense ranking's weight for this query's language."""
+    s = self.settings
+    q_lang = detect_language(query)
+    return s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
 
 
 def _contributions(ranked: list[tuple[Chunk, float]], fusion: str, rrf_k: int) -> list[tuple[Chunk, float]]:

@@ -1,0 +1,1 @@
+"""LangChain runnables: grounded answers, follow-up condensing (and later extraction and drafting)."""

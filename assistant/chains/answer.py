@@ -1,0 +1,338 @@
+"""The help-desk answer chain.
+
+``build_answer_chain(llm, searcher)`` returns a LangChain runnable that takes
+``{"question": str, "history": [(question, answer), ...]}`` and returns an :class:`Answer`:
+
+    condense follow-up  ->  hybrid retrieval + confidence  ->  extractive or LLM answer  ->  citation check
+
+With ``llm=None`` (mode ``none``) the answer quotes the most relevant passages verbatim, trimmed to
+what answers the question (a procedure's numbered steps, else the best sentences), each with its
+citation. In LLM modes the model writes the answer from numbered passages; every ``[n]`` marker is
+checked against the passages, markers that point nowhere are removed and flagged, and an answer with
+no valid citation, an empty answer or a failing endpoint falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.chains.prompts import CONDENSE_SYSTEM_PROMPT, LANGUAGE_NAMES, QA_SYSTEM_PROMPT, texts
+from assistant.providers.llm import describe_llm_error
+from assistant.retrieval.confidence import Confidence, measure
+from assistant.retrieval.hybrid import HybridSearcher
+from assistant.schemas import Answer, Citation, SearchHit
+from assistant.text import detect_language, query_terms, split_sentences, tokenize
+
+log = logging.getLogger(__name__)
+
+_STEP = re.compile(r"^\s*(?:\d{1,2}[.)、]|[（(]\d{1,2}[)）]|[-*•]\s|步骤\s*\d|Step\s+\d)", re.I)
+_PROCEDURAL = re.compile(r"如何|怎么|怎样|步骤|流程|操作|办法|\bhow\b|\bsteps?\b|\bprocedure\b|\bprocess\b", re.I)
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+MAX_QUOTE_CHARS = 600
+
+
+@dataclass
+class AnswerPolicy:
+    """When an answer counts as found, and how much it quotes."""
+
+    k: int = 5
+    min_confidence: float = 0.55
+    min_coverage: float = 0.2
+    max_quotes: int = 3
+    relative_score: float = 0.5  # a further passage is quoted when its score is at least this share of the best
+    related_score: float = 0.3  # the rest of the top k above this share are listed as "see also"
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str = ""
+    query: str = ""
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+def question_language(question: str) -> str:
+    lang = detect_language(question)
+    return "zh" if lang == "zh" else "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# extractive answers
+
+
+def _sentence_score(sentence: str, idf: dict[str, float]) -> float:
+    present = set(tokenize(sentence))
+    return sum(w for t, w in idf.items() if t in present)
+
+
+def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
+    """The part of a chunk that answers the question, quoted verbatim (pieces joined with ' … ')."""
+    lines = text.split("\n")
+    step_idx = [i for i, line in enumerate(lines) if _STEP.match(line)]
+    weights = {t: 1.0 for t in terms}
+    if step_idx and (_PROCEDURAL.search(question) or any(_sentence_score(lines[i], weights) for i in step_idx)):
+        first = step_idx[0]
+        block = [i for i in step_idx if i >= first]
+        lead = lines[first - 1] if first > 0 and not _STEP.match(lines[first - 1]) else ""
+        lead = split_sentences(lead)[-1].strip() if lead else ""
+        body = "\n".join(lines[i] for i in range(first, block[-1] + 1))
+        piece = f"{lead}\n{body}" if lead else body
+        return piece if len(piece) <= MAX_QUOTE_CHARS * 1.5 else body[: int(MAX_QUOTE_CHARS * 1.5)].rsplit("\n", 1)[0]
+    table = [i for i, line in enumerate(lines) if line.startswith("|")]
+    if table:
+        scored = sorted(table[2:], key=lambda i: _sentence_score(lines[i], weights), reverse=True)
+        if scored and _sentence_score(lines[scored[0]], weights) > 0:
+            rows = sorted(scored[:3])
+            return "\n".join([lines[table[0]], lines[table[1]], *[lines[i] for i in rows]])
+    sentences = [s for line in lines for s in split_sentences(line) if s.strip()]
+    if len(text) <= MAX_QUOTE_CHARS or len(sentences) <= 2:
+        return text.strip()
+    ranked = sorted(range(len(sentences)), key=lambda i: _sentence_score(sentences[i], weights), reverse=True)
+    keep = set(ranked[:2])
+    if _sentence_score(sentences[ranked[0]], weights) == 0:
+        keep = {0, 1}
+    # a short best sentence usually needs the one after it ("Yes." / "可以。")
+    for i in list(keep):
+        if len(sentences[i].strip()) < 40 and i + 1 < len(sentences):
+            keep.add(i + 1)
+    pieces: list[str] = []
+    last = -2
+    for i in sorted(keep)[:4]:
+        piece = sentences[i].strip()
+        if pieces and i == last + 1:
+            pieces[-1] = pieces[-1] + (" " if piece[:1].isascii() else "") + piece
+        else:
+            pieces.append(piece)
+        last = i
+    return " … ".join(pieces)
+
+
+def extractive_answer(question: str, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str) -> tuple[str, list[Citation]]:
+    t = texts(language)
+    terms = query_terms(question)
+    top = hits[0].score if hits else 0.0
+    chosen = [h for h in hits if h.score >= policy.relative_score * top][: policy.max_quotes]
+    citations: list[Citation] = []
+    parts = [t["found_intro"], ""]
+    for n, hit in enumerate(chosen, 1):
+        quote = select_passage(hit.chunk.text, question, terms)
+        citations.append(_citation(n, hit, quote))
+        parts.append("\n".join(f"> {line}" for line in quote.split("\n")) + f" [{n}]")
+        parts.append("")
+    # further passages worth opening: listed by their headings, not quoted
+    related = [h for h in hits[len(chosen):] if h.score >= policy.related_score * top]
+    if related:
+        parts.append(t["see_also"])
+        for h in related:
+            n = len(citations) + 1
+            citations.append(_citation(n, h, _snippet(h.chunk.text)))
+            parts.append(f"- {h.chunk.section or h.chunk.title} ({h.chunk.source}) [{n}]")
+    return "\n".join(parts).strip(), citations
+
+
+def _citation(n: int, hit: SearchHit, snippet: str) -> Citation:
+    c = hit.chunk
+    return Citation(n=n, source=c.source, page=c.page, section=c.section, snippet=snippet, title=c.title, chunk_id=c.chunk_id)
+
+
+def not_found_answer(hits: Sequence[SearchHit], language: str) -> tuple[str, list[str]]:
+    t = texts(language)
+    topics: list[str] = []
+    for h in hits[:3]:
+        label = h.chunk.section or h.chunk.title
+        label = f"{label} ({h.chunk.source})"
+        if label not in topics:
+            topics.append(label)
+    lines = [t["not_found"]]
+    if topics:
+        lines += ["", t["nearest"], *[f"- {x}" for x in topics]]
+    lines += ["", t["offer_ticket"]]
+    return "\n".join(lines), topics
+
+
+# ---------------------------------------------------------------------------------------------
+# LLM answers
+
+
+def format_context(hits: Sequence[SearchHit]) -> str:
+    blocks = []
+    for n, h in enumerate(hits, 1):
+        c = h.chunk
+        where = c.source + (f", p. {c.page}" if c.page else "") + (f", {c.section}" if c.section else "")
+        blocks.append(f"[{n}] ({where})\n{c.text}")
+    return "\n\n".join(blocks)
+
+
+def validate_citations(text: str, hits: Sequence[SearchHit]) -> tuple[str, list[Citation], list[str]]:
+    """Keep markers that point at a passage, renumber them 1..n, drop the rest (and flag it)."""
+    flags: list[str] = []
+    mapping: dict[int, int] = {}
+    citations: list[Citation] = []
+
+    def replace(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if not 1 <= n <= len(hits):
+            if "invalid_citation_removed" not in flags:
+                flags.append("invalid_citation_removed")
+            return ""
+        if n not in mapping:
+            mapping[n] = len(mapping) + 1
+            hit = hits[n - 1]
+            citations.append(_citation(mapping[n], hit, _snippet(hit.chunk.text)))
+        return f"[{mapping[n]}]"
+
+    cleaned = _MARKER.sub(replace, text)
+    cleaned = re.sub(r"[ \t]+([。.,，;；])", r"\1", cleaned).strip()
+    return cleaned, citations, flags
+
+
+def _snippet(text: str, limit: int = 300) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def build_qa_chain(llm: Any) -> Runnable[Any, str]:
+    prompt = ChatPromptTemplate.from_messages([("system", QA_SYSTEM_PROMPT), ("human", "{question}")])
+    return prompt | llm | StrOutputParser()
+
+
+def condense_question(llm: Any, question: str, history: Sequence[Turn]) -> str:
+    messages: list[BaseMessage] = [SystemMessage(CONDENSE_SYSTEM_PROMPT)]
+    for turn in history[-3:]:
+        messages += [HumanMessage(turn.question), AIMessage(turn.answer[:800])]
+    messages.append(HumanMessage(question))
+    out = (llm | StrOutputParser()).invoke(messages)
+    out = out.strip().strip('"“”')
+    return out if 0 < len(out) <= 500 else question
+
+
+# ---------------------------------------------------------------------------------------------
+# follow-ups without an LLM
+
+_FOLLOW_UP = re.compile(
+    r"^(那|那么|还有|另外|这个|那个|它|其|如果是|要是)|呢[？?]?$|第[一二三四五六七八九十\d]+步|"
+    r"^(what about|and |how about|what if|and for|for )|\b(it|that|this|those|them|step \d+)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    q = question.strip()
+    short = len(q) <= 12 if detect_language(q) == "zh" else len(q.split()) <= 5
+    return bool(_FOLLOW_UP.search(q)) or short
+
+
+def history_query(question: str, history: Sequence[Turn]) -> str:
+    """History-aware retrieval for the ``none`` mode: a follow-up is searched together with the
+    question it follows."""
+    if not history or not is_follow_up(question):
+        return question
+    previous = history[-1].query or history[-1].question
+    return f"{previous} {question}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class AnswerEngine:
+    """Retrieval, confidence and answer generation for one knowledge base."""
+
+    def __init__(self, searcher: HybridSearcher, llm: Any = None, policy: AnswerPolicy | None = None, mode: str = "none"):
+        self.searcher = searcher
+        self.llm = llm
+        self.policy = policy or AnswerPolicy()
+        self.mode = mode if llm is not None else "none"
+
+    # -- steps ------------------------------------------------------------------------------
+    def standalone(self, question: str, history: Sequence[Turn], flags: list[str]) -> str:
+        if not history:
+            return question
+        if self.llm is not None and is_follow_up(question):
+            try:
+                return condense_question(self.llm, question, history)
+            except Exception as e:  # the endpoint is down: fall back to history-aware retrieval
+                flags.append("condense_failed")
+                log.warning("condense failed: %s", describe_llm_error(e))
+        return history_query(question, history)
+
+    def retrieve(self, query: str) -> tuple[list[SearchHit], Confidence]:
+        hits = self.searcher.search(query, self.policy.k)
+        conf = measure(self.searcher.kb, query, hits)
+        conf.fused = self.searcher.relative_confidence(query, hits)
+        return hits, conf
+
+    def is_found(self, conf: Confidence) -> bool:
+        return conf.fused >= self.policy.min_confidence and conf.coverage >= self.policy.min_coverage
+
+    # -- whole answers ----------------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        events = list(self.stream(question, history))
+        final = events[-1]
+        assert isinstance(final, Answer)
+        return final
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Yield text deltas (LLM modes) and finally the validated :class:`Answer`."""
+        language = question_language(question)
+        flags: list[str] = []
+        query = self.standalone(question, history, flags)
+        hits, conf = self.retrieve(query)
+        base = {"mode": self.mode, "language": language, "query": query, "confidence": conf.fused}
+        if not hits or not self.is_found(conf):
+            text, topics = not_found_answer(hits, language)
+            yield Answer(answer=text, found=False, nearest_topics=topics, flags=flags, **base)  # type: ignore[arg-type]
+            return
+        if self.llm is None:
+            text, citations = extractive_answer(query, hits, self.policy, language)
+            yield Answer(answer=text, citations=citations, found=True, flags=flags, **base)  # type: ignore[arg-type]
+            return
+        chain = build_qa_chain(self.llm)
+        inputs = {"question": question, "context": format_context(hits), "language": LANGUAGE_NAMES[language]}
+        pieces: list[str] = []
+        try:
+            for delta in chain.stream(inputs):
+                pieces.append(delta)
+                yield delta
+        except Exception as e:
+            flags.append("llm_unavailable")
+            yield self._fallback(question, hits, language, flags, base, describe_llm_error(e))
+            return
+        raw = "".join(pieces).strip()
+        if raw.upper().startswith("NOT_FOUND"):
+            text, topics = not_found_answer(hits, language)
+            yield Answer(answer=text, found=False, nearest_topics=topics, flags=[*flags, "llm_not_found"], **base)  # type: ignore[arg-type]
+            return
+        if not raw:
+            flags.append("llm_empty")
+            yield self._fallback(question, hits, language, flags, base, None)
+            return
+        cleaned, citations, citation_flags = validate_citations(raw, hits)
+        flags += citation_flags
+        if not citations:
+            flags.append("llm_uncited")
+            yield self._fallback(question, hits, language, flags, base, None)
+            return
+        yield Answer(answer=cleaned, citations=citations, found=True, flags=flags, **base)  # type: ignore[arg-type]
+
+    def _fallback(self, question: str, hits: Sequence[SearchHit], language: str, flags: list[str],
+                  base: dict[str, Any], reason: str | None) -> Answer:
+        text, citations = extractive_answer(question, hits, self.policy, language)
+        note = texts(language)["fallback_note"]
+        if reason:
+            log.warning("falling back to the extractive answer: %s", reason)
+        return Answer(answer=f"{note}\n\n{text}", citations=citations, found=True, flags=[*flags, "extractive_fallback"],
+                      **base)
+
+
+def build_answer_chain(engine: AnswerEngine) -> Runnable[dict[str, Any], Answer]:
+    """The engine as a LangChain runnable: ``{"question", "history"}`` in, :class:`Answer` out."""
+    return RunnableLambda(lambda x: engine.answer(x["question"], x.get("history") or []))

@@ -1,0 +1,109 @@
+"""Answer benchmark on the ``qa`` layout, for the configured answer mode (default ``none``).
+
+1. Index all of ``docs/``; ask every question once (no conversation). Citation recall: share of
+   questions whose answer cites a gold source; citation precision: share of citations that are
+   gold; "found" rate; answer latency p50/p95 (warm).
+2. Withheld variant: index ``docs/`` without any question's gold files and ask again: the share
+   answered "not found" is what we want high (a "found" there is a false claim of coverage).
+Retrieval recall@5 on the full index is reported beside it for comparison.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InvalidInput
+from assistant.services import Services
+from evals.retrieval import load_questions, percentile, score_questions
+
+
+def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    engine = services.engine(kb)
+    engine.answer("warm up")
+    out = []
+    for q in questions:
+        t = time.perf_counter()
+        a = engine.answer(q["question"])
+        ms = (time.perf_counter() - t) * 1000
+        cited = [c.source for c in a.citations]
+        out.append({"id": q.get("id"), "found": a.found, "cited": cited, "gold": q["gold"], "ms": ms,
+                    "confidence": a.confidence})
+    return out
+
+
+def run_answer_eval(services: Services, bench: Path, log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
+    docs = bench / "docs"
+    qfile = bench / "questions.jsonl"
+    if not docs.is_dir() or not qfile.is_file():
+        raise InvalidInput(f"{bench} needs docs/ and questions.jsonl")
+    questions = load_questions(qfile)
+    tag = uuid.uuid4().hex[:8]
+    full, withheld = f"eval-answers-{tag}", f"eval-withheld-{tag}"
+    tmp = Path(tempfile.mkdtemp(prefix="withheld-"))
+    try:
+        log(f"indexing {docs} ...")
+        services.ingest(full, [docs])
+        retrieval = score_questions(services.searcher(full), questions, 5)
+        answers = _ask_all(services, full, questions)
+        gold = {g for q in questions for g in q["gold"]}
+        shutil.copytree(docs, tmp / "docs", ignore=None)
+        for g in gold:
+            (tmp / "docs" / g).unlink(missing_ok=True)
+        log(f"indexing the withheld variant ({len(gold)} gold files removed) ...")
+        services.ingest(withheld, [tmp / "docs"])
+        held = _ask_all(services, withheld, questions)
+    finally:
+        for kb in (full, withheld):
+            if services.kbs.exists(kb):
+                services.delete_kb(kb)
+        shutil.rmtree(tmp, ignore_errors=True)
+    n = len(questions) or 1
+    cited_any = sum(1 for a in answers if set(a["cited"]) & set(a["gold"]))
+    n_cites = sum(len(a["cited"]) for a in answers)
+    gold_cites = sum(sum(1 for c in a["cited"] if c in a["gold"]) for a in answers)
+    latencies = [a["ms"] for a in answers]
+    return {
+        "bench": bench.name,
+        "questions": len(questions),
+        "mode": services.settings.llm.mode,
+        "retrieval_recall@5": retrieval["recall@5"],
+        "citation_recall": round(cited_any / n, 3),
+        "citation_precision": round(gold_cites / n_cites, 3) if n_cites else 0.0,
+        "found_rate": round(sum(a["found"] for a in answers) / n, 3),
+        "withheld_false_found": round(sum(a["found"] for a in held) / n, 3),
+        "withheld_not_found": round(sum(not a["found"] for a in held) / n, 3),
+        "answer_p50_ms": round(statistics.median(latencies), 1),
+        "answer_p95_ms": round(percentile(latencies, 95), 1),
+        "min_confidence": services.settings.answer.min_confidence,
+        "min_coverage": services.settings.answer.min_coverage,
+
+        "details": {"full": answers, "withheld": held},
+    }
+
+
+def format_report(r: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"# Answers: {r['bench']} (mode {r['mode']})",
+            "",
+            "| metric | value |",
+            "|---|---|",
+            f"| questions | {r['questions']} |",
+            f"| retrieval recall@5 (same index) | {r['retrieval_recall@5']} |",
+            f"| citation recall (answer cites a gold source) | {r['citation_recall']} |",
+            f"| citation precision (citations that are gold) | {r['citation_precision']} |",
+            f"| answered as found | {r['found_rate']} |",
+            f"| withheld gold: false \"found\" | {r['withheld_false_found']} |",
+            f"| withheld gold: correctly \"not found\" | {r['withheld_not_found']} |",
+            f"| answer latency p50 / p95 (warm) | {r['answer_p50_ms']} ms / {r['answer_p95_ms']} ms |",
+            f"| thresholds | confidence {r['min_confidence']}, coverage {r['min_coverage']} |",
+            "",
+        ]
+    )
