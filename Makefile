@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export ASSISTANT_HOME ?= $(CURDIR)/.assistant
 
-.PHONY: venv demo test test-fast eval lint corpus clean
+.PHONY: venv demo serve test test-fast eval lint corpus clean
 
 $(STAMP): pyproject.toml requirements/torch.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,13 +19,17 @@ $(STAMP): pyproject.toml requirements/torch.txt
 
 venv: $(STAMP)
 
-## the main job: ingest the sample corpus and answer a few questions from it
+## the main job: ingest the sample corpus and answer questions from it with citations
 demo: venv
 	$(BIN)/assistant ingest corpus --kb demo
-	$(BIN)/assistant search "忘记密码怎么办？" --kb demo -k 3
-	$(BIN)/assistant search "Who approves a purchase requisition of 60,000 CNY?" --kb demo -k 3
+	$(BIN)/assistant ask "忘记密码怎么办？" --kb demo
+	$(BIN)/assistant ask "Who approves a purchase requisition of 60,000 CNY?" --kb demo
 	@echo
-	@echo "Try your own: $(BIN)/assistant search \"盘点期间能发料吗\" --kb demo"
+	@echo "Try your own: $(BIN)/assistant ask \"盘点期间能发料吗？\" --kb demo   (HTTP API: make serve)"
+
+## the HTTP API on http://127.0.0.1:8000 (docs at /docs); create a key with `assistant keys create`
+serve: venv
+	$(BIN)/assistant serve
 
 ## every test, offline, with the real embedding model, Chroma and SQLite
 test: venv

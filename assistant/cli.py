@@ -30,8 +30,14 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluation harness (reports go to evals/reports/).", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for continuous improvement.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Support tickets.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for the HTTP API (stored hashed; shown once).", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
+app.add_typer(report_app, name="report")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(keys_app, name="keys")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -323,6 +329,176 @@ def eval_retrieval(
     if out:
         from evals.retrieval import format_report
 
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English.")],
+    kb: KbOpt,
+    conversation: Annotated[
+        str | None,
+        typer.Option("--conversation", help="Continue a conversation (id from an earlier answer)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question from the knowledge base with numbered citations, or say it is not covered.
+
+    Example: assistant ask "如何重置密码？" --kb demo, then assistant ask "那第二步呢？" --kb demo --conversation ID
+    """
+    services = _run(_services)
+    answer = _run(services.helpdesk.ask, kb, question, conversation)
+    if as_json:
+        _print_json(answer.public())
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("")
+        for c in answer.citations:
+            where = c.source + (f", p. {c.page}" if c.page else "") + (f" — {c.section}" if c.section else "")
+            typer.echo(f"[{c.n}] {where}")
+    if answer.flags:
+        typer.echo(f"\n(flags: {', '.join(answer.flags)})", err=True)
+    hint = f"assistant tickets open {json.dumps(question, ensure_ascii=False)} --kb {kb} --conversation {answer.conversation_id}"
+    typer.echo(f"\nconversation: {answer.conversation_id}   message: {answer.message_id}", err=True)
+    if not answer.found:
+        typer.echo(f"open a ticket: {hint}", err=True)
+
+
+@app.command()
+def feedback(
+    message_id: Annotated[str, typer.Argument(help="The message id printed after an answer.")],
+    rating: Annotated[str, typer.Argument(help="up or down")],
+    comment: Annotated[str | None, typer.Option("--comment", help="What was wrong or missing.")] = None,
+) -> None:
+    """Record thumbs up/down for an answer."""
+    if rating not in ("up", "down"):
+        fail("rating must be 'up' or 'down'", EXIT_USAGE)
+    services = _run(_services)
+    _run(services.helpdesk.feedback, message_id, 1 if rating == "up" else -1, comment)
+    typer.echo("thanks, feedback recorded")
+
+
+@report_app.command("gaps")
+def report_gaps(
+    kb: KbOpt,
+    since: Annotated[str | None, typer.Option(help="ISO date, e.g. 2026-11-01.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Unanswered and down-voted questions grouped by topic: the content backlog."""
+    services = _run(_services)
+    _run(services.kbs.get, kb)
+    groups = _run(services.helpdesk.gaps, kb, since)
+    if as_json:
+        _print_json(groups)
+        return
+    if not groups:
+        typer.echo("no unanswered or down-voted questions")
+    for g in groups:
+        typer.echo(f"## {g['topic']}  ({g['count']})")
+        for q in g["questions"]:
+            extra = f" — {q['comment']}" if q.get("comment") else ""
+            typer.echo(f"- [{q['reason']}] {q['question']}{extra}")
+
+
+@tickets_app.command("open")
+def tickets_open(
+    question: Annotated[str, typer.Argument(help="What the user asked.")],
+    kb: KbOpt,
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Attach this conversation.")
+    ] = None,
+) -> None:
+    """Open a support ticket for a question the documentation does not answer."""
+    services = _run(_services)
+    _run(services.kbs.get, kb)
+    ticket = _run(services.helpdesk.open_ticket, kb, question, conversation)
+    typer.echo(f"opened ticket {ticket['id']}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")],
+    role: Annotated[str, typer.Option("--role", help="end_user, support, consultant or admin.")],
+    kb: Annotated[
+        list[str] | None, typer.Option("--kb", help="A knowledge base the key may use (repeatable).")
+    ] = None,
+    all_kbs: Annotated[bool, typer.Option("--all-kbs", help="Every knowledge base.")] = False,
+) -> None:
+    """Create an API key; the key is printed once."""
+    from assistant.tools.auth import ALL_KBS, KeyStore
+
+    services = _run(_services)
+    secret, record = _run(KeyStore(services.db).create, name, role, [ALL_KBS] if all_kbs else (kb or []))
+    typer.echo(secret)
+    typer.echo(
+        f"created key {record['id']} ({record['role']}, knowledge bases: {', '.join(record['kbs'])}); "
+        "store it now, it is not shown again",
+        err=True,
+    )
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOpt = False) -> None:
+    """List API keys (without secrets)."""
+    from assistant.tools.auth import KeyStore
+
+    services = _run(_services)
+    keys = KeyStore(services.db).list()
+    if as_json:
+        _print_json(keys)
+        return
+    for k in keys:
+        typer.echo(
+            f"{k['id']}\t{k['prefix']}…\t{k['role']}\t{k['kbs']}\t{k['name']}"
+            f"{'  (revoked)' if k['revoked'] else ''}"
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="Key id from `assistant keys list`.")]) -> None:
+    """Revoke an API key."""
+    from assistant.tools.auth import KeyStore
+
+    services = _run(_services)
+    _run(KeyStore(services.db).revoke, key_id)
+    typer.echo(f"revoked {key_id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    services = _run(_services)
+    typer.echo(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", err=True)
+    uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+
+
+@eval_app.command("answers")
+def eval_answers(
+    bench: Annotated[Path, typer.Option("--bench", help="Benchmark folder with docs/ and questions.jsonl.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Citation precision/recall, 'not found' on withheld gold documents, and answer latency."""
+    from evals.answers import format_report, run_answer_eval
+
+    services = _run(_services)
+    result = _run(run_answer_eval, services, bench, log=lambda m: typer.echo(m, err=True))
+    result.pop("details", None)
+    if as_json:
+        _print_json(result)
+    else:
+        typer.echo(format_report(result))
+    if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(format_report(result), encoding="utf-8")
 

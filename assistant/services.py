@@ -114,5 +114,11 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
     vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
     kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
     llm = overrides["llm"] if "llm" in overrides else make_chat_model(settings.llm)
-    return Services(settings=settings, embeddings=embeddings, vector_store=vector_store, kbs=kbs,
-                    db=open_app_db(home), llm=llm)
+    return Services(
+        settings=settings,
+        embeddings=embeddings,
+        vector_store=vector_store,
+        kbs=kbs,
+        db=open_app_db(home),
+        llm=llm,
+    )

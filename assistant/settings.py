@@ -103,12 +103,16 @@ class IngestSettings(BaseModel):
 class AnswerSettings(BaseModel):
     k: int = Field(5, ge=1, le=20, description="Passages retrieved for an answer.")
     min_confidence: float = Field(
-        0.55, ge=0, le=1,
+        0.55,
+        ge=0,
+        le=1,
         description="Found when the best passage's fused score, as a share of the highest possible, reaches this "
         "(0.556 = ranked first by both rankers, without a type boost); calibrated in evals/reports/answers-*.md.",
     )
     min_coverage: float = Field(
-        0.2, ge=0, le=1,
+        0.2,
+        ge=0,
+        le=1,
         description="...and the best passage covers at least this IDF-weighted share of the question's words "
         "(guards against questions about things the documents never mention).",
     )

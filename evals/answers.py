@@ -33,12 +33,22 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
         a = engine.answer(q["question"])
         ms = (time.perf_counter() - t) * 1000
         cited = [c.source for c in a.citations]
-        out.append({"id": q.get("id"), "found": a.found, "cited": cited, "gold": q["gold"], "ms": ms,
-                    "confidence": a.confidence})
+        out.append(
+            {
+                "id": q.get("id"),
+                "found": a.found,
+                "cited": cited,
+                "gold": q["gold"],
+                "ms": ms,
+                "confidence": a.confidence,
+            }
+        )
     return out
 
 
-def run_answer_eval(services: Services, bench: Path, log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
+def run_answer_eval(
+    services: Services, bench: Path, log: Callable[[str], None] = lambda m: None
+) -> dict[str, Any]:
     docs = bench / "docs"
     qfile = bench / "questions.jsonl"
     if not docs.is_dir() or not qfile.is_file():
@@ -83,7 +93,6 @@ def run_answer_eval(services: Services, bench: Path, log: Callable[[str], None] 
         "answer_p95_ms": round(percentile(latencies, 95), 1),
         "min_confidence": services.settings.answer.min_confidence,
         "min_coverage": services.settings.answer.min_coverage,
-
         "details": {"full": answers, "withheld": held},
     }
 
@@ -100,8 +109,8 @@ def format_report(r: dict[str, Any]) -> str:
             f"| citation recall (answer cites a gold source) | {r['citation_recall']} |",
             f"| citation precision (citations that are gold) | {r['citation_precision']} |",
             f"| answered as found | {r['found_rate']} |",
-            f"| withheld gold: false \"found\" | {r['withheld_false_found']} |",
-            f"| withheld gold: correctly \"not found\" | {r['withheld_not_found']} |",
+            f'| withheld gold: false "found" | {r["withheld_false_found"]} |',
+            f'| withheld gold: correctly "not found" | {r["withheld_not_found"]} |',
             f"| answer latency p50 / p95 (warm) | {r['answer_p50_ms']} ms / {r['answer_p95_ms']} ms |",
             f"| thresholds | confidence {r['min_confidence']}, coverage {r['min_coverage']} |",
             "",

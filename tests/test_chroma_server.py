@@ -26,10 +26,21 @@ def free_port() -> int:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMA.exists() and shutil.which("chroma") is None, reason="chroma CLI not installed")
-def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, model_cache: Path, real_embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_and_search_through_a_chroma_server(
+    tmp_path: Path, model_cache: Path, real_embeddings
+) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     server = subprocess.Popen(
-        [str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(CHROMA if CHROMA.exists() else "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "srv"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -136,3 +136,112 @@ def test_bad_arguments(kb_home: Path, model_cache: Path, args: list[str], code: 
     assert out.returncode == code, (out.stdout, out.stderr)
     assert message in out.stderr + out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_ask_json_contract_and_follow_up(kb_home: Path, model_cache: Path) -> None:
+    out = run(kb_home, model_cache, "ask", "采购申请怎么创建？", "--kb", "demo", "--json")
+    assert out.returncode == 0, out.stderr
+    a = json.loads(out.stdout)
+    assert {"answer", "citations", "found", "conversation_id"} <= set(a)
+    assert a["found"] is True and a["citations"]
+    assert set(a["citations"][0]) == {"n", "source", "page", "section", "snippet"}
+    follow = json.loads(
+        run(
+            kb_home,
+            model_cache,
+            "ask",
+            "那第二步呢？",
+            "--kb",
+            "demo",
+            "--conversation",
+            a["conversation_id"],
+            "--json",
+        ).stdout
+    )
+    assert follow["conversation_id"] == a["conversation_id"] and follow["citations"][0]["snippet"].startswith(
+        "2. "
+    )
+    text = run(kb_home, model_cache, "ask", "Who approves a requisition of 60,000 CNY?", "--kb", "demo")
+    assert text.returncode == 0 and "[1] " in text.stdout
+
+
+def test_feedback_gaps_and_tickets_cli(kb_home: Path, model_cache: Path) -> None:
+    a = json.loads(
+        run(
+            kb_home, model_cache, "ask", "How do I configure payroll tax brackets?", "--kb", "demo", "--json"
+        ).stdout
+    )
+    assert a["found"] is False
+    assert (
+        run(
+            kb_home, model_cache, "feedback", a["message_id"], "down", "--comment", "no payroll docs"
+        ).returncode
+        == 0
+    )
+    assert run(kb_home, model_cache, "feedback", a["message_id"], "sideways").returncode == 2
+    gaps = json.loads(run(kb_home, model_cache, "report", "gaps", "--kb", "demo", "--json").stdout)
+    assert any("payroll" in g["topic"] for g in gaps)
+    t = run(
+        kb_home,
+        model_cache,
+        "tickets",
+        "open",
+        "How do I configure payroll tax brackets?",
+        "--kb",
+        "demo",
+        "--conversation",
+        a["conversation_id"],
+    )
+    assert t.returncode == 0 and "HD-" in t.stdout
+
+
+def test_keys_cli_and_serve(kb_home: Path, model_cache: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    created = run(
+        kb_home, model_cache, "keys", "create", "--name", "desk", "--role", "end_user", "--kb", "demo"
+    )
+    assert created.returncode == 0 and created.stdout.strip().startswith("ak_")
+    secret = created.stdout.strip()
+    assert (
+        run(
+            kb_home, model_cache, "keys", "create", "--name", "x", "--role", "boss", "--kb", "demo"
+        ).returncode
+        == 2
+    )
+    assert run(kb_home, model_cache, "keys", "create", "--name", "x", "--role", "admin").returncode == 2
+    listed = json.loads(run(kb_home, model_cache, "keys", "list", "--json").stdout)
+    assert any(k["name"] == "desk" for k in listed) and secret not in json.dumps(listed)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASSISTANT_HOME": str(kb_home), "ASSISTANT_MODEL_CACHE": str(model_cache)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = None
+        for _ in range(60):
+            try:
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/v1/ask",
+                    method="POST",
+                    data=json.dumps({"kb": "demo", "question": "盘点期间能否发料？"}).encode(),
+                    headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"},
+                )
+                body = json.loads(urllib.request.urlopen(req, timeout=30).read())
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body and body["found"] and body["citations"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    key_id = next(k["id"] for k in listed if k["name"] == "desk")
+    assert run(kb_home, model_cache, "keys", "revoke", key_id).returncode == 0
+    assert run(kb_home, model_cache, "keys", "revoke", key_id).returncode == 1

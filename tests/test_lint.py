@@ -11,13 +11,22 @@ import pytest
 from tests.conftest import ROOT
 
 
-@pytest.mark.skipif(shutil.which("ruff", path=str(ROOT / ".venv" / "bin")) is None, reason="ruff not installed")
+@pytest.mark.skipif(
+    shutil.which("ruff", path=str(ROOT / ".venv" / "bin")) is None, reason="ruff not installed"
+)
 def test_ruff() -> None:
-    out = subprocess.run([str(ROOT / ".venv/bin/ruff"), "check", "assistant", "evals", "tests"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(ROOT / ".venv/bin/ruff"), "check", "assistant", "evals", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stdout
 
 
 def test_mypy() -> None:
     pytest.importorskip("mypy")
-    out = subprocess.run([sys.executable, "-m", "mypy", "assistant"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "assistant"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stdout

@@ -35,7 +35,9 @@ from assistant.text import detect_language, query_terms, split_sentences, tokeni
 log = logging.getLogger(__name__)
 
 _STEP = re.compile(r"^\s*(?:\d{1,2}[.)、]|[（(]\d{1,2}[)）]|[-*•]\s|步骤\s*\d|Step\s+\d)", re.I)
-_PROCEDURAL = re.compile(r"如何|怎么|怎样|步骤|流程|操作|办法|\bhow\b|\bsteps?\b|\bprocedure\b|\bprocess\b", re.I)
+_PROCEDURAL = re.compile(
+    r"如何|怎么|怎样|步骤|流程|操作|办法|\bhow\b|\bsteps?\b|\bprocedure\b|\bprocess\b", re.I
+)
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 MAX_QUOTE_CHARS = 600
 
@@ -48,7 +50,9 @@ class AnswerPolicy:
     min_confidence: float = 0.55
     min_coverage: float = 0.2
     max_quotes: int = 3
-    relative_score: float = 0.5  # a further passage is quoted when its score is at least this share of the best
+    relative_score: float = (
+        0.5  # a further passage is quoted when its score is at least this share of the best
+    )
     related_score: float = 0.3  # the rest of the top k above this share are listed as "see also"
 
 
@@ -79,14 +83,20 @@ def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
     lines = text.split("\n")
     step_idx = [i for i, line in enumerate(lines) if _STEP.match(line)]
     weights = {t: 1.0 for t in terms}
-    if step_idx and (_PROCEDURAL.search(question) or any(_sentence_score(lines[i], weights) for i in step_idx)):
+    if step_idx and (
+        _PROCEDURAL.search(question) or any(_sentence_score(lines[i], weights) for i in step_idx)
+    ):
         first = step_idx[0]
         block = [i for i in step_idx if i >= first]
         lead = lines[first - 1] if first > 0 and not _STEP.match(lines[first - 1]) else ""
         lead = split_sentences(lead)[-1].strip() if lead else ""
         body = "\n".join(lines[i] for i in range(first, block[-1] + 1))
         piece = f"{lead}\n{body}" if lead else body
-        return piece if len(piece) <= MAX_QUOTE_CHARS * 1.5 else body[: int(MAX_QUOTE_CHARS * 1.5)].rsplit("\n", 1)[0]
+        return (
+            piece
+            if len(piece) <= MAX_QUOTE_CHARS * 1.5
+            else body[: int(MAX_QUOTE_CHARS * 1.5)].rsplit("\n", 1)[0]
+        )
     table = [i for i, line in enumerate(lines) if line.startswith("|")]
     if table:
         scored = sorted(table[2:], key=lambda i: _sentence_score(lines[i], weights), reverse=True)
@@ -116,7 +126,9 @@ def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
     return " … ".join(pieces)
 
 
-def extractive_answer(question: str, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str) -> tuple[str, list[Citation]]:
+def extractive_answer(
+    question: str, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str
+) -> tuple[str, list[Citation]]:
     t = texts(language)
     terms = query_terms(question)
     top = hits[0].score if hits else 0.0
@@ -129,7 +141,7 @@ def extractive_answer(question: str, hits: Sequence[SearchHit], policy: AnswerPo
         parts.append("\n".join(f"> {line}" for line in quote.split("\n")) + f" [{n}]")
         parts.append("")
     # further passages worth opening: listed by their headings, not quoted
-    related = [h for h in hits[len(chosen):] if h.score >= policy.related_score * top]
+    related = [h for h in hits[len(chosen) :] if h.score >= policy.related_score * top]
     if related:
         parts.append(t["see_also"])
         for h in related:
@@ -141,7 +153,15 @@ def extractive_answer(question: str, hits: Sequence[SearchHit], policy: AnswerPo
 
 def _citation(n: int, hit: SearchHit, snippet: str) -> Citation:
     c = hit.chunk
-    return Citation(n=n, source=c.source, page=c.page, section=c.section, snippet=snippet, title=c.title, chunk_id=c.chunk_id)
+    return Citation(
+        n=n,
+        source=c.source,
+        page=c.page,
+        section=c.section,
+        snippet=snippet,
+        title=c.title,
+        chunk_id=c.chunk_id,
+    )
 
 
 def not_found_answer(hits: Sequence[SearchHit], language: str) -> tuple[str, list[str]]:
@@ -246,7 +266,13 @@ def history_query(question: str, history: Sequence[Turn]) -> str:
 class AnswerEngine:
     """Retrieval, confidence and answer generation for one knowledge base."""
 
-    def __init__(self, searcher: HybridSearcher, llm: Any = None, policy: AnswerPolicy | None = None, mode: str = "none"):
+    def __init__(
+        self,
+        searcher: HybridSearcher,
+        llm: Any = None,
+        policy: AnswerPolicy | None = None,
+        mode: str = "none",
+    ):
         self.searcher = searcher
         self.llm = llm
         self.policy = policy or AnswerPolicy()
@@ -309,7 +335,9 @@ class AnswerEngine:
         raw = "".join(pieces).strip()
         if raw.upper().startswith("NOT_FOUND"):
             text, topics = not_found_answer(hits, language)
-            yield Answer(answer=text, found=False, nearest_topics=topics, flags=[*flags, "llm_not_found"], **base)  # type: ignore[arg-type]
+            yield Answer(
+                answer=text, found=False, nearest_topics=topics, flags=[*flags, "llm_not_found"], **base
+            )  # type: ignore[arg-type]
             return
         if not raw:
             flags.append("llm_empty")
@@ -323,14 +351,26 @@ class AnswerEngine:
             return
         yield Answer(answer=cleaned, citations=citations, found=True, flags=flags, **base)  # type: ignore[arg-type]
 
-    def _fallback(self, question: str, hits: Sequence[SearchHit], language: str, flags: list[str],
-                  base: dict[str, Any], reason: str | None) -> Answer:
+    def _fallback(
+        self,
+        question: str,
+        hits: Sequence[SearchHit],
+        language: str,
+        flags: list[str],
+        base: dict[str, Any],
+        reason: str | None,
+    ) -> Answer:
         text, citations = extractive_answer(question, hits, self.policy, language)
         note = texts(language)["fallback_note"]
         if reason:
             log.warning("falling back to the extractive answer: %s", reason)
-        return Answer(answer=f"{note}\n\n{text}", citations=citations, found=True, flags=[*flags, "extractive_fallback"],
-                      **base)
+        return Answer(
+            answer=f"{note}\n\n{text}",
+            citations=citations,
+            found=True,
+            flags=[*flags, "extractive_fallback"],
+            **base,
+        )
 
 
 def build_answer_chain(engine: AnswerEngine) -> Runnable[dict[str, Any], Answer]:

@@ -19,11 +19,17 @@ def _openai(settings: LLMSettings) -> Any:
     except ImportError as e:
         raise ConfigError("the openai mode needs: pip install langchain-openai") from e
     if not settings.base_url:
-        raise ConfigError("set ASSISTANT_LLM__BASE_URL to the OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+        raise ConfigError(
+            "set ASSISTANT_LLM__BASE_URL to the OpenAI-compatible endpoint, e.g. http://localhost:11434/v1"
+        )
     key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
     return ChatOpenAI(
-        base_url=settings.base_url, model=settings.model, api_key=key,  # type: ignore[arg-type]
-        timeout=settings.timeout, max_retries=settings.max_retries, temperature=0.1,
+        base_url=settings.base_url,
+        model=settings.model,
+        api_key=key,  # type: ignore[arg-type]
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        temperature=0.1,
     )
 
 
@@ -33,7 +39,9 @@ def _ollama(settings: LLMSettings) -> Any:
     except ImportError as e:
         raise ConfigError("the ollama mode needs: pip install langchain-ollama") from e
     return ChatOllama(
-        base_url=settings.base_url or "http://localhost:11434", model=settings.model, temperature=0.1,
+        base_url=settings.base_url or "http://localhost:11434",
+        model=settings.model,
+        temperature=0.1,
         client_kwargs={"timeout": settings.timeout},
     )
 

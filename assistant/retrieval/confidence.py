@@ -58,8 +58,12 @@ def measure(kb: KnowledgeBase, question: str, hits: Sequence[SearchHit], top: in
         if share > best:
             best, best_uncovered = share, [t for t in terms if t not in covered]
     sims = [h.dense_score for h in hits[:top] if h.dense_score is not None]
-    return Confidence(coverage=best if terms else 0.0, similarity=max(sims) if sims else None, terms=terms,
-                      uncovered=best_uncovered)
+    return Confidence(
+        coverage=best if terms else 0.0,
+        similarity=max(sims) if sims else None,
+        terms=terms,
+        uncovered=best_uncovered,
+    )
 
 
 def _stem_match(term: str, present: set[str]) -> bool:

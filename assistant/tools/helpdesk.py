@@ -78,7 +78,9 @@ class HelpDesk:
         self.engines = engines
 
     # -- asking -----------------------------------------------------------------------------
-    def ask(self, kb: str, question: str, conversation_id: str | None = None, user: str | None = None) -> Answer:
+    def ask(
+        self, kb: str, question: str, conversation_id: str | None = None, user: str | None = None
+    ) -> Answer:
         final: Answer | None = None
         for event in self.ask_stream(kb, question, conversation_id, user):
             if isinstance(event, Answer):
@@ -122,17 +124,34 @@ class HelpDesk:
             for line in chunk.text.split("\n"):
                 if re.match(rf"^\s*(?:{n}[.)、]|[（(]{n}[)）]|步骤\s*{n}|Step\s+{n}\b)", line, re.I):
                     language = question_language(question)
-                    cite = Citation(n=1, source=chunk.source, page=chunk.page, section=chunk.section,
-                                    snippet=line.strip(), title=chunk.title, chunk_id=chunk.chunk_id)
+                    cite = Citation(
+                        n=1,
+                        source=chunk.source,
+                        page=chunk.page,
+                        section=chunk.section,
+                        snippet=line.strip(),
+                        title=chunk.title,
+                        chunk_id=chunk.chunk_id,
+                    )
                     text = f"{texts(language)['found_intro']}\n\n> {line.strip()} [1]"
-                    return Answer(answer=text, citations=[cite], found=True, mode=engine.mode, language=language,
-                                  query=history[-1].query, confidence=1.0, flags=["step_follow_up"])
+                    return Answer(
+                        answer=text,
+                        citations=[cite],
+                        found=True,
+                        mode=engine.mode,
+                        language=language,
+                        query=history[-1].query,
+                        confidence=1.0,
+                        flags=["step_follow_up"],
+                    )
         return None
 
     # -- conversations ----------------------------------------------------------------------
     def _conversation(self, kb: str, conversation_id: str | None, user: str | None) -> str:
         if conversation_id:
-            row = self.db.conn.execute("SELECT kb FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            row = self.db.conn.execute(
+                "SELECT kb FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
             if row is None:
                 raise NotFound(f"conversation {conversation_id!r} does not exist; omit it to start a new one")
             if row["kb"] != kb:
@@ -149,8 +168,12 @@ class HelpDesk:
             (conversation_id,),
         ).fetchall()
         return [
-            Turn(question=r["question"], answer=r["answer"], query=r["query"],
-                 chunk_ids=[c["chunk_id"] for c in json.loads(r["citations"]) if c.get("chunk_id")])
+            Turn(
+                question=r["question"],
+                answer=r["answer"],
+                query=r["query"],
+                chunk_ids=[c["chunk_id"] for c in json.loads(r["citations"]) if c.get("chunk_id")],
+            )
             for r in rows
         ]
 
@@ -164,11 +187,22 @@ class HelpDesk:
             (conversation_id,),
         ).fetchall()
         return {
-            "id": row["id"], "kb": row["kb"], "created_at": row["created_at"],
+            "id": row["id"],
+            "kb": row["kb"],
+            "created_at": row["created_at"],
             "messages": [
-                {"message_id": m["id"], "question": m["question"], "answer": m["answer"], "found": bool(m["found"]),
-                 "citations": json.loads(m["citations"]), "flags": json.loads(m["flags"]), "created_at": m["created_at"],
-                 "feedback": None if m["rating"] is None else {"rating": m["rating"], "comment": m["comment"]}}
+                {
+                    "message_id": m["id"],
+                    "question": m["question"],
+                    "answer": m["answer"],
+                    "found": bool(m["found"]),
+                    "citations": json.loads(m["citations"]),
+                    "flags": json.loads(m["flags"]),
+                    "created_at": m["created_at"],
+                    "feedback": None
+                    if m["rating"] is None
+                    else {"rating": m["rating"], "comment": m["comment"]},
+                }
                 for m in messages
             ],
         }
@@ -185,13 +219,27 @@ class HelpDesk:
     def _store(self, kb: str, conv: str, question: str, answer: Answer) -> str:
         message_id = uuid.uuid4().hex[:16]
         with self.db.transaction() as c:
-            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", (conv,)).fetchone()[0]
+            seq = c.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", (conv,)
+            ).fetchone()[0]
             c.execute(
                 "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (message_id, conv, seq, kb, question, answer.query or question, answer.answer, int(answer.found),
-                 answer.mode, answer.language, answer.confidence,
-                 json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
-                 json.dumps(answer.flags), now_iso()),
+                (
+                    message_id,
+                    conv,
+                    seq,
+                    kb,
+                    question,
+                    answer.query or question,
+                    answer.answer,
+                    int(answer.found),
+                    answer.mode,
+                    answer.language,
+                    answer.confidence,
+                    json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
+                    json.dumps(answer.flags),
+                    now_iso(),
+                ),
             )
         return message_id
 
@@ -224,7 +272,9 @@ class HelpDesk:
             raise NotFound(f"conversation {conversation_id!r} does not exist")
         return str(row["kb"])
 
-    def open_ticket(self, kb: str, question: str, conversation_id: str | None = None, user: str | None = None) -> dict[str, Any]:
+    def open_ticket(
+        self, kb: str, question: str, conversation_id: str | None = None, user: str | None = None
+    ) -> dict[str, Any]:
         """A ticket for support from an unanswered question, with the conversation attached."""
         question = _clean_question(question)
         transcript = self.conversation(conversation_id)["messages"] if conversation_id else []
@@ -234,11 +284,30 @@ class HelpDesk:
             c.execute(
                 "INSERT INTO tickets (id, kb, title, text, status, source, conversation_id, created_at, updated_at, extra) "
                 "VALUES (?, ?, ?, ?, 'new', 'helpdesk', ?, ?, ?, ?)",
-                (ticket_id, kb, question[:120], question, conversation_id, now, now,
-                 json.dumps({"user": user, "conversation": [{"q": m["question"], "a": m["answer"]} for m in transcript]},
-                            ensure_ascii=False)),
+                (
+                    ticket_id,
+                    kb,
+                    question[:120],
+                    question,
+                    conversation_id,
+                    now,
+                    now,
+                    json.dumps(
+                        {
+                            "user": user,
+                            "conversation": [{"q": m["question"], "a": m["answer"]} for m in transcript],
+                        },
+                        ensure_ascii=False,
+                    ),
+                ),
             )
-        return {"id": ticket_id, "kb": kb, "status": "new", "title": question[:120], "conversation_id": conversation_id}
+        return {
+            "id": ticket_id,
+            "kb": kb,
+            "status": "new",
+            "title": question[:120],
+            "conversation_id": conversation_id,
+        }
 
     # -- content gaps -----------------------------------------------------------------------
     def gaps(self, kb: str, since: str | None = None) -> list[dict[str, Any]]:
@@ -252,8 +321,13 @@ class HelpDesk:
         groups: list[dict[str, Any]] = []
         for r in rows:
             terms = set(query_terms(r["question"]))
-            item = {"question": r["question"], "reason": "not_found" if not r["found"] else "down_voted",
-                    "comment": r["comment"], "at": r["created_at"], "message_id": r["id"]}
+            item = {
+                "question": r["question"],
+                "reason": "not_found" if not r["found"] else "down_voted",
+                "comment": r["comment"],
+                "at": r["created_at"],
+                "message_id": r["id"],
+            }
             best, best_sim = None, 0.0
             for g in groups:
                 union = terms | g["terms"]

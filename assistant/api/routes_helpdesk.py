@@ -1,0 +1,106 @@
+"""Help-desk routes: ask (JSON or server-sent events), feedback, conversations, tickets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.errors import AssistantError
+from assistant.schemas import Answer
+
+router = APIRouter(prefix="/v1", tags=["help desk"])
+
+
+class AskRequest(BaseModel):
+    kb: str = Field(min_length=1, max_length=100, examples=["demo"])
+    question: str = Field(min_length=1, max_length=2000, examples=["如何重置密码？"])
+    conversation_id: str | None = Field(None, max_length=64)
+    stream: bool = Field(
+        False, description="Answer as server-sent events: 'delta' events, then one 'answer' event."
+    )
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[dict[str, Any]]
+    found: bool
+    conversation_id: str | None
+    message_id: str | None
+    mode: str
+    flags: list[str]
+    nearest_topics: list[str]
+    confidence: float
+
+
+class FeedbackRequest(BaseModel):
+    message_id: str = Field(min_length=1, max_length=64)
+    rating: Literal["up", "down", 1, -1]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class TicketRequest(BaseModel):
+    kb: str = Field(min_length=1, max_length=100)
+    question: str = Field(min_length=1, max_length=2000)
+    conversation_id: str | None = Field(None, max_length=64)
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post("/ask", response_model=AskResponse, responses={200: {"content": {"text/event-stream": {}}}})
+def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any:
+    """Answer a question from a knowledge base, with numbered citations (or say it is not covered)."""
+    principal.require(body.kb)
+    if body.conversation_id:
+        principal.require(services.helpdesk.conversation_kb(body.conversation_id))
+    services.kbs.get(body.kb)  # 404 before a stream starts
+    if not body.stream:
+        return services.helpdesk.ask(
+            body.kb, body.question, body.conversation_id, user=principal.name
+        ).public()
+    events = services.helpdesk.ask_stream(body.kb, body.question, body.conversation_id, user=principal.name)
+
+    def generate() -> Iterator[str]:
+        try:
+            for event in events:
+                if isinstance(event, Answer):
+                    yield _sse("answer", event.public())
+                else:
+                    yield _sse("delta", {"text": event})
+        except AssistantError as e:
+            yield _sse("error", {"code": e.code, "message": str(e)})
+
+    return StreamingResponse(
+        generate(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.post("/feedback")
+def feedback(body: FeedbackRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Thumbs up or down, with an optional comment, for one answer."""
+    principal.require(services.helpdesk.message_kb(body.message_id))
+    rating = 1 if body.rating in ("up", 1) else -1
+    return services.helpdesk.feedback(body.message_id, rating, body.comment)
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation(conversation_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """A conversation's questions, answers, citations and feedback."""
+    principal.require(services.helpdesk.conversation_kb(conversation_id))
+    return services.helpdesk.conversation(conversation_id)
+
+
+@router.post("/tickets", status_code=201)
+def open_ticket(body: TicketRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Open a support ticket for a question the documentation does not answer."""
+    principal.require(body.kb)
+    if body.conversation_id:
+        principal.require(services.helpdesk.conversation_kb(body.conversation_id))
+    return services.helpdesk.open_ticket(body.kb, body.question, body.conversation_id, user=principal.name)

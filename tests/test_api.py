@@ -1,0 +1,205 @@
+"""Every HTTP route through TestClient: happy paths, auth failures, scope, uploads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import create_app
+from assistant.services import Services
+from assistant.tools.auth import KeyStore
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def api(services: Services):  # type: ignore[no-untyped-def]
+    services.ingest("demo", [ROOT / "corpus" / "faq"])
+    services.ingest("secret-project", [ROOT / "corpus" / "notes"])
+    keys = KeyStore(services.db)
+    h = {}
+    for role, kbs in [("end_user", ["demo"]), ("consultant", ["demo"]), ("admin", ["*"])]:
+        secret, _ = keys.create(role, role, kbs)
+        h[role] = {"Authorization": f"Bearer {secret}"}
+    return TestClient(create_app(services)), h, services
+
+
+def error(r) -> dict:  # type: ignore[no-untyped-def]
+    body = r.json()
+    assert set(body) == {"error"} and body["error"]["message"] and body["error"]["code"]
+    return body["error"]
+
+
+def test_health_needs_no_key(api) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = api
+    r = client.get("/v1/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["answer_mode"] == "none"
+    assert client.get("/docs").status_code == 200
+    assert "/v1/ask" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"X-API-Key": "ak_wrong"}])
+def test_missing_or_wrong_key_is_401(api, headers) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = api
+    r = client.post("/v1/ask", json={"kb": "demo", "question": "x"}, headers=headers)
+    assert r.status_code == 401 and error(r)["code"] == "unauthorized"
+
+
+def test_ask_and_conversation_and_feedback(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, _ = api
+    r = client.post("/v1/ask", json={"kb": "demo", "question": "如何重置密码？"}, headers=h["end_user"])
+    assert r.status_code == 200
+    body = r.json()
+    assert body["found"] and body["citations"][0] == {
+        **body["citations"][0],
+        "n": 1,
+        "source": "常见问题.html",
+    }
+    assert set(body["citations"][0]) == {"n", "source", "page", "section", "snippet"}
+    conv = client.get(f"/v1/conversations/{body['conversation_id']}", headers=h["end_user"])
+    assert conv.status_code == 200 and conv.json()["messages"][0]["question"] == "如何重置密码？"
+    fb = client.post(
+        "/v1/feedback",
+        json={"message_id": body["message_id"], "rating": "down", "comment": "太长"},
+        headers=h["end_user"],
+    )
+    assert fb.status_code == 200 and fb.json()["rating"] == -1
+    bad = client.post(
+        "/v1/feedback", json={"message_id": body["message_id"], "rating": 3}, headers=h["end_user"]
+    )
+    assert bad.status_code == 422 and error(bad)["code"] == "invalid_request"
+    missing = client.post("/v1/feedback", json={"message_id": "nope", "rating": "up"}, headers=h["end_user"])
+    assert missing.status_code == 404
+
+
+def test_ask_stream_server_sent_events(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, _ = api
+    with client.stream(
+        "POST",
+        "/v1/ask",
+        json={"kb": "demo", "question": "Can I approve on my phone?", "stream": True},
+        headers=h["end_user"],
+    ) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        text = "".join(r.iter_text())
+    events = [block for block in text.split("\n\n") if block.strip()]
+    assert events[-1].startswith("event: answer")
+    final = json.loads(events[-1].split("data: ", 1)[1])
+    assert final["found"] and final["citations"]
+
+
+def test_scope_violation_reveals_nothing(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, _ = api
+    existing = client.post(
+        "/v1/ask", json={"kb": "secret-project", "question": "上线"}, headers=h["end_user"]
+    )
+    missing = client.post("/v1/ask", json={"kb": "no-such-kb", "question": "上线"}, headers=h["end_user"])
+    assert existing.status_code == missing.status_code == 403
+    assert error(existing)["message"].replace("secret-project", "X") == error(missing)["message"].replace(
+        "no-such-kb", "X"
+    )
+    assert [k["name"] for k in client.get("/v1/kb", headers=h["end_user"]).json()] == ["demo"]
+    assert {k["name"] for k in client.get("/v1/kb", headers=h["admin"]).json()} == {"demo", "secret-project"}
+    r = client.post("/v1/search", json={"kb": "secret-project", "query": "上线"}, headers=h["end_user"])
+    assert r.status_code == 403
+    # a conversation of another knowledge base is out of scope too
+    other = client.post(
+        "/v1/ask", json={"kb": "secret-project", "question": "回退方案"}, headers=h["admin"]
+    ).json()
+    leak = client.get(f"/v1/conversations/{other['conversation_id']}", headers=h["end_user"])
+    assert leak.status_code == 403
+
+
+def test_search_route_and_validation(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, _ = api
+    r = client.post("/v1/search", json={"kb": "demo", "query": "盘点 发料", "k": 2}, headers=h["end_user"])
+    assert r.status_code == 200 and len(r.json()["results"]) == 2
+    assert {"source", "page", "section", "score", "text"} <= set(r.json()["results"][0])
+    for payload in (
+        {"kb": "demo", "query": ""},
+        {"kb": "demo", "query": "x", "k": 0},
+        {"kb": "demo", "query": "x", "types": ["poster"]},
+        {"query": "x"},
+    ):
+        bad = client.post("/v1/search", json=payload, headers=h["end_user"])
+        assert bad.status_code == 422, payload
+        error(bad)
+    unknown = client.post("/v1/search", json={"kb": "ghost", "query": "x"}, headers=h["admin"])
+    assert unknown.status_code == 404 and error(unknown)["code"] == "not_found"
+    broken = client.post(
+        "/v1/search", content=b"{not json", headers={**h["end_user"], "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+
+
+def test_ticket_route(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    r = client.post(
+        "/v1/tickets", json={"kb": "demo", "question": "工资个税怎么配置？"}, headers=h["end_user"]
+    )
+    assert r.status_code == 201 and r.json()["id"].startswith("HD-")
+
+
+def test_ingest_upload(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    files = {
+        "file": (
+            "../../../etc/退货流程.md",
+            "# 退货流程\n\n不合格品转入退货区，由采购员发起退货。\n".encode(),
+            "text/markdown",
+        )
+    }
+    r = client.post(
+        "/v1/ingest", data={"kb": "demo", "doc_type": "manual"}, files=files, headers=h["consultant"]
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["source"] == "退货流程.md" and r.json()["status"] == "added"
+    stored = services.settings.home / "uploads"
+    assert [p.name for p in stored.rglob("*.md")] == ["退货流程.md"]
+    hits = client.post("/v1/search", json={"kb": "demo", "query": "退货"}, headers=h["end_user"]).json()[
+        "results"
+    ]
+    assert hits[0]["source"] == "退货流程.md"
+
+
+def test_ingest_refusals(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    md = {"file": ("a.md", b"# A\n\ntext", "text/markdown")}
+    assert client.post("/v1/ingest", data={"kb": "demo"}, files=md, headers=h["end_user"]).status_code == 403
+    assert (
+        client.post(
+            "/v1/ingest", data={"kb": "secret-project"}, files=md, headers=h["consultant"]
+        ).status_code
+        == 403
+    )
+    exe = client.post(
+        "/v1/ingest",
+        data={"kb": "demo"},
+        files={"file": ("x.exe", b"MZ", "application/octet-stream")},
+        headers=h["consultant"],
+    )
+    assert exe.status_code == 415 and error(exe)["code"] == "unsupported_format"
+    services.settings.ingest.max_file_mb = 0.001
+    big = client.post(
+        "/v1/ingest",
+        data={"kb": "demo"},
+        files={"file": ("big.md", b"# B\n\n" + b"x" * 5000, "text/markdown")},
+        headers=h["consultant"],
+    )
+    assert big.status_code == 413 and error(big)["code"] == "too_large"
+    services.settings.ingest.max_file_mb = 50
+    corrupt = client.post(
+        "/v1/ingest",
+        data={"kb": "demo"},
+        files={"file": ("m.pdf", b"%PDF-1.4 broken", "application/pdf")},
+        headers=h["consultant"],
+    )
+    assert corrupt.status_code == 422 and error(corrupt)["code"] == "document_parse"
+    assert not list((services.settings.home / "uploads").rglob("m.pdf"))  # nothing half-written
+    nofile = client.post("/v1/ingest", data={"kb": "demo"}, headers=h["consultant"])
+    assert nofile.status_code == 422
+    noname = client.post(
+        "/v1/ingest", data={"kb": "demo"}, files={"file": ("..", b"x", "text/plain")}, headers=h["consultant"]
+    )
+    assert noname.status_code in (400, 422)

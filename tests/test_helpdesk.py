@@ -1,0 +1,120 @@
+"""The help desk in the default `none` mode, end to end on real retrieval."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.errors import InvalidInput, NotFound
+from assistant.services import Services
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def desk(services: Services) -> Services:
+    assert not services.ingest("demo", [ROOT / "corpus"]).failed
+    return services
+
+
+def quotes_are_verbatim(services: Services, answer) -> None:  # type: ignore[no-untyped-def]
+    """Every quoted piece of an extractive answer occurs in the cited chunk."""
+    kb = services.kbs.get("demo")
+    chunks = kb.chunks_by_id([c.chunk_id for c in answer.citations])
+    for c in answer.citations:
+        for piece in c.snippet.replace("…", "\n").split("\n"):
+            piece = piece.strip()
+            if piece:
+                assert piece in chunks[c.chunk_id].text, piece
+
+
+def test_chinese_procedure_answer_quotes_steps_with_citations(desk: Services) -> None:
+    a = desk.helpdesk.ask("demo", "如何重置密码？")
+    assert a.found and a.language == "zh" and a.mode == "none"
+    assert a.answer.startswith("根据文档")
+    assert {c.source for c in a.citations} >= {"faq/常见问题.html"}
+    manual = [c for c in a.citations if c.source == "manuals/用户操作手册.pdf"]
+    assert manual and manual[0].page == 2 and "1.2 重置密码" in manual[0].section
+    assert re.search(r"^> 1\. 在登录页点击“忘记密码”。$", a.answer, re.M)
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", a.answer)}
+    assert markers == {c.n for c in a.citations}
+    quotes_are_verbatim(desk, a)
+
+
+def test_english_question_english_framing(desk: Services) -> None:
+    a = desk.helpdesk.ask("demo", "Can I approve on my phone?")
+    assert a.found and a.answer.startswith("Here is what the documentation says")
+    assert a.citations[0].source == "faq/faq-en.md" and "WeCom" in a.citations[0].snippet
+    quotes_are_verbatim(desk, a)
+
+
+@pytest.mark.parametrize(
+    "question, lang", [("How do I configure payroll tax brackets?", "en"), ("如何配置工资个税税率表？", "zh")]
+)
+def test_not_found_offers_ticket_and_nearest_topics(desk: Services, question: str, lang: str) -> None:
+    a = desk.helpdesk.ask("demo", question)
+    assert not a.found and not a.citations and a.language == lang
+    assert a.nearest_topics and all("(" in t for t in a.nearest_topics)
+    ticket = desk.helpdesk.open_ticket("demo", question, a.conversation_id)
+    row = desk.db.conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket["id"],)).fetchone()
+    assert row["status"] == "new" and row["conversation_id"] == a.conversation_id and question in row["text"]
+
+
+def test_follow_up_step_reference(desk: Services) -> None:
+    first = desk.helpdesk.ask("demo", "采购申请怎么创建？")
+    assert first.found
+    second = desk.helpdesk.ask("demo", "那第三步呢？", first.conversation_id)
+    assert second.found and "step_follow_up" in second.flags
+    assert second.citations[0].snippet.startswith("3. ")
+    assert second.conversation_id == first.conversation_id
+
+
+def test_follow_up_uses_history_for_retrieval(desk: Services) -> None:
+    first = desk.helpdesk.ask("demo", "How do I receive goods against a purchase order?")
+    follow = desk.helpdesk.ask("demo", "what about the inspection?", first.conversation_id)
+    assert "receive goods" in follow.query.lower()
+    assert any("Inspection" in c.section or "inspection" in c.snippet for c in follow.citations)
+    conv = desk.helpdesk.conversation(first.conversation_id)
+    assert [m["question"] for m in conv["messages"]] == [
+        "How do I receive goods against a purchase order?",
+        "what about the inspection?",
+    ]
+
+
+def test_feedback_and_gap_report(desk: Services) -> None:
+    hd = desk.helpdesk
+    good = hd.ask("demo", "盘点期间能否发料？")
+    hd.feedback(good.message_id, 1)
+    bad = hd.ask("demo", "Can I approve on my phone?")
+    hd.feedback(bad.message_id, -1, "need the steps to link WeCom")
+    hd.ask("demo", "How do I configure payroll tax brackets?")
+    hd.ask("demo", "Where are payroll tax brackets configured?")
+    gaps = hd.gaps("demo")
+    topics = {g["topic"]: g for g in gaps}
+    payroll = next(g for g in gaps if "payroll" in g["topic"])
+    assert payroll["count"] == 2
+    assert any(
+        q["reason"] == "down_voted" and q["comment"] == "need the steps to link WeCom"
+        for g in gaps
+        for q in g["questions"]
+    )
+    assert all(q["question"] != "盘点期间能否发料？" for g in topics.values() for q in g["questions"])
+    hd.feedback(bad.message_id, 1)  # changing one's mind replaces the vote
+    assert not any(q.get("message_id") == bad.message_id for g in hd.gaps("demo") for q in g["questions"])
+
+
+def test_bad_inputs(desk: Services) -> None:
+    hd = desk.helpdesk
+    with pytest.raises(InvalidInput):
+        hd.ask("demo", "   ")
+    with pytest.raises(InvalidInput):
+        hd.ask("demo", "x" * 2001)
+    with pytest.raises(NotFound):
+        hd.ask("demo", "hello", "no-such-conversation")
+    with pytest.raises(NotFound):
+        hd.ask("nope", "hello")
+    a = hd.ask("demo", "hello there")
+    with pytest.raises(InvalidInput):
+        hd.feedback(a.message_id, 5)
+    with pytest.raises(NotFound):
+        hd.feedback("missing", 1)
