@@ -495,6 +495,8 @@ def eval_answers(
     result = _run(run_answer_eval, services, bench, log=lambda m: typer.echo(m, err=True))
     result.pop("details", None)
     if as_json:
+        result.pop("calibration", None)
+    if as_json:
         _print_json(result)
     else:
         typer.echo(format_report(result))
