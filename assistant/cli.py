@@ -418,6 +418,135 @@ def tickets_open(
     typer.echo(f"opened ticket {ticket['id']}")
 
 
+@tickets_app.command("import")
+def tickets_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8/GBK), XLSX, JSON or JSONL export.")],
+    kb: KbOpt,
+    mapping: Annotated[
+        str | None,
+        typer.Option("--map", help="e.g. 'id=Issue id,text=Summary+Description,priority=Priority'."),
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="jira, zendesk or servicenow.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import incident history with a validation report (row numbers); re-importing changes nothing."""
+    services = _run(_services)
+    report = _run(services.support.import_file, kb, file, mapping, preset)
+    data = report.as_dict()
+    if as_json:
+        _print_json(data)
+    else:
+        for f in report.findings:
+            typer.echo(f"{f.severity:7} {f.kind:16} {f.message}")
+        typer.echo(
+            f"{data['rows']} rows: {data['added']} added, {data['updated']} updated, {data['unchanged']} unchanged, "
+            f"{data['skipped']} skipped; {data['indexed']} indexed for search"
+        )
+    if report.skipped:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@tickets_app.command("status")
+def tickets_status(
+    ticket_id: Annotated[str, typer.Argument(help="Ticket id.")],
+    status: Annotated[str, typer.Argument(help="new, analysing, resolved or reviewed.")],
+    kb: KbOpt,
+    resolution: Annotated[
+        str | None, typer.Option("--resolution", help="How it was solved (needed to resolve).")
+    ] = None,
+) -> None:
+    """Move a ticket through new -> analysing -> resolved -> reviewed."""
+    services = _run(_services)
+    t = _run(services.support.tickets.set_status, kb, ticket_id, status, resolution)
+    typer.echo(f"{t['id']}: {t['status']}")
+
+
+@app.command()
+def triage(
+    args: Annotated[list[str], typer.Argument(help="'train', or the ticket text.")],
+    kb: KbOpt,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Field to train: category, priority, status.")
+    ] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="CSV/XLSX/JSON(L) of tickets to triage.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Batch columns holding the text, e.g. 'title+body'.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict category/priority, find similar incidents, duplicates and manual sections.
+
+    assistant triage train --kb demo --target category --target priority
+    assistant triage "收货时系统提示超收" --kb demo --json
+    assistant triage --kb demo --batch new.csv --text "title+body" --json
+    """
+    services = _run(_services)
+    if args == ["train"]:
+        metas = _run(services.support.train, kb, target or [], lambda m: typer.echo(m, err=True))
+        if as_json:
+            _print_json(metas)
+            return
+        for m in metas:
+            typer.echo(
+                f"{m['target']}: {m['rows']} tickets, labels {', '.join(m['labels'])}; "
+                f"cross-validated macro-F1 {m['cv_macro_f1']}"
+            )
+            for label, f1 in m["cv_per_class_f1"].items():
+                typer.echo(f"    {label}: F1 {f1}")
+        return
+    if batch is not None:
+        if args and args != ["-"]:
+            fail("give either ticket text or --batch FILE", EXIT_USAGE)
+        if not text:
+            fail(
+                "--batch needs --text with the column(s) holding the ticket text, e.g. 'title+body'",
+                EXIT_USAGE,
+            )
+        for line in _run(lambda: list(services.support.triage_batch(kb, batch, text))):
+            _print_json(line)
+        return
+    result = _run(services.support.triage, kb, " ".join(args))
+    if as_json:
+        _print_json(result)
+        return
+    for target_name, p in result["predictions"].items():
+        typer.echo(f"{target_name}: {p['label']} ({p['confidence']:.0%})")
+    if not result["predictions"]:
+        typer.echo("(no triage model yet: assistant triage train --kb NAME --target category)")
+    if result["duplicates"]:
+        typer.echo("likely duplicates: " + ", ".join(d["id"] for d in result["duplicates"]))
+    typer.echo("similar incidents:")
+    for s_ in result["similar"]:
+        typer.echo(
+            f"  {s_['id']} [{s_['status']}] {s_['title'][:80]}"
+            + (f"\n      -> {s_['resolution'][:160]}" if s_["resolution"] else "")
+        )
+    typer.echo("suggested articles:")
+    for a in result["articles"]:
+        typer.echo(f"  {a['source']}{', p. ' + str(a['page']) if a['page'] else ''} — {a['section']}")
+
+
+faq_app = typer.Typer(help="FAQ entries drafted from resolved tickets.", no_args_is_help=True)
+app.add_typer(faq_app, name="faq")
+
+
+@faq_app.command("suggest")
+def faq_suggest(kb: KbOpt, as_json: JsonOpt = False) -> None:
+    """Cluster resolved tickets and draft FAQ entries (question, answer, source tickets) for review."""
+    services = _run(_services)
+    _run(services.kbs.get, kb)
+    drafts = _run(services.support.faq_suggest, kb)
+    if as_json:
+        _print_json(drafts)
+        return
+    if not drafts:
+        typer.echo("no cluster of resolved tickets yet")
+    for d in drafts:
+        typer.echo(f"Q: {d['question']}\nA: {d['answer']}\n   (from {', '.join(d['tickets'])})\n")
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")],
@@ -503,6 +632,53 @@ def eval_answers(
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(format_report(result), encoding="utf-8")
+
+
+@eval_app.command("triage")
+def eval_triage(
+    train: Annotated[Path, typer.Option("--train", help="Training export.")],
+    test: Annotated[Path, typer.Option("--test", help="Test export.")],
+    target: Annotated[str, typer.Option("--target", help="Field to predict (mapped name, e.g. priority).")],
+    mapping: Annotated[
+        str | None, typer.Option("--map", help="Column mapping, as for tickets import.")
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train on one export, test on another: macro-F1 and per-class F1."""
+    from evals.triage import format_triage, run_triage_eval
+
+    services = _run(_services)
+    r = _run(run_triage_eval, services, train, test, target, mapping, preset)
+    _emit(r, format_triage(r), as_json, out)
+
+
+@eval_app.command("duplicates")
+def eval_duplicates(
+    history: Annotated[Path, typer.Option("--history", help="Incident history export.")],
+    pairs: Annotated[
+        Path, typer.Option("--pairs", help="CSV of known duplicates: issue id, duplicate id(s).")
+    ],
+    mapping: Annotated[str | None, typer.Option("--map", help="Column mapping for the history.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Duplicate recall@k: for each known pair, is the duplicate among the k most similar incidents?"""
+    from evals.triage import format_duplicates, run_duplicates_eval
+
+    services = _run(_services)
+    r = _run(run_duplicates_eval, services, history, pairs, mapping, preset, k)
+    _emit(r, format_duplicates(r), as_json, out)
+
+
+def _emit(result: dict[str, Any], text: str, as_json: bool, out: Path | None) -> None:
+    _print_json(result) if as_json else typer.echo(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
 from assistant.tools.helpdesk import HelpDesk
+from assistant.tools.support import SupportDesk
 
 
 @dataclass
@@ -40,6 +41,10 @@ class Services:
             k=a.k, min_confidence=a.min_confidence, min_coverage=a.min_coverage, max_quotes=a.max_quotes
         )
         return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
+
+    @property
+    def support(self) -> SupportDesk:
+        return SupportDesk(self)
 
     @property
     def helpdesk(self) -> HelpDesk:

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import AssistantError, DocumentParse, IngestError, TooLarge, UnsupportedFormat
-from assistant.ingest.chunking import SECTION_SEP, chunk_document
+from assistant.ingest.chunking import SECTION_SEP, RawChunk, chunk_document
 from assistant.ingest.loaders import LOADERS, loader_for
 from assistant.kbstore import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
 from assistant.providers.embeddings import NamedEmbeddings
-from assistant.schemas import Chunk, DocType, FileOutcome, IngestReport
+from assistant.schemas import Block, Chunk, DocType, FileOutcome, IngestReport, LoadedDocument
 from assistant.settings import ChunkingSettings
 from assistant.text import detect_language
 
@@ -62,6 +62,8 @@ _ASSET_EXT = {
     ".yml",
     ".yaml",
 }
+# data exports are imported with `assistant tickets import`, not read as documents
+_DATA_EXT = {".csv", ".tsv", ".xlsx", ".xls", ".jsonl", ".ndjson"}
 _TYPE_HINTS: list[tuple[DocType, re.Pattern[str]]] = [
     (DocType.faq, re.compile(r"faq|常见问题|问答|q&a", re.I)),
     (DocType.incident, re.compile(r"incident|ticket|工单|故障|事件", re.I)),
@@ -80,6 +82,17 @@ def infer_doc_type(source: str) -> DocType:
         if pattern.search(source):
             return doc_type
     return DocType.other
+
+
+@dataclass
+class TextRecord:
+    """A document that is not a file: an incident, an approved FAQ entry."""
+
+    source: str  # e.g. "incidents/HADOOP-123"
+    title: str
+    text: str
+    doc_type: DocType
+    version: str
 
 
 @dataclass
@@ -183,17 +196,60 @@ class IngestPipeline:
         notify("done", {"report": report})
         return report
 
+    def index_records(
+        self, records: Sequence[TextRecord], progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Index text records that are not files (incidents, approved FAQ entries) with the same
+        machinery: unchanged records cost nothing, changed ones are swapped in whole."""
+        start = time.perf_counter()
+        notify = progress or (lambda event, data: None)
+        report = IngestReport(kb=self.kb.name)
+        self.kb.collect_garbage()
+        notify("start", {"files": len(records)})
+        pending: list[_Parsed] = []
+        count = 0
+        for rec in records:
+            content_hash = hashlib.sha256(f"{rec.title}\n{rec.text}".encode()).hexdigest()
+            fingerprint = hashlib.sha256(
+                f"{content_hash}|{rec.doc_type.value}|{PARSER_VERSION}|{self.chunking.model_dump_json()}".encode()
+            ).hexdigest()
+            existing = self.kb.document(rec.source)
+            if existing and existing.status == "ok" and existing.fingerprint == fingerprint:
+                out = FileOutcome(
+                    path=rec.source, source=rec.source, status="unchanged", chunks=existing.chunk_count
+                )
+                report.files.append(out)
+                notify("file", {"outcome": out})
+                continue
+            loaded = LoadedDocument(title=rec.title, blocks=[Block(kind="para", text=rec.text)])
+            cand = _Candidate(Path(rec.source), rec.source, explicit=True)
+            pending.append(
+                self._build(
+                    cand, loaded, rec.doc_type, content_hash, fingerprint, rec.version, None, existing
+                )
+            )
+            count += len(pending[-1].chunks)
+            if count >= self.embed_batch_chunks:
+                self._flush(pending, report, notify)
+                pending, count = [], 0
+        self._flush(pending, report, notify)
+        report.seconds = round(time.perf_counter() - start, 3)
+        notify("done", {"report": report})
+        return report
+
     # -- steps ------------------------------------------------------------------------------
     def _prepare(
         self, cand: _Candidate, doc_type: DocType | None, version: str | None
     ) -> tuple[FileOutcome | None, _Parsed | None]:
         ext = cand.path.suffix.lower()
-        if ext not in LOADERS and not cand.explicit and ext in _ASSET_EXT:
+        if ext not in LOADERS and not cand.explicit and ext in _ASSET_EXT | _DATA_EXT:
+            reason = (
+                "a data export: import it with `assistant tickets import`"
+                if ext in _DATA_EXT
+                else "not a document"
+            )
             return FileOutcome(
-                path=str(cand.path),
-                source=cand.source,
-                status="skipped",
-                reason=f"not a document type ({ext})",
+                path=str(cand.path), source=cand.source, status="skipped", reason=f"{reason} ({ext})"
             ), None
         dtype = doc_type or infer_doc_type(cand.source)
         size: int | None = None
@@ -240,6 +296,26 @@ class IngestPipeline:
             return self._fail(
                 cand, DocumentParse(f"could not parse: {type(e).__name__}: {e}"), dtype, size
             ), None
+        return None, self._build(
+            cand, loaded, dtype, content_hash, fingerprint, label, size, existing, raw_chunks
+        )
+
+    def _build(
+        self,
+        cand: _Candidate,
+        loaded: LoadedDocument,
+        dtype: DocType,
+        content_hash: str,
+        fingerprint: str,
+        label: str,
+        size: int | None,
+        existing: DocumentRecord | None,
+        raw_chunks: list[RawChunk] | None = None,
+    ) -> _Parsed:
+        if raw_chunks is None:
+            raw_chunks = chunk_document(
+                loaded, self.chunking.chunk_size, self.chunking.min_chunk, self.chunking.max_table_chars
+            )
         doc_id = doc_id_for(self.kb.name, cand.source)
         gen = fingerprint[:12]
         chunks: list[Chunk] = []
@@ -275,7 +351,7 @@ class IngestPipeline:
         record = DocumentRecord(
             doc_id=doc_id,
             source=cand.source,
-            path=str(cand.path.resolve()),
+            path=str(cand.path.resolve()) if size is not None else None,
             doc_type=dtype.value,
             title=loaded.title,
             content_hash=content_hash,
@@ -290,7 +366,7 @@ class IngestPipeline:
             encoding=loaded.encoding,
             ingested_at=now_iso(),
         )
-        return None, _Parsed(
+        return _Parsed(
             cand, record, chunks, embed_texts, existed=existing is not None and existing.status == "ok"
         )
 

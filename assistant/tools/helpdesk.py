@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tickets (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     kb TEXT NOT NULL,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
@@ -60,7 +60,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     conversation_id TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    extra TEXT NOT NULL DEFAULT '{}'
+    extra TEXT NOT NULL DEFAULT '{}',
+    raw_status TEXT,
+    created TEXT,
+    content_hash TEXT,
+    PRIMARY KEY (kb, id)
 );
 """
 )

@@ -1,0 +1,266 @@
+"""The support desk: import incident history, train triage, triage tickets, suggest FAQ entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InvalidInput
+from assistant.ingest.pipeline import IngestPipeline, TextRecord
+from assistant.kbstore import now_iso
+from assistant.retrieval.hybrid import HybridSearcher
+from assistant.schemas import DocType
+from assistant.tools.tickets import ImportReport, Mapping, TicketStore, read_rows, validate_rows
+from assistant.tools.triage import (
+    ModelStore,
+    confidence_label,
+    embed,
+    entropy_threshold,
+    fit,
+    jaccard,
+    ticket_text,
+)
+
+INCIDENT_PREFIX = "incidents/"
+OPEN_STATES = ("new", "analysing")
+MAX_TICKET_CHARS = 20000
+SEARCH_CHARS = 3000
+INDEX_CHARS = 3000  # the start of a long ticket says what it is about; the rest is logs
+
+
+def incident_source(ticket_id: str) -> str:
+    return f"{INCIDENT_PREFIX}{ticket_id}"
+
+
+class SupportDesk:
+    def __init__(self, services: Any) -> None:
+        self.s = services
+        self.tickets = TicketStore(services.db)
+        self.models = ModelStore(services.settings.home)
+
+    # -- import -----------------------------------------------------------------------------
+    def import_file(
+        self,
+        kb: str,
+        path: Path,
+        spec: str | None = None,
+        preset: str | None = None,
+        progress: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> ImportReport:
+        mapping = Mapping.parse(spec, preset)
+        columns, rows = read_rows(path)
+        resolved = mapping.resolve(columns)
+        records, findings = validate_rows(rows, resolved)
+        report = ImportReport(kb=kb, rows=len(rows), findings=findings)
+        report.skipped = sum(1 for f in findings if f.severity == "error")
+        base = self.s.kbs.get(kb, create=True)
+        changed = self.tickets.upsert(kb, records, path.name, report)
+        if changed:
+            pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
+            texts = [
+                TextRecord(
+                    source=incident_source(r["id"]),
+                    title=r["title"],
+                    text=ticket_text(r["title"], r["text"])[:INDEX_CHARS],
+                    doc_type=DocType.incident,
+                    version=r["created"] or now_iso(),
+                )
+                for r in changed
+            ]
+            out = pipeline.index_records(texts, progress=progress)
+            report.indexed = sum(1 for f in out.files if f.status in ("added", "updated"))
+        return report
+
+    # -- training ---------------------------------------------------------------------------
+    def train(
+        self, kb: str, targets: list[str], progress: Callable[[str], None] = lambda m: None
+    ) -> list[dict[str, Any]]:
+        if not targets:
+            raise InvalidInput("name at least one --target (category, priority, ...)")
+        allowed = {"category", "priority", "status"}
+        bad = [t for t in targets if t not in allowed]
+        if bad:
+            raise InvalidInput(f"unknown target {bad[0]!r}; use one of: {', '.join(sorted(allowed))}")
+        self.s.kbs.get(kb)
+        rows = self.tickets.all(kb)
+        if not rows:
+            raise InvalidInput(
+                f"knowledge base {kb!r} has no tickets; import them first with `assistant tickets import`"
+            )
+        texts_all = [ticket_text(r["title"], r["text"]) for r in rows]
+        progress(f"embedding {len(rows)} tickets ...")
+        vectors_all = embed(self.s.embeddings, texts_all)
+        out = []
+        for target in targets:
+            column = "raw_status" if target == "status" else target
+            idx = [i for i, r in enumerate(rows) if (r[column] or "").strip()]
+            progress(f"training '{target}' on {len(idx)} tickets (5-fold cross-validation) ...")
+            model = fit(
+                [texts_all[i] for i in idx],
+                [rows[i][column].strip() for i in idx],
+                vectors_all[idx] if vectors_all is not None else None,
+                target,
+                self.s.embeddings.model_id,
+            )
+            self.models.save(kb, model)
+            out.append(model.meta())
+        return out
+
+    # -- triage -----------------------------------------------------------------------------
+    def triage(self, kb: str, text: str) -> dict[str, Any]:
+        return self.triage_many(kb, [text])[0]
+
+    def triage_many(self, kb: str, texts: list[str]) -> list[dict[str, Any]]:
+        cleaned = []
+        for t in texts:
+            t = (t or "").strip()
+            if not t:
+                raise InvalidInput("the ticket text is empty")
+            cleaned.append(t[:MAX_TICKET_CHARS])
+        searcher: HybridSearcher = self.s.searcher(kb)
+        models = self.models.load_all(kb)
+        vectors = (
+            embed(self.s.embeddings, cleaned) if models and any(m.embedding_model for m in models) else None
+        )
+        predictions: list[dict[str, Any]] = [{} for _ in cleaned]
+        for m in models:
+            vecs = vectors if m.embedding_model else None
+            for i, (label, conf) in enumerate(m.predict(cleaned, vecs)):
+                predictions[i][m.target] = confidence_label(label, conf, entropy_threshold(len(m.labels)))
+        return [self._around(kb, searcher, text, predictions[i]) for i, text in enumerate(cleaned)]
+
+    def _around(
+        self, kb: str, searcher: HybridSearcher, text: str, predictions: dict[str, Any]
+    ) -> dict[str, Any]:
+        query = text[:SEARCH_CHARS]
+        incidents = (
+            searcher.search(query, 5, doc_types=[DocType.incident.value])
+            if self._has_incidents(searcher)
+            else []
+        )
+        similar, duplicates = [], []
+        for h in incidents:
+            tid = h.chunk.source[len(INCIDENT_PREFIX) :]
+            try:
+                t = self.tickets.get(kb, tid)
+            except Exception:
+                continue
+            entry = {
+                "id": tid,
+                "score": round(h.score, 4),
+                "title": t["title"],
+                "status": t["status"],
+                "resolution": t["resolution"],
+                "category": t["category"],
+                "priority": t["priority"],
+            }
+            similar.append(entry)
+            overlap = jaccard(query, ticket_text(t["title"], t["text"])[:SEARCH_CHARS])
+            if t["status"] in OPEN_STATES and ((h.dense_score or 0) >= 0.85 or overlap >= 0.5):
+                duplicates.append(
+                    {**entry, "overlap": round(overlap, 3), "similarity": round(h.dense_score or 0, 3)}
+                )
+        doc_types = [t.value for t in DocType if t is not DocType.incident]
+        articles = [
+            {
+                "source": h.chunk.source,
+                "page": h.chunk.page,
+                "section": h.chunk.section,
+                "score": round(h.score, 4),
+                "snippet": h.chunk.text[:300],
+            }
+            for h in searcher.search(query, 3, doc_types=doc_types)
+        ]
+        return {
+            "predictions": predictions,
+            "similar": similar,
+            "duplicates": duplicates,
+            "articles": articles,
+        }
+
+    @staticmethod
+    def _has_incidents(searcher: HybridSearcher) -> bool:
+        row = searcher.kb.conn.execute(
+            "SELECT 1 FROM documents WHERE doc_type = 'incident' LIMIT 1"
+        ).fetchone()
+        return row is not None
+
+    def triage_batch(self, kb: str, path: Path, text_spec: str, batch: int = 64) -> Iterator[dict[str, Any]]:
+        """One result per row, in order: {"row", "predictions", "similar": [{"id", "score"}]} (or "error")."""
+        columns, rows = read_rows(path)
+        cols = [c.strip() for c in text_spec.split("+") if c.strip()]
+        missing = [c for c in cols if c not in columns]
+        if not cols or missing:
+            raise InvalidInput(
+                f"column(s) {', '.join(missing) or text_spec!r} not in the file; it has: {', '.join(columns)}"
+            )
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
+            texts = ["\n".join(str(r.get(c, "") or "").strip() for c in cols).strip() for r in part]
+            ok = [i for i, t in enumerate(texts) if t]
+            results = self.triage_many(kb, [texts[i] for i in ok]) if ok else []
+            by_row = dict(zip(ok, results, strict=True))
+            for i in range(len(part)):
+                n = start + i + 1
+                if i not in by_row:
+                    yield {"row": n, "error": "empty text", "predictions": {}, "similar": []}
+                    continue
+                r = by_row[i]
+                yield {
+                    "row": n,
+                    "predictions": {
+                        k: {"label": v["label"], "confidence": v["confidence"]}
+                        for k, v in r["predictions"].items()
+                    },
+                    "similar": [{"id": s["id"], "score": s["score"]} for s in r["similar"]],
+                }
+
+    # -- closed loop ------------------------------------------------------------------------
+    def faq_suggest(self, kb: str, min_cluster: int = 2, threshold: float = 0.35) -> list[dict[str, Any]]:
+        """Cluster resolved tickets by their text and draft FAQ entries from the resolutions."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        rows = [
+            r
+            for r in self.tickets.all(kb)
+            if r["status"] in ("resolved", "reviewed")
+            and (r["resolution"] or "").strip()
+            and not re.fullmatch(
+                r"(?i)fixed|done|duplicate|won't fix|invalid|cannot reproduce|not a problem",
+                r["resolution"].strip(),
+            )
+        ]
+        if len(rows) < min_cluster:
+            return []
+        texts = [ticket_text(r["title"], r["text"]) for r in rows]
+        x = TfidfVectorizer(
+            tokenizer=tokenize, lowercase=False, token_pattern=None, sublinear_tf=True
+        ).fit_transform(texts)
+        sim = (x @ x.T).toarray()
+        unassigned = set(range(len(rows)))
+        drafts = []
+        for i in sorted(range(len(rows)), key=lambda i: -(sim[i] >= threshold).sum()):
+            if i not in unassigned:
+                continue
+            members = [j for j in unassigned if sim[i, j] >= threshold]
+            if len(members) < min_cluster:
+                continue
+            unassigned -= set(members)
+            centre = max(members, key=lambda j: sim[j, members].sum())
+            resolutions = []
+            for j in sorted(members, key=lambda j: -sim[centre, j]):
+                res = rows[j]["resolution"].strip()
+                if res not in resolutions:
+                    resolutions.append(res)
+            drafts.append(
+                {
+                    "question": rows[centre]["title"],
+                    "answer": resolutions[0],
+                    "other_resolutions": resolutions[1:3],
+                    "tickets": sorted(rows[j]["id"] for j in members),
+                    "size": len(members),
+                }
+            )
+        return sorted(drafts, key=lambda d: -d["size"])
