@@ -12,6 +12,7 @@ from assistant.ingest.pipeline import IngestPipeline, TextRecord
 from assistant.kbstore import now_iso
 from assistant.retrieval.hybrid import HybridSearcher
 from assistant.schemas import DocType
+from assistant.text import tokenize
 from assistant.tools.tickets import ImportReport, Mapping, TicketStore, read_rows, validate_rows
 from assistant.tools.triage import (
     ModelStore,

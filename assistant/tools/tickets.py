@@ -305,7 +305,7 @@ def validate_rows(
     seen_ids: dict[str, int] = {}
     seen_text: dict[str, int] = {}
     for n, row in enumerate(rows, 1):
-        rec = {f: _cell(row, mapping.get(f)) for f in FIELDS}
+        rec: dict[str, Any] = {f: _cell(row, mapping.get(f)) for f in FIELDS}
         missing = [f for f in REQUIRED if not rec[f]]
         if missing:
             findings.append(
