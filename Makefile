@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export ASSISTANT_HOME ?= $(CURDIR)/.assistant
+ZH_TICKETS := id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间
 
 .PHONY: venv demo serve test test-fast eval lint corpus clean
 
@@ -24,6 +25,9 @@ demo: venv
 	$(BIN)/assistant ingest corpus --kb demo
 	$(BIN)/assistant ask "忘记密码怎么办？" --kb demo
 	$(BIN)/assistant ask "Who approves a purchase requisition of 60,000 CNY?" --kb demo
+	$(BIN)/assistant tickets import corpus/incidents/工单历史.csv --kb demo --map "$(ZH_TICKETS)"
+	$(BIN)/assistant triage train --kb demo --target category --target priority
+	$(BIN)/assistant triage "仓库收货时系统提示数量超过订单，不能过账" --kb demo
 	@echo
 	@echo "Try your own: $(BIN)/assistant ask \"盘点期间能发料吗？\" --kb demo   (HTTP API: make serve)"
 
@@ -40,6 +44,9 @@ test-fast: venv
 
 ## retrieval benchmarks on the shared datasets (reports in evals/reports/)
 eval: venv
+	$(BIN)/python -m evals.ticket_reports
+	$(BIN)/assistant eval answers --bench ../shared/datasets/qa/dolphinscheduler-en --out evals/reports/answers-dolphinscheduler-en.md
+	$(BIN)/assistant eval answers --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/answers-dolphinscheduler-zh.md
 	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-en --out evals/reports/retrieval-dolphinscheduler-en.md
 	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/retrieval-dolphinscheduler-zh.md
 
@@ -50,6 +57,7 @@ lint: venv
 ## re-render corpus/ from scripts/*.py (only after editing the texts)
 corpus: venv
 	$(BIN)/python scripts/build_corpus.py
+	$(BIN)/python scripts/build_incidents.py
 
 clean:
 	rm -rf .assistant .pytest_cache

@@ -463,8 +463,8 @@ def tickets_status(
 
 @app.command()
 def triage(
-    args: Annotated[list[str], typer.Argument(help="'train', or the ticket text.")],
     kb: KbOpt,
+    args: Annotated[list[str] | None, typer.Argument(help="'train', or the ticket text.")] = None,
     target: Annotated[
         list[str] | None, typer.Option("--target", help="Field to train: category, priority, status.")
     ] = None,
@@ -482,6 +482,9 @@ def triage(
     assistant triage "收货时系统提示超收" --kb demo --json
     assistant triage --kb demo --batch new.csv --text "title+body" --json
     """
+    args = args or []
+    if not args and batch is None:
+        fail("give the ticket text, 'train', or --batch FILE", EXIT_USAGE)
     services = _run(_services)
     if args == ["train"]:
         metas = _run(services.support.train, kb, target or [], lambda m: typer.echo(m, err=True))
@@ -497,7 +500,7 @@ def triage(
                 typer.echo(f"    {label}: F1 {f1}")
         return
     if batch is not None:
-        if args and args != ["-"]:
+        if args:
             fail("give either ticket text or --batch FILE", EXIT_USAGE)
         if not text:
             fail(

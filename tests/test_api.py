@@ -203,3 +203,30 @@ def test_ingest_refusals(api) -> None:  # type: ignore[no-untyped-def]
         "/v1/ingest", data={"kb": "demo"}, files={"file": ("..", b"x", "text/plain")}, headers=h["consultant"]
     )
     assert noname.status_code in (400, 422)
+
+
+def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    services.support.import_file(
+        "demo",
+        ROOT / "corpus" / "incidents" / "工单历史.csv",
+        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
+    )
+    services.support.train("demo", ["category"])
+    from assistant.tools.auth import KeyStore
+
+    secret, _ = KeyStore(services.db).create("support", "support", ["demo"])
+    support = {"Authorization": f"Bearer {secret}"}
+    r = client.post("/v1/triage", json={"kb": "demo", "text": "登录提示账户已锁定"}, headers=support)
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"predictions", "similar", "duplicates", "articles"}
+    assert body["predictions"]["category"]["predicted"] == "账户权限"
+    assert (
+        client.post("/v1/triage", json={"kb": "demo", "text": "x"}, headers=h["end_user"]).status_code == 403
+    )
+    assert client.post("/v1/triage", json={"kb": "demo", "text": ""}, headers=support).status_code == 422
+    assert (
+        client.post("/v1/triage", json={"kb": "secret-project", "text": "x"}, headers=support).status_code
+        == 403
+    )

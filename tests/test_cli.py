@@ -38,7 +38,7 @@ def test_ingest_json_report(kb_home: Path, model_cache: Path) -> None:
     assert out.returncode == 0
     report = json.loads(out.stdout)
     assert report["kb"] == "demo" and report["ok"] is True
-    assert report["counts"] == {"unchanged": 6}
+    assert report["counts"] == {"unchanged": 6, "skipped": 2}  # the incident CSVs are data, not documents
     assert {f["source"] for f in report["files"]} >= {
         "manuals/用户操作手册.pdf",
         "specs/需求规格说明书-采购与库存.docx",
@@ -180,7 +180,7 @@ def test_feedback_gaps_and_tickets_cli(kb_home: Path, model_cache: Path) -> None
     )
     assert run(kb_home, model_cache, "feedback", a["message_id"], "sideways").returncode == 2
     gaps = json.loads(run(kb_home, model_cache, "report", "gaps", "--kb", "demo", "--json").stdout)
-    assert any("payroll" in g["topic"] for g in gaps)
+    assert any("payroll" in g["topic"] for g in gaps), gaps
     t = run(
         kb_home,
         model_cache,
@@ -245,3 +245,45 @@ def test_keys_cli_and_serve(kb_home: Path, model_cache: Path) -> None:
     key_id = next(k["id"] for k in listed if k["name"] == "desk")
     assert run(kb_home, model_cache, "keys", "revoke", key_id).returncode == 0
     assert run(kb_home, model_cache, "keys", "revoke", key_id).returncode == 1
+
+
+def test_tickets_and_triage_cli(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    zh_map = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
+    csv_path = str(ROOT / "corpus" / "incidents" / "工单历史.csv")
+    out = run(kb_home, model_cache, "tickets", "import", csv_path, "--kb", "demo", "--map", zh_map, "--json")
+    assert out.returncode == 0, out.stderr
+    rep = json.loads(out.stdout)
+    assert rep["rows"] == 96 and rep["added"] + rep["unchanged"] == 96
+    bad = run(
+        kb_home, model_cache, "tickets", "import", csv_path, "--kb", "demo", "--map", "id=Nope,text=标题"
+    )
+    assert bad.returncode == 2 and "not found" in bad.stderr
+    trained = run(kb_home, model_cache, "triage", "train", "--kb", "demo", "--target", "category", "--json")
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout)[0]["target"] == "category"
+    one = json.loads(
+        run(kb_home, model_cache, "triage", "月结检查提示外币未评估", "--kb", "demo", "--json").stdout
+    )
+    assert one["predictions"]["category"]["predicted"] == "财务" and len(one["similar"]) == 5
+    batch = tmp_path / "b.csv"
+    batch.write_text("title,body\n登录不了,账号被锁定\n导出不全,Excel 只有一半数据\n", encoding="utf-8")
+    lines = run(
+        kb_home,
+        model_cache,
+        "triage",
+        "--kb",
+        "demo",
+        "--batch",
+        str(batch),
+        "--text",
+        "title+body",
+        "--json",
+    )
+    assert lines.returncode == 0, lines.stderr
+    parsed = [json.loads(x) for x in lines.stdout.splitlines()]
+    assert [p["row"] for p in parsed] == [1, 2] and set(parsed[0]) == {"row", "predictions", "similar"}
+    assert (
+        run(kb_home, model_cache, "triage", "--kb", "demo", "--batch", str(batch), "--json").returncode == 2
+    )
+    faq = run(kb_home, model_cache, "faq", "suggest", "--kb", "demo", "--json")
+    assert faq.returncode == 0 and json.loads(faq.stdout)

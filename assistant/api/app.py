@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import routes_helpdesk, routes_kb
+from assistant.api import routes_helpdesk, routes_kb, routes_support
 from assistant.api.errors import install_error_handlers
 from assistant.services import Services
 
@@ -23,6 +23,7 @@ def create_app(services: Services) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_kb.router)
     app.include_router(routes_helpdesk.router)
+    app.include_router(routes_support.router)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, Any]:

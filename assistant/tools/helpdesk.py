@@ -324,7 +324,8 @@ class HelpDesk:
         ).fetchall()
         groups: list[dict[str, Any]] = []
         for r in rows:
-            terms = set(query_terms(r["question"]))
+            ordered = query_terms(r["question"])  # in question order: ties in the topic label stay stable
+            terms = set(ordered)
             item = {
                 "question": r["question"],
                 "reason": "not_found" if not r["found"] else "down_voted",
@@ -340,10 +341,10 @@ class HelpDesk:
                     best, best_sim = g, sim
             if best is not None and best_sim >= 0.25:
                 best["items"].append(item)
-                best["counter"].update(terms)
+                best["counter"].update(ordered)
                 best["terms"] |= terms
             else:
-                groups.append({"terms": set(terms), "counter": Counter(terms), "items": [item]})
+                groups.append({"terms": set(terms), "counter": Counter(ordered), "items": [item]})
         out = []
         for g in sorted(groups, key=lambda g: len(g["items"]), reverse=True):
             topic = " ".join(t for t, _ in g["counter"].most_common(3)) or g["items"][0]["question"][:30]

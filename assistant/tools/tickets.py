@@ -292,7 +292,7 @@ class ImportReport:
 def _cell(row: dict[str, Any], cols: list[str] | None) -> str:
     if not cols:
         return ""
-    parts = [str(row.get(c, "") or "").strip() for c in cols]
+    parts = ["" if row.get(c) is None else str(row.get(c)).strip() for c in cols]
     return "\n\n".join(p for p in parts if p)
 
 
