@@ -547,7 +547,26 @@ def faq_suggest(kb: KbOpt, as_json: JsonOpt = False) -> None:
     if not drafts:
         typer.echo("no cluster of resolved tickets yet")
     for d in drafts:
-        typer.echo(f"Q: {d['question']}\nA: {d['answer']}\n   (from {', '.join(d['tickets'])})\n")
+        typer.echo(
+            f"[{d['id']}] ({d['status']})\nQ: {d['question']}\nA: {d['answer']}\n   (from {', '.join(d['tickets'])})\n"
+        )
+    if drafts:
+        typer.echo(
+            f"approve one into the knowledge base: assistant faq approve ID --kb {kb} [--question ...] [--answer ...]"
+        )
+
+
+@faq_app.command("approve")
+def faq_approve(
+    draft_id: Annotated[str, typer.Argument(help="Draft id from `assistant faq suggest`.")],
+    kb: KbOpt,
+    question: Annotated[str | None, typer.Option("--question", help="Edited question.")] = None,
+    answer: Annotated[str | None, typer.Option("--answer", help="Edited answer.")] = None,
+) -> None:
+    """Approve an FAQ draft into the knowledge base (answers can then cite it)."""
+    services = _run(_services)
+    entry = _run(services.support.faq_approve, kb, draft_id, question, answer)
+    typer.echo(f"approved {entry['id']} as {entry['source']}")
 
 
 @keys_app.command("create")

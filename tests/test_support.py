@@ -209,3 +209,19 @@ def test_faq_suggestions_from_resolved_tickets(desk: Services) -> None:
     resolved = {t["id"]: t for t in desk.support.tickets.all("demo")}
     for d in drafts:
         assert any(resolved[i]["resolution"] == d["answer"] for i in d["tickets"])
+
+
+def test_faq_draft_approved_into_the_knowledge_base(desk: Services) -> None:
+    drafts = desk.support.faq_suggest("demo")
+    d = drafts[0]
+    assert d["id"].startswith("FAQ-") and d["status"] == "draft"
+    entry = desk.support.faq_approve("demo", d["id"])
+    assert entry["status"] == "approved"
+    again = {x["id"]: x for x in desk.support.faq_suggest("demo")}
+    assert again[d["id"]]["status"] == "approved"
+    with pytest.raises(InvalidTransition):
+        desk.support.faq_approve("demo", d["id"])
+    with pytest.raises(NotFound):
+        desk.support.faq_approve("demo", "FAQ-NOPE")
+    hits = desk.search("demo", d["question"], k=5, doc_types=["faq"])
+    assert any(h.chunk.source == entry["source"] for h in hits)

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InvalidInput
+from assistant.appdb import register_schema
+from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.ingest.pipeline import IngestPipeline, TextRecord
 from assistant.kbstore import now_iso
 from assistant.retrieval.hybrid import HybridSearcher
@@ -24,7 +25,24 @@ from assistant.tools.triage import (
     ticket_text,
 )
 
+register_schema(
+    """
+CREATE TABLE IF NOT EXISTS faq_drafts (
+    id TEXT NOT NULL,
+    kb TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    tickets TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    PRIMARY KEY (kb, id)
+);
+"""
+)
+
 INCIDENT_PREFIX = "incidents/"
+FAQ_PREFIX = "faq/approved/"
 OPEN_STATES = ("new", "analysing")
 MAX_TICKET_CHARS = 20000
 SEARCH_CHARS = 3000
@@ -264,4 +282,72 @@ class SupportDesk:
                     "size": len(members),
                 }
             )
-        return sorted(drafts, key=lambda d: -d["size"])
+        drafts = sorted(drafts, key=lambda d: -d["size"])
+        return [self._keep_draft(kb, d) for d in drafts]
+
+    def _keep_draft(self, kb: str, draft: dict[str, Any]) -> dict[str, Any]:
+        """Store a draft for review; the same cluster of tickets keeps its id and its decision."""
+        import hashlib
+        import json
+
+        draft_id = "FAQ-" + hashlib.sha1("|".join(draft["tickets"]).encode()).hexdigest()[:8].upper()
+        with self.s.db.transaction() as c:
+            row = c.execute(
+                "SELECT status FROM faq_drafts WHERE kb = ? AND id = ?", (kb, draft_id)
+            ).fetchone()
+            if row is None:
+                c.execute(
+                    "INSERT INTO faq_drafts VALUES (?, ?, ?, ?, ?, 'draft', ?, NULL)",
+                    (
+                        draft_id,
+                        kb,
+                        draft["question"],
+                        draft["answer"],
+                        json.dumps(draft["tickets"]),
+                        now_iso(),
+                    ),
+                )
+            status = row["status"] if row else "draft"
+        return {"id": draft_id, "status": status, **draft}
+
+    def faq_approve(
+        self, kb: str, draft_id: str, question: str | None = None, answer: str | None = None
+    ) -> dict[str, Any]:
+        """Approve a draft (optionally edited) into the knowledge base as an FAQ entry, cited like any document."""
+        row = self.s.db.conn.execute(
+            "SELECT * FROM faq_drafts WHERE kb = ? AND id = ?", (kb, draft_id)
+        ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"no FAQ draft {draft_id!r} in {kb!r}; run `assistant faq suggest --kb {kb}` first"
+            )
+        if row["status"] == "approved":
+            raise InvalidTransition(f"FAQ draft {draft_id} is already approved")
+        q = (question or row["question"]).strip()
+        a = (answer or row["answer"]).strip()
+        if not q or not a:
+            raise InvalidInput("an FAQ entry needs a question and an answer")
+        base = self.s.kbs.get(kb)
+        pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
+        report = pipeline.index_records(
+            [
+                TextRecord(
+                    source=f"{FAQ_PREFIX}{draft_id}", title=q, text=a, doc_type=DocType.faq, version=now_iso()
+                )
+            ]
+        )
+        if report.failed:
+            raise InvalidInput(report.failed[0].reason or "the entry could not be indexed")
+        with self.s.db.transaction() as c:
+            c.execute(
+                "UPDATE faq_drafts SET status = 'approved', question = ?, answer = ?, decided_at = ? "
+                "WHERE kb = ? AND id = ?",
+                (q, a, now_iso(), kb, draft_id),
+            )
+        return {
+            "id": draft_id,
+            "status": "approved",
+            "source": f"{FAQ_PREFIX}{draft_id}",
+            "question": q,
+            "answer": a,
+        }
