@@ -569,6 +569,69 @@ def faq_approve(
     typer.echo(f"approved {entry['id']} as {entry['source']}")
 
 
+requirements_app = typer.Typer(
+    help="Requirement type classification (PROMISE taxonomy).", no_args_is_help=True
+)
+app.add_typer(requirements_app, name="requirements")
+
+
+@requirements_app.command("train")
+def requirements_train(
+    data: Annotated[Path, typer.Option("--data", help="CSV/XLSX/JSON(L) or PROMISE .arff file.")],
+    text_col: Annotated[
+        str | None, typer.Option("--text-col", help="Column with the requirement text.")
+    ] = None,
+    label_col: Annotated[
+        str | None, typer.Option("--label-col", help="Column with the type (F, PE, SE, ...).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the requirement type classifier (stored in the data directory)."""
+    from assistant.tools.requirements import RequirementClassifier, read_labeled
+
+    if data.suffix.lower() != ".arff" and not label_col:
+        fail("name the label column with --label-col", EXIT_USAGE)
+    services = _run(_services)
+    texts, labels = _run(read_labeled, data, text_col, label_col)
+    meta = _run(RequirementClassifier(services.settings.home, services.embeddings).train, texts, labels)
+    if as_json:
+        _print_json(meta)
+    else:
+        typer.echo(
+            f"trained on {meta['rows']} requirements, labels {', '.join(meta['labels'])}; "
+            f"cross-validated macro-F1 {meta['cv_macro_f1']}"
+        )
+
+
+@requirements_app.command("classify")
+def requirements_classify(
+    batch: Annotated[Path, typer.Option("--batch", help="CSV/XLSX/JSON(L) of requirements.")],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column with the requirement text.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Classify requirements: one {"row", "label", "confidence"} per row, in order."""
+    from assistant.tools.requirements import TYPES, RequirementClassifier, read_labeled
+
+    services = _run(_services)
+    texts, _ = _run(read_labeled, batch, text_col, None)
+    clf = RequirementClassifier(services.settings.home, services.embeddings)
+    model = _run(clf.load)
+    idx = [i for i, t in enumerate(texts) if t]
+    results = dict(zip(idx, _run(clf.classify, [texts[i] for i in idx], model), strict=True))
+    for i in range(len(texts)):
+        if i not in results:
+            line: dict[str, Any] = {"row": i + 1, "label": None, "confidence": 0.0, "error": "empty text"}
+        else:
+            label, conf = results[i]
+            line = {"row": i + 1, "label": label, "confidence": round(conf, 3)}
+        if as_json:
+            _print_json(line)
+        else:
+            typer.echo(
+                f"{line['row']}\t{line['label']} ({TYPES.get(line['label'] or '', '?')})\t{line['confidence']}"
+            )
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")],
@@ -694,6 +757,41 @@ def eval_duplicates(
     services = _run(_services)
     r = _run(run_duplicates_eval, services, history, pairs, mapping, preset, k)
     _emit(r, format_duplicates(r), as_json, out)
+
+
+@eval_app.command("requirements")
+def eval_requirements(
+    train: Annotated[Path, typer.Option("--train", help="Training set (table or .arff).")],
+    test: Annotated[Path, typer.Option("--test", help="Test set (table or .arff).")],
+    text_col: Annotated[str | None, typer.Option("--text-col")] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Macro-F1 over all requirement kinds and for functional vs non-functional."""
+    from assistant.tools.requirements import evaluate, read_labeled
+
+    services = _run(_services)
+    r = _run(
+        evaluate,
+        services.embeddings,
+        _run(read_labeled, train, text_col, label_col),
+        _run(read_labeled, test, text_col, label_col),
+    )
+    r = {"train": train.name, "test": test.name, **r}
+    lines = [
+        f"# Requirement classification: {train.name} -> {test.name}",
+        "",
+        f"macro-F1 over all kinds **{r['macro_f1_all_kinds']}**, functional vs non-functional "
+        f"**{r['macro_f1_f_vs_nfr']}**; {r['train_rows']} training rows, {r['test_rows']} test rows "
+        f"({r['dropped_overlap']} test rows also in the training set were dropped).",
+        "",
+        "| type | F1 | test rows |",
+        "|---|---|---|",
+        *[f"| {k} | {v} | {r['support'][k]} |" for k, v in r["per_class_f1"].items()],
+        "",
+    ]
+    _emit(r, "\n".join(lines), as_json, out)
 
 
 def _emit(result: dict[str, Any], text: str, as_json: bool, out: Path | None) -> None:

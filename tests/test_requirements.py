@@ -1,0 +1,143 @@
+"""Requirement type classifier: training, the batch JSON contract, ARFF parsing, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import InvalidInput, NotFound
+from assistant.tools.requirements import RequirementClassifier, read_labeled
+from tests.conftest import SHARED
+
+EXAMPLES = {
+    "F": [
+        "The system shall let a buyer create a purchase requisition.",
+        "系统应支持按采购订单收货。",
+        "The system shall print the goods receipt note.",
+        "系统应允许仓库主管创建盘点单。",
+        "Users shall be able to export the stock report to Excel.",
+        "系统应自动按金额匹配审批流。",
+    ],
+    "PE": [
+        "Saving a requisition shall take less than 2 seconds.",
+        "采购申请提交的响应时间不超过 2 秒。",
+        "The report shall load within 5 seconds for 10,000 rows.",
+        "盘点差异报告应在 10 秒内生成。",
+        "The system shall handle 200 concurrent users with sub-second response.",
+        "查询库存的响应时间应小于 1 秒。",
+    ],
+    "SE": [
+        "Passwords shall have at least 10 characters.",
+        "连续输错 5 次密码后账户锁定 30 分钟。",
+        "Only finance managers shall approve differences above 10,000 CNY.",
+        "所有主数据变更须记录修改人和修改时间。",
+        "The system shall encrypt data in transit with TLS.",
+        "用户只能查看本部门的采购订单。",
+    ],
+}
+
+
+def write_examples(path: Path) -> Path:
+    lines = ["text,label"] + [f'"{t}",{label}' for label, ts in EXAMPLES.items() for t in ts]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_and_classify(settings, real_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clf = RequirementClassifier(settings.home, real_embeddings)
+    with pytest.raises(NotFound, match="train one"):
+        clf.load()
+    meta = clf.train(*read_labeled(write_examples(tmp_path / "r.csv"), "text", "label"))
+    assert meta["labels"] == ["F", "PE", "SE"] and meta["rows"] == 18 and meta["trained_at"]
+    out = clf.classify(
+        ["The page shall open in under one second.", "系统应支持打印收货单。", "密码至少 12 位。"]
+    )
+    assert [lab for lab, _ in out] == ["PE", "F", "SE"]
+    assert all(0 <= c <= 1 for _, c in out)
+
+
+def test_bad_training_data(settings, real_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clf = RequirementClassifier(settings.home, real_embeddings)
+    path = tmp_path / "bad.csv"
+    path.write_text("text,label\nThe system shall X.,XYZ\nThe system shall Y.,F\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="unknown requirement type"):
+        clf.train(*read_labeled(path, "text", "label"))
+    with pytest.raises(InvalidInput, match="not in"):
+        read_labeled(path, "requirement", "label")
+    (tmp_path / "x.arff").write_text("@relation x\n@data\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="no data lines"):
+        read_labeled(tmp_path / "x.arff", None, None)
+
+
+def test_arff_parsing(tmp_path: Path) -> None:
+    p = tmp_path / "r.arff"
+    p.write_text(
+        "@RELATION r\n@DATA\n1,'The system shall refresh  the display.',PE\n2,'Users shall log in.',F\n",
+        encoding="utf-8",
+    )
+    assert read_labeled(p, None, None) == (
+        ["The system shall refresh the display.", "Users shall log in."],
+        ["PE", "F"],
+    )
+
+
+def test_cli_batch_contract(tmp_path: Path, model_cache: Path) -> None:
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_MODEL_CACHE": str(model_cache)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    assert (
+        run(
+            "requirements", "train", "--data", str(write_examples(tmp_path / "r.csv")), "--text-col", "text"
+        ).returncode
+        == 2
+    )
+    assert (
+        run(
+            "requirements",
+            "train",
+            "--data",
+            str(tmp_path / "r.csv"),
+            "--text-col",
+            "text",
+            "--label-col",
+            "label",
+        ).returncode
+        == 0
+    )
+    batch = tmp_path / "b.csv"
+    batch.write_text(
+        "req\nReports shall load within 3 seconds.\n\nThe system shall create purchase orders.\n",
+        encoding="utf-8",
+    )
+    out = run("requirements", "classify", "--batch", str(batch), "--text-col", "req", "--json")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["row"] for x in lines] == [1, 2]  # csv.DictReader skips the blank line
+    assert set(lines[0]) == {"row", "label", "confidence"} and lines[0]["label"] == "PE"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED / "requirements").exists(), reason="needs ../shared/datasets")
+def test_promise_cross_project_beats_simple_peers(real_embeddings) -> None:  # type: ignore[no-untyped-def]
+    from assistant.tools.requirements import evaluate
+
+    r = evaluate(
+        real_embeddings,
+        read_labeled(SHARED / "requirements/promise-nfr/nfr.arff", None, None),
+        read_labeled(SHARED / "requirements/promise-exp/PROMISE_exp.arff", None, None),
+    )
+    assert r["test_rows"] > 300
+    assert r["macro_f1_f_vs_nfr"] > 0.63 and r["macro_f1_all_kinds"] > 0.25
