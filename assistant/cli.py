@@ -569,6 +569,186 @@ def faq_approve(
     typer.echo(f"approved {entry['id']} as {entry['source']}")
 
 
+interview_app = typer.Typer(help="Interview capture and requirements extraction.", no_args_is_help=True)
+spec_app = typer.Typer(help="Requirements specification (需求规格说明书).", no_args_is_help=True)
+app.add_typer(interview_app, name="interview")
+app.add_typer(spec_app, name="spec")
+
+
+def _interviewee(value: str) -> dict[str, str]:
+    parts = [p.strip() for p in value.split("|")]
+    return {
+        "name": parts[0],
+        "role": parts[1] if len(parts) > 1 else "",
+        "department": parts[2] if len(parts) > 2 else "",
+    }
+
+
+@interview_app.command("new")
+def interview_new(
+    project: Annotated[str, typer.Option("--project", help="Project name.")],
+    module: Annotated[
+        str, typer.Option("--module", help="procurement, inventory, production, sales, finance or hr.")
+    ],
+    interviewee: Annotated[
+        list[str], typer.Option("--interviewee", help="'Name|Role|Department' (repeatable).")
+    ],
+    kb: Annotated[
+        str | None, typer.Option("--kb", help="Knowledge base whose specs are checked for conflicts.")
+    ] = None,
+    consultant: Annotated[str | None, typer.Option("--consultant")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD")] = None,
+    language: Annotated[
+        str, typer.Option("--language", help="zh or en: the specification's language.")
+    ] = "zh",
+) -> None:
+    """Start an interview session; prints its id."""
+    services = _run(_services)
+    s = _run(
+        services.interviews.create,
+        project,
+        module,
+        [_interviewee(v) for v in interviewee],
+        kb,
+        consultant,
+        date,
+        language,
+    )
+    typer.echo(s["id"])
+
+
+@interview_app.command("add")
+def interview_add(
+    session: Annotated[str, typer.Argument(help="Session id.")],
+    file: Annotated[Path | None, typer.Argument(help="Transcript: .txt, .vtt, .srt, .docx or .json.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Typed notes, e.g. '客户：我们每月盘点一次'.")
+    ] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="Speaker of --text when it has no label.")
+    ] = None,
+) -> None:
+    """Add a transcript file or typed notes to a session."""
+    from assistant.tools.transcripts import Turn, parse_transcript, read_transcript
+
+    if (file is None) == (text is None):
+        fail("give a transcript FILE or --text", EXIT_USAGE)
+    services = _run(_services)
+    if file is not None:
+        turns = _run(read_transcript, file)
+    else:
+        notes = text or ""
+        turns = (
+            [Turn("", speaker, notes.strip())]
+            if speaker
+            else _run(parse_transcript, notes.encode("utf-8"), "notes.txt")
+        )
+    added = _run(services.interviews.add_turns, session, turns)
+    typer.echo(f"added {len(added)} turn(s): {added[0].ref}..{added[-1].ref}")
+
+
+@interview_app.command("extract")
+def interview_extract(
+    transcript: Annotated[Path | None, typer.Argument(help="A transcript file (or use --session).")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Extract for a stored session.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Requirements (with quote and turn), pain points, process steps, open questions, contradictions."""
+    from assistant.tools.extraction import extract, llm_extract
+    from assistant.tools.transcripts import read_transcript
+
+    if (transcript is None) == (session is None):
+        fail("give a TRANSCRIPT file or --session ID", EXIT_USAGE)
+    services = _run(_services)
+    if session is not None:
+        result = _run(services.extract_session, session)
+    else:
+        turns = _run(read_transcript, transcript)
+        result = extract(turns)
+        if services.llm is not None:
+            result["requirements"], dropped = _run(llm_extract, services.llm, turns)
+            result["dropped_quotes"] = dropped
+        result["turns"] = [t.__dict__ for t in turns]
+    if as_json:
+        _print_json(result)
+        return
+    for r in result["requirements"]:
+        typer.echo(
+            f"{r['id']} [{r.get('type')}/{r.get('priority') or '-'}] {r['statement']}\n     “{r['quote']}” — {r['speaker']} {r['turn']}"
+            + (f"  ⚠ {', '.join(r['notes'])}" if r.get("notes") else "")
+        )
+    for label, key in (
+        ("pain points", "pain_points"),
+        ("current process", "process_steps"),
+        ("open questions", "open_questions"),
+    ):
+        if result[key]:
+            typer.echo(f"\n{label}:")
+            for x in result[key]:
+                typer.echo(f"  - {x['quote']} ({x['speaker']} {x['turn']})")
+    for c in result["contradictions"]:
+        typer.echo(
+            f"\ncontradiction: {c['speakers'][0]} {c['turns'][0]} vs {c['speakers'][1]} {c['turns'][1]}: {c['reason']}"
+        )
+
+
+@interview_app.command("guide")
+def interview_guide(
+    module: Annotated[str, typer.Option("--module")],
+    language: Annotated[str, typer.Option("--language")] = "zh",
+    session: Annotated[
+        str | None, typer.Option("--session", help="Mark the topics this session covered.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The module's question guide, with the topics not yet covered in a session."""
+    services = _run(_services)
+    g = _run(services.interviews.guide, module, language, session)
+    if as_json:
+        _print_json(g)
+        return
+    typer.echo(f"# {g['title']}")
+    for t in g["topics"]:
+        typer.echo(f"[{'x' if t['covered'] else ' '}] {t['topic']}")
+        for q in t["questions"]:
+            typer.echo(f"      - {q}")
+
+
+@interview_app.command("edit")
+def interview_edit(
+    session: Annotated[str, typer.Argument()],
+    item: Annotated[str, typer.Argument(help="Requirement id, e.g. R3.")],
+    statement: Annotated[str | None, typer.Option("--statement")] = None,
+    type_: Annotated[str | None, typer.Option("--type")] = None,
+    priority: Annotated[str | None, typer.Option("--priority", help="Must, Should, Could, Won't.")] = None,
+) -> None:
+    """Edit an extracted requirement; edits survive re-extraction."""
+    services = _run(_services)
+    r = _run(services.interviews.edit, session, item, statement, type_, priority)
+    typer.echo(f"{r['id']}: {r['statement']} [{r.get('type')}/{r.get('priority')}]")
+
+
+@spec_app.command("draft")
+def spec_draft(
+    session: Annotated[str, typer.Option("--session", help="Interview session id.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Markdown and DOCX files.")] = Path("."),
+) -> None:
+    """Assemble the requirements specification from a session and export it as Markdown and DOCX."""
+    from assistant.tools.interviews import build_spec, spec_docx, spec_markdown
+
+    services = _run(_services)
+    s = _run(services.interviews.get, session)
+    items = services.interviews.items(session)
+    if not items["requirements"]:
+        items = _run(services.extract_session, session)
+    spec = build_spec(s, items, services.settings.home)
+    out.mkdir(parents=True, exist_ok=True)
+    md = out / f"spec-{session}.md"
+    md.write_text(spec_markdown(spec), encoding="utf-8")
+    docx_path = spec_docx(spec, out / f"spec-{session}.docx")
+    typer.echo(f"{md}\n{docx_path}")
+
+
 requirements_app = typer.Typer(
     help="Requirement type classification (PROMISE taxonomy).", no_args_is_help=True
 )

@@ -20,6 +20,7 @@ from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
 from assistant.tools.helpdesk import HelpDesk
+from assistant.tools.interviews import Interviews
 from assistant.tools.support import SupportDesk
 
 
@@ -41,6 +42,29 @@ class Services:
             k=a.k, min_confidence=a.min_confidence, min_coverage=a.min_coverage, max_quotes=a.max_quotes
         )
         return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
+
+    @property
+    def interviews(self) -> Interviews:
+        return Interviews(self.db, self.settings.home)
+
+    def extract_session(self, session_id: str) -> dict[str, Any]:
+        """Run extraction for a session with everything available: the type classifier if trained,
+        the LLM in LLM modes, and the knowledge base's specs for conflicts and duplicates."""
+        from assistant.errors import NotFound
+        from assistant.tools.requirements import RequirementClassifier
+
+        session = self.interviews.get(session_id)
+        clf = RequirementClassifier(self.settings.home, self.embeddings)
+        try:
+            model = clf.load()
+            classifier = lambda texts: clf.classify(texts, model)  # noqa: E731
+        except NotFound:
+            classifier = None
+        spec_search = None
+        if session.get("kb") and self.kbs.exists(session["kb"]):
+            searcher = self.searcher(session["kb"])
+            spec_search = lambda text: searcher.search(text, 3, doc_types=["spec"])  # noqa: E731
+        return self.interviews.extract(session_id, classifier, spec_search, self.llm)
 
     @property
     def support(self) -> SupportDesk:

@@ -31,7 +31,7 @@ from assistant.text import detect_language
 log = logging.getLogger(__name__)
 
 #: bump when loaders or chunking change so that unchanged files are re-indexed once
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 # files that are plainly not documents: skipped in folder walks, without failing the run
 _ASSET_EXT = {
@@ -71,7 +71,9 @@ _TYPE_HINTS: list[tuple[DocType, re.Pattern[str]]] = [
     (DocType.spec, re.compile(r"spec|requirement|srs|需求|规格|说明书|asvs", re.I)),
     (DocType.manual, re.compile(r"manual|guide|handbook|user|docs?\b|操作|手册|指南|指引|帮助", re.I)),
 ]
-REQ_ID = re.compile(r"(?<![\w.])(?:V\d{1,2}(?:\.\d{1,3}){1,3}|[A-Z]{2,6}-\d{1,5}(?:\.\d{1,3})*)(?![\w])")
+REQ_ID = re.compile(
+    r"(?<![\w.-])(?:V\d{1,2}(?:\.\d{1,3}){1,3}|(?:[A-Z]{2,6}-)+\d{1,5}(?:\.\d{1,3})*)(?![\w])"
+)
 
 ProgressFn = Callable[[str, dict[str, object]], None]
 

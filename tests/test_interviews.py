@@ -1,0 +1,229 @@
+"""Interview capture: transcript formats, extraction with traceable quotes, conflicts with specs,
+edits that survive re-extraction, guides, specification export, LLM extraction with invented quotes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import InvalidInput, NotFound, OutputParseError
+from assistant.providers.fakes import FakeListChatModel
+from assistant.services import Services
+from assistant.tools.extraction import extract, llm_extract
+from assistant.tools.interviews import build_spec, spec_docx, spec_markdown
+from assistant.tools.transcripts import parse_transcript
+from tests.conftest import ROOT
+
+ZH = (ROOT / "tests" / "data" / "interview-zh.txt").read_text(encoding="utf-8")
+EN = """Q: How do you count stock today?
+A: We count everything at month end with Excel, and the totals often do not match.
+First we print count sheets, then two people count each bin, finally finance posts the differences.
+The system must block a bin while it is being counted.
+Reports must load within 3 seconds.
+Q: Who approves differences?
+Mike Chen: It would be nice to approve differences on the phone. We are not sure about the threshold yet.
+"""
+
+
+@pytest.mark.parametrize(
+    "name, data, speakers",
+    [
+        ("a.txt", ZH.encode("gbk"), ["顾问", "仓库主管张伟", "顾问", "无锡仓库李娜"]),
+        ("b.txt", EN.encode("utf-8"), ["Q", "A", "Q", "Mike Chen"]),
+        (
+            "c.vtt",
+            b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\n<v Consultant>How often?</v>\n\n"
+            b"00:00:04.000 --> 00:00:06.000\n<v Li Na>Monthly.</v>\n\n00:00:07.000 --> 00:00:08.000\n<v Li Na>Always.</v>\n",
+            ["Consultant", "Li Na"],
+        ),
+        (
+            "d.srt",
+            "1\n00:00:01,000 --> 00:00:03,000\n顾问：多久盘点一次？\n\n2\n00:00:04,000 --> 00:00:06,000\n客户：每月一次。\n".encode(),
+            ["顾问", "客户"],
+        ),
+        (
+            "e.json",
+            json.dumps(
+                [{"speaker": "顾问", "text": "需要审批吗？"}, {"speaker": "客户", "text": "必须审批。"}]
+            ).encode(),
+            ["顾问", "客户"],
+        ),
+    ],
+)
+def test_transcript_formats_and_speakers(name: str, data: bytes, speakers: list[str]) -> None:
+    turns = parse_transcript(data, name)
+    assert [t.speaker for t in turns] == speakers
+    assert [t.ref for t in turns] == [f"T{i}" for i in range(1, len(turns) + 1)]
+
+
+def test_docx_transcript(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    for line in ZH.splitlines():
+        d.add_paragraph(line)
+    d.save(str(tmp_path / "t.docx"))
+    turns = parse_transcript((tmp_path / "t.docx").read_bytes(), "t.docx")
+    assert turns[1].speaker == "仓库主管张伟" and "Excel" in turns[1].text
+
+
+@pytest.mark.parametrize(
+    "data, name", [(b"", "x.txt"), (b'[{"who": 1}]', "x.json"), (b"PK broken", "x.docx")]
+)
+def test_bad_transcripts(data: bytes, name: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_transcript(data, name)
+
+
+@pytest.mark.parametrize("text", [ZH, EN])
+def test_extraction_quotes_are_verbatim_and_traceable(text: str) -> None:
+    turns = parse_transcript(text.encode(), "t.txt")
+    by_ref = {t.ref: t for t in turns}
+    r = extract(turns)
+    assert r["requirements"] and r["pain_points"] and r["process_steps"] and r["open_questions"]
+    for kind in ("requirements", "pain_points", "process_steps", "open_questions"):
+        for item in r[kind]:
+            assert item["quote"] in by_ref[item["turn"]].text
+            assert item["speaker"] == by_ref[item["turn"]].speaker
+            assert item["speaker"] not in ("顾问", "Q")  # consultants' questions are not requirements
+    for req in r["requirements"]:
+        assert req["statement"].startswith(("系统应", "The system shall"))
+        assert req["type"] and 0 < req["confidence"] <= 1
+
+
+def test_extraction_types_priorities_and_contradictions() -> None:
+    r = extract(parse_transcript(EN.encode(), "t.txt"))
+    reqs = {x["quote"]: x for x in r["requirements"]}
+    assert reqs["The system must block a bin while it is being counted."]["priority"] == "Must"
+    perf = reqs["Reports must load within 3 seconds."]
+    assert (
+        perf["type"] == "PE"
+        and perf["statement"] == "The system shall ensure that reports load within 3 seconds."
+    )
+    assert reqs["It would be nice to approve differences on the phone."]["priority"] == "Could"
+    zh = extract(parse_transcript(ZH.encode(), "t.txt"))
+    assert zh["contradictions"] and {"T2", "T4"} == set(zh["contradictions"][0]["turns"])
+
+
+def test_classifier_hook_sets_types() -> None:
+    r = extract(parse_transcript(EN.encode(), "t.txt"), classifier=lambda texts: [("SE", 0.9)] * len(texts))
+    assert {x["type"] for x in r["requirements"]} == {"SE"}
+
+
+def test_llm_extraction_drops_invented_quotes() -> None:
+    turns = parse_transcript(ZH.encode(), "t.txt")
+    reply = json.dumps(
+        [
+            {
+                "statement": "系统应支持按库位冻结出入库。",
+                "quote": "系统必须支持按库位冻结出入库。",
+                "turn": "T2",
+                "type": "F",
+                "priority": "Must",
+                "confidence": 0.9,
+            },
+            {
+                "statement": "系统应支持 RFID 盘点。",
+                "quote": "我们要用 RFID 盘点。",
+                "turn": "T2",
+                "type": "F",
+            },
+            {
+                "statement": "系统应支持手机录入。",
+                "quote": "盘点结果最好能在手机上录入。",
+                "turn": "T9",
+                "type": "PO",
+            },
+        ],
+        ensure_ascii=False,
+    )
+    kept, dropped = llm_extract(FakeListChatModel(responses=[f"```json\n{reply}\n```"]), turns)
+    assert dropped == 1
+    assert [k["quote"] for k in kept] == ["系统必须支持按库位冻结出入库。", "盘点结果最好能在手机上录入。"]
+    assert kept[1]["turn"] == "T4"  # a wrong turn reference is corrected from the quote
+    with pytest.raises(OutputParseError):
+        llm_extract(FakeListChatModel(responses=["I think the client wants RFID."]), turns)
+
+
+@pytest.fixture
+def session(services: Services) -> tuple[Services, str]:
+    services.ingest("demo", [ROOT / "corpus" / "specs"])
+    s = services.interviews.create(
+        "凤凰项目",
+        "inventory",
+        [{"name": "张伟", "role": "仓库主管", "department": "仓储部"}],
+        kb="demo",
+        consultant="王顾问",
+        date="2026-11-20",
+    )
+    services.interviews.add_turns(s["id"], parse_transcript(ZH.encode(), "t.txt"))
+    return services, s["id"]
+
+
+def test_conflicts_and_duplicates_with_the_spec(session) -> None:  # type: ignore[no-untyped-def]
+    services, sid = session
+    services.interviews.add_turns(
+        sid, parse_transcript("王总：盘点差异超过 5% 的物料必须复盘。".encode(), "x.txt")
+    )
+    items = services.extract_session(sid)
+    refs = [ref for r in items["requirements"] for ref in r["refs"]]
+    kinds = {(ref["kind"], tuple(ref["req_ids"])) for ref in refs}
+    assert ("duplicates_spec", ("REQ-INV-011",)) in kinds
+    assert ("conflicts_with_spec", ("REQ-INV-011",)) in kinds
+    assert all(ref["source"] == "需求规格说明书-采购与库存.docx" for ref in refs)
+
+
+def test_edits_survive_reextraction_and_spec_export(session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    services, sid = session
+    items = services.extract_session(sid)
+    rid = items["requirements"][0]["id"]
+    services.interviews.edit(sid, rid, statement="系统应在盘点期间冻结库位。", priority="Must", type_="F")
+    again = services.extract_session(sid)
+    edited = next(r for r in again["requirements"] if r["id"] == rid)
+    assert edited["statement"] == "系统应在盘点期间冻结库位。" and edited["edited"]
+    with pytest.raises(InvalidInput):
+        services.interviews.edit(sid, rid, priority="Urgent")
+    with pytest.raises(NotFound):
+        services.interviews.edit(sid, "R99", statement="x")
+    spec = build_spec(services.interviews.get(sid), again, services.settings.home)
+    md = spec_markdown(spec)
+    assert "需求规格说明书" in md and "系统应在盘点期间冻结库位。" in md and "库存与盘点" in md
+    import docx
+
+    d = docx.Document(str(spec_docx(spec, tmp_path / "spec.docx")))
+    headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    assert "4 需求清单" in headings and "7 签字确认" in headings
+    req_table = d.tables[1]
+    assert [c.text for c in req_table.rows[0].cells] == [
+        "编号",
+        "需求描述",
+        "类型",
+        "优先级",
+        "原话",
+        "受访人",
+    ]
+    assert req_table.rows[1].cells[1].text == "系统应在盘点期间冻结库位。"
+    assert req_table.rows[1].cells[4].text.startswith("“")
+
+
+def test_guide_coverage_and_session_errors(session) -> None:  # type: ignore[no-untyped-def]
+    services, sid = session
+    g = services.interviews.guide("inventory", "zh", sid)
+    covered = {t["topic"] for t in g["topics"] if t["covered"]}
+    assert "盘点方式与频率" in covered and "收货与质检" in g["uncovered"]
+    assert services.interviews.guide("inventory", "en")["uncovered"]
+    with pytest.raises(InvalidInput):
+        services.interviews.guide("marketing")
+    with pytest.raises(InvalidInput):
+        services.interviews.create("p", "marketing", [{"name": "x"}])
+    with pytest.raises(InvalidInput):
+        services.interviews.create("p", "hr", [])
+    with pytest.raises(InvalidInput):
+        services.interviews.create("p", "hr", [{"name": "x"}], date="20/11/2026")
+    with pytest.raises(NotFound):
+        services.interviews.get("S-missing")
+    empty = services.interviews.create("p", "hr", [{"name": "x"}])
+    with pytest.raises(InvalidInput, match="no transcript"):
+        services.interviews.extract(empty["id"])
