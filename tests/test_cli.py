@@ -287,3 +287,55 @@ def test_tickets_and_triage_cli(kb_home: Path, model_cache: Path, tmp_path: Path
     )
     faq = run(kb_home, model_cache, "faq", "suggest", "--kb", "demo", "--json")
     assert faq.returncode == 0 and json.loads(faq.stdout)
+
+
+def test_interview_and_spec_cli(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    sid = run(
+        kb_home,
+        model_cache,
+        "interview",
+        "new",
+        "--project",
+        "凤凰项目",
+        "--module",
+        "inventory",
+        "--interviewee",
+        "张伟|仓库主管|仓储部",
+        "--kb",
+        "demo",
+        "--date",
+        "2026-11-20",
+    ).stdout.strip()
+    assert sid.startswith("S-")
+    transcript = str(ROOT / "tests" / "data" / "interview-zh.txt")
+    assert run(kb_home, model_cache, "interview", "add", sid, transcript).returncode == 0
+    assert (
+        run(
+            kb_home, model_cache, "interview", "add", sid, "--text", "王总：月结必须在 3 个工作日内完成。"
+        ).returncode
+        == 0
+    )
+    out = run(kb_home, model_cache, "interview", "extract", "--session", sid, "--json")
+    assert out.returncode == 0, out.stderr
+    items = json.loads(out.stdout)
+    assert any(r["turn"] == "T5" for r in items["requirements"])
+    standalone = json.loads(run(kb_home, model_cache, "interview", "extract", transcript, "--json").stdout)
+    turns = {t["ref"]: t["text"] for t in standalone["turns"]}
+    assert all(r["quote"] in turns[r["turn"]] for r in standalone["requirements"])
+    edited = run(kb_home, model_cache, "interview", "edit", sid, "R1", "--priority", "Should")
+    assert edited.returncode == 0 and "Should" in edited.stdout
+    assert run(kb_home, model_cache, "interview", "edit", sid, "R1", "--priority", "Later").returncode == 2
+    guide = json.loads(
+        run(
+            kb_home, model_cache, "interview", "guide", "--module", "inventory", "--session", sid, "--json"
+        ).stdout
+    )
+    assert guide["uncovered"]
+    drafted = run(kb_home, model_cache, "spec", "draft", "--session", sid, "--out", str(tmp_path))
+    assert drafted.returncode == 0, drafted.stderr
+    md = (tmp_path / f"spec-{sid}.md").read_text(encoding="utf-8")
+    assert (
+        "需求规格说明书" in md and "| R1 |" in md and (tmp_path / f"spec-{sid}.docx").stat().st_size > 10000
+    )
+    assert run(kb_home, model_cache, "interview", "extract", "--json").returncode == 2
+    assert run(kb_home, model_cache, "spec", "draft", "--session", "S-nope").returncode == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import InvalidInput, NotFound
+from assistant.errors import InvalidInput
 from assistant.tools.requirements import RequirementClassifier, read_labeled
 from tests.conftest import SHARED
 
@@ -50,8 +50,14 @@ def write_examples(path: Path) -> Path:
 
 def test_train_and_classify(settings, real_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     clf = RequirementClassifier(settings.home, real_embeddings)
-    with pytest.raises(NotFound, match="train one"):
-        clf.load()
+    default = clf.classify(
+        [
+            "采购申请保存的响应时间应小于 1 秒。",
+            "Users shall only see their own orders.",
+            "系统应支持打印收货单。",
+        ]
+    )
+    assert [lab for lab, _ in default] == ["PE", "SE", "F"]  # the shipped bilingual default
     meta = clf.train(*read_labeled(write_examples(tmp_path / "r.csv"), "text", "label"))
     assert meta["labels"] == ["F", "PE", "SE"] and meta["rows"] == 18 and meta["trained_at"]
     out = clf.classify(

@@ -31,7 +31,7 @@ from assistant.text import detect_language
 log = logging.getLogger(__name__)
 
 #: bump when loaders or chunking change so that unchanged files are re-indexed once
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 # files that are plainly not documents: skipped in folder walks, without failing the run
 _ASSET_EXT = {
@@ -74,6 +74,18 @@ _TYPE_HINTS: list[tuple[DocType, re.Pattern[str]]] = [
 REQ_ID = re.compile(
     r"(?<![\w.-])(?:V\d{1,2}(?:\.\d{1,3}){1,3}|(?:[A-Z]{2,6}-)+\d{1,5}(?:\.\d{1,3})*)(?![\w])"
 )
+# numbered requirement ids that open a line or a table row: "1.1.1 Verify ...", "| **V2.1.9** | ..."
+LINE_REQ_ID = re.compile(
+    r"^\s*(?:\|\s*)?\**((?:[A-Z]{1,6}-?)?\d{1,2}\.\d{1,2}\.\d{1,3})\**(?=[\s|:：.)]|$)", re.M
+)
+
+
+def requirement_ids(text: str) -> list[str]:
+    """Requirement ids a chunk holds: REQ-PUR-001 style anywhere, numbered ids where a line or row starts."""
+    found = dict.fromkeys(REQ_ID.findall(text))
+    found.update(dict.fromkeys(LINE_REQ_ID.findall(text)))
+    return list(found)[:200]
+
 
 ProgressFn = Callable[[str, dict[str, object]], None]
 
@@ -341,7 +353,7 @@ class IngestPipeline:
                     content_hash=content_hash,
                     version=label,
                     ordinal=i,
-                    req_ids=sorted(set(REQ_ID.findall(rc.text)))[:20],
+                    req_ids=requirement_ids(rc.text + "\n" + rc.section.split(SECTION_SEP)[-1]),
                 )
             )
             heading = (

@@ -88,12 +88,29 @@ class RequirementClassifier:
         return model.meta()
 
     def load(self) -> TriageModel:
-        if not self.path.exists():
-            raise NotFound(
-                "no requirement classifier yet; train one with "
-                "`assistant requirements train --data FILE.csv --text-col COL --label-col COL`"
-            )
-        return joblib.load(self.path)  # type: ignore[no-any-return]
+        """The trained classifier, else the bilingual default trained once from the shipped examples."""
+        if self.path.exists():
+            return joblib.load(self.path)  # type: ignore[no-any-return]
+        default = self.path.with_name("default.joblib")
+        if default.exists():
+            return joblib.load(default)  # type: ignore[no-any-return]
+        from importlib import resources
+
+        examples = resources.files("assistant").joinpath("data/requirement_examples.csv")
+        texts, labels = read_labeled(Path(str(examples)), "text", "label")
+        model = fit(
+            texts,
+            [str(lab) for lab in labels],
+            embed(self.embeddings, texts),
+            "type",
+            self.embeddings.model_id,
+            cross_validate=False,
+        )
+        default.parent.mkdir(parents=True, exist_ok=True)
+        tmp = default.with_suffix(".tmp")
+        joblib.dump(model, tmp)
+        tmp.replace(default)
+        return model
 
     def classify(self, texts: list[str], model: TriageModel | None = None) -> list[tuple[str, float]]:
         model = model or self.load()
