@@ -19,6 +19,7 @@ from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
+from assistant.tools.changes import Actor, ChangeRequests, draft_fields
 from assistant.tools.helpdesk import HelpDesk
 from assistant.tools.interviews import Interviews
 from assistant.tools.support import SupportDesk
@@ -42,6 +43,89 @@ class Services:
             k=a.k, min_confidence=a.min_confidence, min_coverage=a.min_coverage, max_quotes=a.max_quotes
         )
         return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
+
+    @property
+    def changes(self) -> ChangeRequests:
+        return ChangeRequests(self.db, self.settings.change.approvals_required)
+
+    def draft_change(
+        self,
+        kb: str,
+        actor: Actor,
+        text: str | None = None,
+        ticket: str | None = None,
+        session: str | None = None,
+        req: str | None = None,
+        spec_req: str | None = None,
+        title: str | None = None,
+    ) -> dict[str, Any]:
+        """Draft a change request from free text, a ticket, an interview requirement or a spec requirement id."""
+        from assistant.errors import InvalidInput, NotFound
+
+        sources = [x for x in (text, ticket, session, spec_req) if x]
+        if len(sources) != 1:
+            raise InvalidInput(
+                "draft from exactly one source: text, --ticket ID, --session ID --req R1, or --spec-req ID"
+            )
+        base = self.kbs.get(kb)
+        searcher = self.searcher(kb)
+        source: dict[str, Any] = {"kind": "text"}
+        if ticket:
+            t = self.support.tickets.get(kb, ticket)
+            text = f"{t['title']}\n{t['text']}" if not t["text"].startswith(t["title"]) else t["text"]
+            source = {"kind": "ticket", "id": ticket}
+        elif session:
+            if not req:
+                raise InvalidInput("--session needs --req with the requirement id, e.g. R1")
+            items = self.interviews.items(session)
+            found = next((r for r in items["requirements"] if r["id"] == req), None)
+            if found is None:
+                raise NotFound(f"no requirement {req!r} in session {session}")
+            text = found["statement"]
+            source = {
+                "kind": "interview",
+                "session": session,
+                "item": req,
+                "quote": found["quote"],
+                "turn": found["turn"],
+            }
+        elif spec_req:
+            import json as _json
+
+            row = next(
+                (
+                    r
+                    for r in base.conn.execute("SELECT chunk_id, req_ids, text FROM chunks").fetchall()
+                    if spec_req in _json.loads(r["req_ids"])
+                ),
+                None,
+            )
+            if row is None:
+                raise NotFound(f"requirement {spec_req!r} is not in any document of {kb!r}")
+            line = next((ln for ln in row["text"].split("\n") if spec_req in ln), row["text"][:300])
+            text = f"Change {spec_req}: {line.strip()}"
+            source = {"kind": "spec", "id": spec_req}
+        assert text is not None
+
+        def has(doc_type: str) -> bool:
+            row = base.conn.execute(
+                "SELECT 1 FROM documents WHERE doc_type = ? LIMIT 1", (doc_type,)
+            ).fetchone()
+            return row is not None
+
+        spec_hits = searcher.search(text[:2000], 3, doc_types=["spec"]) if has("spec") else []
+        manual_hits = (
+            searcher.search(text[:2000], 2, doc_types=["manual", "faq"])
+            if has("manual") or has("faq")
+            else []
+        )
+        incidents = []
+        if has("incident"):
+            for h in searcher.search(text[:2000], 3, doc_types=["incident"]):
+                tid = h.chunk.source.split("/", 1)[-1]
+                incidents.append({"id": tid, "title": h.chunk.title, "score": round(h.score, 3)})
+        fields = draft_fields(text, actor.name, title, spec_hits, manual_hits, incidents, source)
+        return self.changes.create(kb, actor, fields)
 
     @property
     def interviews(self) -> Interviews:

@@ -119,6 +119,10 @@ class AnswerSettings(BaseModel):
     max_quotes: int = Field(3, ge=1, le=10, description="Passages quoted in an extractive answer.")
 
 
+class ChangeSettings(BaseModel):
+    approvals_required: int = Field(2, ge=1, le=20, description="CCB approvals a change request needs.")
+
+
 class LLMSettings(BaseModel):
     mode: str = Field("none", description="Answer mode: none (extractive, offline), openai or ollama.")
     base_url: str | None = Field(
@@ -144,6 +148,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    change: ChangeSettings = Field(default_factory=ChangeSettings)
 
     @field_validator("home")
     @classmethod

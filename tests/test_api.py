@@ -230,3 +230,44 @@ def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
         client.post("/v1/triage", json={"kb": "secret-project", "text": "x"}, headers=support).status_code
         == 403
     )
+
+
+def test_change_request_routes(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    from assistant.tools.auth import KeyStore
+
+    keys = KeyStore(services.db)
+    ccb = []
+    for name in ("board-a", "board-b"):
+        secret, _ = keys.create(name, "ccb", ["demo"])
+        ccb.append({"Authorization": f"Bearer {secret}"})
+    r = client.post(
+        "/v1/change-requests",
+        json={"kb": "demo", "text": "Approve purchase orders on the phone."},
+        headers=h["end_user"],
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert r.json()["impact"]["effort_days"]["proposed"] is True
+    assert (
+        client.post(f"/v1/change-requests/{cid}/submit", json={}, headers=h["end_user"]).json()["status"]
+        == "submitted"
+    )
+    assert (
+        client.post(f"/v1/change-requests/{cid}/review", json={}, headers=h["consultant"]).json()["status"]
+        == "in_review"
+    )
+    illegal = client.post(f"/v1/change-requests/{cid}/close", json={}, headers=h["admin"])
+    assert illegal.status_code == 409 and "legal now" in error(illegal)["message"]
+    denied = client.post(f"/v1/change-requests/{cid}/approve", json={}, headers=h["consultant"])
+    assert denied.status_code == 403
+    client.post(f"/v1/change-requests/{cid}/approve", json={"comment": "ok"}, headers=ccb[0])
+    done = client.post(f"/v1/change-requests/{cid}/approve", json={}, headers=ccb[1])
+    assert done.json()["status"] == "approved"
+    full = client.get(f"/v1/change-requests/{cid}", headers=h["end_user"]).json()
+    assert [a["action"] for a in full["audit"]] == ["create", "submit", "review", "approve", "approve"]
+    assert [c["id"] for c in client.get("/v1/change-requests?kb=demo", headers=h["end_user"]).json()] == [cid]
+    assert client.get("/v1/change-requests?kb=secret-project", headers=h["end_user"]).status_code == 403
+    assert client.get("/v1/change-requests/CR-NOPE", headers=h["end_user"]).status_code == 404
+    bad = client.post("/v1/change-requests", json={"kb": "demo"}, headers=h["end_user"])
+    assert bad.status_code == 400

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import routes_helpdesk, routes_kb, routes_support
+from assistant.api import routes_changes, routes_helpdesk, routes_kb, routes_support
 from assistant.api.errors import install_error_handlers
 from assistant.services import Services
 
@@ -24,6 +24,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_kb.router)
     app.include_router(routes_helpdesk.router)
     app.include_router(routes_support.router)
+    app.include_router(routes_changes.router)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, Any]:

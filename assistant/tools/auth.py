@@ -34,6 +34,7 @@ class Role(StrEnum):
     end_user = "end_user"
     support = "support"
     consultant = "consultant"
+    ccb = "ccb"
     admin = "admin"
 
 
