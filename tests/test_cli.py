@@ -339,3 +339,48 @@ def test_interview_and_spec_cli(kb_home: Path, model_cache: Path, tmp_path: Path
     )
     assert run(kb_home, model_cache, "interview", "extract", "--json").returncode == 2
     assert run(kb_home, model_cache, "spec", "draft", "--session", "S-nope").returncode == 1
+
+
+def test_change_request_cli(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    out = run(
+        kb_home,
+        model_cache,
+        "cr",
+        "draft",
+        "盘点期间希望允许紧急发料，因为车间会停线。",
+        "--kb",
+        "demo",
+        "--as",
+        "李娜",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    cid = json.loads(out.stdout)["id"]
+    steps = [
+        ("submit", "李娜", "requester"),
+        ("review", "王顾问", "consultant"),
+        ("approve", "赵总", "ccb"),
+        ("approve", "钱经理", "ccb"),
+        ("implement", "王顾问", "consultant"),
+    ]
+    for action, who, role in steps:
+        r = run(kb_home, model_cache, "cr", action, cid, "--as", who, "--role", role, "--comment", action)
+        assert r.returncode == 0, r.stderr
+    assert "implemented" in r.stdout
+    bad = run(kb_home, model_cache, "cr", "withdraw", cid, "--as", "李娜", "--role", "requester")
+    assert bad.returncode == 1 and "legal now: close" in bad.stderr
+    assert run(kb_home, model_cache, "cr", "approve", cid, "--as", "x", "--role", "boss").returncode == 2
+    shown = json.loads(run(kb_home, model_cache, "cr", "show", cid, "--json").stdout)
+    assert [a["action"] for a in shown["audit"]] == [
+        "create",
+        "submit",
+        "review",
+        "approve",
+        "approve",
+        "implement",
+    ]
+    report = json.loads(run(kb_home, model_cache, "cr", "report", "--kb", "demo", "--json").stdout)
+    assert report["effort_added_days"] > 0
+    exported = run(kb_home, model_cache, "cr", "export", cid, "--out", str(tmp_path))
+    assert exported.returncode == 0 and (tmp_path / f"{cid}.docx").exists()
+    assert run(kb_home, model_cache, "cr", "draft", "--kb", "demo", "--as", "李娜").returncode == 2
