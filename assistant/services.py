@@ -19,7 +19,7 @@ from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
-from assistant.tools.changes import Actor, ChangeRequests, draft_fields
+from assistant.tools.changes import Actor, ChangeRequests, draft_fields, draft_prose
 from assistant.tools.helpdesk import HelpDesk
 from assistant.tools.interviews import Interviews
 from assistant.tools.support import SupportDesk
@@ -125,6 +125,8 @@ class Services:
                 tid = h.chunk.source.split("/", 1)[-1]
                 incidents.append({"id": tid, "title": h.chunk.title, "score": round(h.score, 3)})
         fields = draft_fields(text, actor.name, title, spec_hits, manual_hits, incidents, source)
+        if self.llm is not None:
+            fields.update(draft_prose(self.llm, text, [*spec_hits, *manual_hits]))
         return self.changes.create(kb, actor, fields)
 
     @property

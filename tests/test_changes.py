@@ -236,3 +236,33 @@ def test_report_and_exports(demo: Services, tmp_path: Path) -> None:
     d = docx.Document(str(export_docx(cr, audit, tmp_path / "cr.docx")))
     assert d.tables[0].rows[1].cells[2].text == "proposed — confirm"
     assert [row.cells[2].text for row in d.tables[1].rows[1:]] == [x["action"] for x in audit]
+
+
+def test_llm_prose_is_checked_like_answers() -> None:
+    from assistant.providers.fakes import FailingChatModel, FakeListChatModel
+    from assistant.schemas import Chunk, DocType, SearchHit
+    from assistant.tools.changes import draft_prose
+
+    chunk = Chunk(
+        chunk_id="c1",
+        kb="demo",
+        doc_id="d",
+        source="spec.docx",
+        doc_type=DocType.spec,
+        title="Spec",
+        section="3.4 库存盘点",
+        text="REQ-INV-011 盘点期间冻结库位的出入库。",
+        content_hash="h",
+        version="v",
+    )
+    hits = [SearchHit(chunk=chunk, score=1.0)]
+    ok = draft_prose(
+        FakeListChatModel(responses=["盘点期间库位冻结 [1]，本变更放宽该规则 [4]。"]), "允许紧急发料", hits
+    )
+    assert ok["summary"] == "盘点期间库位冻结 [1]，本变更放宽该规则。" and ok["llm_flags"] == [
+        "invalid_citation_removed"
+    ]
+    assert ok["summary_citations"][0]["source"] == "spec.docx"
+    assert "summary" not in draft_prose(FakeListChatModel(responses=["No sources here."]), "x", hits)
+    failed = draft_prose(FailingChatModel(), "x", hits)
+    assert failed["llm_flags"] == ["llm_unavailable"] and "summary" not in failed

@@ -411,6 +411,37 @@ def draft_fields(
     }
 
 
+CR_PROSE_PROMPT = """You help an ERP implementation consultant write a change request. Using ONLY the numbered
+passages, write 2-4 sentences in the language of the request: what the system does today and what the
+requested change affects. Cite passages as [1], [2] after each sentence. Do not invent facts.
+
+Request: {request}
+
+Passages:
+{context}"""
+
+
+def draft_prose(llm: Any, request: str, hits: list[Any]) -> dict[str, Any]:
+    """LLM-written impact summary with citations checked like help-desk answers; nothing on failure."""
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from assistant.chains.answer import format_context, validate_citations
+    from assistant.providers.llm import describe_llm_error
+
+    if not hits:
+        return {"llm_flags": ["no_passages"]}
+    chain = ChatPromptTemplate.from_messages([("human", CR_PROSE_PROMPT)]) | llm | StrOutputParser()
+    try:
+        raw = chain.invoke({"request": request, "context": format_context(hits)})
+    except Exception as e:
+        return {"llm_flags": ["llm_unavailable"], "llm_error": describe_llm_error(e)}
+    cleaned, citations, flags = validate_citations(raw.strip(), hits)
+    if not citations:
+        return {"llm_flags": [*flags, "llm_uncited"]}
+    return {"summary": cleaned, "summary_citations": [c.model_dump() for c in citations], "llm_flags": flags}
+
+
 def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]]) -> str:
     imp = cr.get("impact") or {}
     lines = [
