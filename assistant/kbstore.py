@@ -25,13 +25,13 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.appdb import transaction
 from assistant.errors import ConfigError, InvalidInput, NotFound
 from assistant.providers.lexical import Fts5Index, LexicalIndex
 from assistant.providers.vectorstore import VectorIndex, VectorStore
@@ -145,17 +145,8 @@ class KnowledgeBase:
             self._conn.close()
             self._conn = None
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+    def transaction(self) -> Any:
+        return transaction(self.conn)
 
     def init_schema(self, embedding_model: str) -> None:
         conn = self.conn
