@@ -381,6 +381,28 @@ def feedback(
     typer.echo("thanks, feedback recorded")
 
 
+@report_app.command("insights")
+def report_insights(kb: KbOpt, as_json: JsonOpt = False) -> None:
+    """Questions per day and found rate, feedback, top unanswered topics, tickets and change requests."""
+    services = _run(_services)
+    data = _run(services.insights, kb)
+    if as_json:
+        _print_json(data)
+        return
+    rate = "-" if data["found_rate"] is None else f"{data['found_rate']:.0%}"
+    typer.echo(f"questions: {data['questions']}  answered from the docs: {rate}")
+    for d in data["questions_per_day"]:
+        typer.echo(f"  {d['day']}  {d['questions']:4d} asked  {d['not_found']:4d} not found")
+    typer.echo("top unanswered topics:")
+    for g in data["top_unanswered"]:
+        typer.echo(f"  {g['count']:3d}  {g['topic']}")
+    typer.echo(
+        "change requests: "
+        + (", ".join(f"{c['status']} {c['count']}" for c in data["change_requests_by_state"]) or "none")
+    )
+    typer.echo(f"tickets: {sum(r['tickets'] for r in data['tickets_by_category'])}")
+
+
 @report_app.command("gaps")
 def report_gaps(
     kb: KbOpt,

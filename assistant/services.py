@@ -17,7 +17,7 @@ from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
-from assistant.schemas import DocType, IngestReport, KnowledgeBaseInfo, SearchHit
+from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import Settings
 from assistant.tools.changes import Actor, ChangeRequests, draft_fields, draft_prose
 from assistant.tools.helpdesk import HelpDesk
@@ -152,6 +152,13 @@ class Services:
             spec_search = lambda text: searcher.search(text, 3, doc_types=["spec"])  # noqa: E731
         return self.interviews.extract(session_id, classifier, spec_search, self.llm)
 
+    def insights(self, kb: str) -> dict[str, Any]:
+        """Help-desk, ticket and change-request figures of one knowledge base (for charts and reports)."""
+        from assistant.tools.insights import insights
+
+        self.kbs.get(kb)
+        return insights(self.db, self.helpdesk, self.changes, kb)
+
     @property
     def support(self) -> SupportDesk:
         return SupportDesk(self)
@@ -171,6 +178,7 @@ class Services:
         version: str | None = None,
         prune: bool = False,
         progress: ProgressFn | None = None,
+        source_of: dict[Path, str] | None = None,
     ) -> IngestReport:
         base = self.kbs.get(kb, create=True)
         pipeline = IngestPipeline(
@@ -180,7 +188,63 @@ class Services:
             int(self.settings.ingest.max_file_mb * 1024 * 1024),
             exclude=[self.settings.home],
         )
-        return pipeline.run(paths, doc_type=doc_type, version=version, prune=prune, progress=progress)
+        return pipeline.run(
+            paths, doc_type=doc_type, version=version, prune=prune, progress=progress, source_of=source_of
+        )
+
+    def ingest_upload(
+        self,
+        kb: str,
+        filename: str | None,
+        data: bytes,
+        doc_type: DocType | None = None,
+        version: str | None = None,
+        progress: ProgressFn | None = None,
+    ) -> tuple[FileOutcome, float]:
+        """Store an uploaded file under the data directory and ingest it; a file that fails leaves
+        neither a stored upload nor chunks behind (a replaced upload gets its old content back)."""
+        from assistant.errors import DocumentParse
+        from assistant.ingest.uploads import StoredUpload, check_upload
+        from assistant.kbstore import kb_key, validate_kb_name
+
+        validate_kb_name(kb)
+        name = check_upload(filename, len(data), self.settings.ingest.max_file_mb)
+        stored = StoredUpload(self.settings.home / "uploads" / kb_key(kb), name, data)
+        try:
+            report = self.ingest(kb, [stored.target], doc_type=doc_type, version=version, progress=progress)
+        except BaseException:
+            stored.roll_back()
+            raise
+        outcome = report.files[0] if report.files else None
+        if outcome is None or outcome.status == "failed":
+            stored.roll_back()
+            raise DocumentParse(
+                outcome.reason if outcome and outcome.reason else "the upload could not be ingested"
+            )
+        return outcome, report.seconds
+
+    def remove_document(self, kb: str, source: str) -> None:
+        """Take one document (its chunks and vectors) out of a knowledge base."""
+        from assistant.errors import NotFound
+
+        if self.kbs.get(kb).remove_document(source) is None:
+            raise NotFound(f"no document {source!r} in knowledge base {kb!r}")
+
+    def reingest_document(self, kb: str, source: str, progress: ProgressFn | None = None) -> IngestReport:
+        """Read one document again from where it was ingested (e.g. after a parser upgrade)."""
+        from assistant.errors import NotFound
+
+        rec = self.kbs.get(kb).document(source)
+        if rec is None:
+            raise NotFound(f"no document {source!r} in knowledge base {kb!r}")
+        if not rec.path or not Path(rec.path).is_file():
+            raise NotFound(
+                f"the file of {source!r} is no longer at {rec.path or '(unknown)'}; upload it again"
+            )
+        path = Path(rec.path)
+        return self.ingest(
+            kb, [path], doc_type=DocType(rec.doc_type), progress=progress, source_of={path: rec.source}
+        )
 
     def searcher(self, kb: str) -> HybridSearcher:
         base = self.kbs.get(kb)

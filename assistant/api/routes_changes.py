@@ -9,20 +9,13 @@ from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.tools.auth import Principal
-from assistant.tools.changes import Actor
+from assistant.tools.changes import Actor, actor_for
 
 router = APIRouter(prefix="/v1/change-requests", tags=["change requests"])
-_ROLE = {
-    "end_user": "requester",
-    "support": "requester",
-    "consultant": "consultant",
-    "ccb": "ccb",
-    "admin": "admin",
-}
 
 
 def actor_of(p: Principal) -> Actor:
-    return Actor(p.name, _ROLE[p.role.value])
+    return actor_for(p.name, p.role.value)
 
 
 class DraftRequest(BaseModel):

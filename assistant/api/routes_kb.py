@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
-from assistant.errors import InvalidInput, TooLarge, UnsupportedFormat
-from assistant.ingest.loaders import LOADERS
-from assistant.kbstore import kb_key
+from assistant.errors import TooLarge
+from assistant.ingest.uploads import check_upload
 from assistant.schemas import DocType
 
 router = APIRouter(prefix="/v1", tags=["knowledge bases"])
@@ -42,21 +38,6 @@ def search(body: SearchRequest, services: ServicesDep, principal: PrincipalDep) 
     return {"query": body.query, "results": [h.public() for h in hits]}
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
-
-
-def sanitize_filename(name: str | None) -> str:
-    """Keep only the last path component, drop control and reserved characters; never '..'."""
-    base = unicodedata.normalize("NFC", (name or "").replace("\\", "/").split("/")[-1])
-    base = _UNSAFE.sub("_", base).strip().lstrip(".")
-    if not base or base in {".", ".."}:
-        raise InvalidInput("the uploaded file has no usable name")
-    stem, dot, ext = base.rpartition(".")
-    if dot and len(base) > 150:
-        base = stem[: 150 - len(ext) - 1] + "." + ext
-    return base[:150]
-
-
 @router.post("/ingest")
 async def ingest(
     services: ServicesDep,
@@ -68,40 +49,18 @@ async def ingest(
 ) -> dict[str, Any]:
     """Upload one document into a knowledge base (consultant or admin keys)."""
     principal.require(kb, write=True)
-    name = sanitize_filename(file.filename)
-    ext = Path(name).suffix.lower()
-    if ext not in LOADERS:
-        raise UnsupportedFormat(
-            f"unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(LOADERS))}"
-        )
     limit = int(services.settings.ingest.max_file_mb * 1024 * 1024)
+    check_upload(file.filename, 0, services.settings.ingest.max_file_mb)
     data = bytearray()
     while chunk := await file.read(1 << 20):
         data.extend(chunk)
         if len(data) > limit:
             raise TooLarge(f"the upload is over the {services.settings.ingest.max_file_mb:g} MB limit")
-    folder = services.settings.home / "uploads" / kb_key(kb)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    previous = target.read_bytes() if target.exists() else None
-    tmp = folder / f".{name}.part"
-    tmp.write_bytes(bytes(data))
-    tmp.replace(target)
-    report = services.ingest(kb, [target], doc_type=doc_type, version=version)
-    outcome = report.files[0] if report.files else None
-    if outcome is None or outcome.status == "failed":
-        # nothing half-written: the stored upload goes back to what it was
-        if previous is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(previous)
-        from assistant.errors import DocumentParse
-
-        raise DocumentParse(outcome.reason if outcome else "the upload could not be ingested")
+    outcome, seconds = services.ingest_upload(kb, file.filename, bytes(data), doc_type, version)
     return {
         "kb": kb,
         "source": outcome.source,
         "status": outcome.status,
         "chunks": outcome.chunks,
-        "seconds": report.seconds,
+        "seconds": seconds,
     }

@@ -126,8 +126,11 @@ class _Parsed:
     vectors: list[list[float]] = field(default_factory=list)
 
 
-def iter_files(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[_Candidate | FileOutcome]:
-    """Files to ingest with their sources: relative to a folder argument, the file name for a file.
+def iter_files(
+    paths: Sequence[Path], exclude: Sequence[Path] = (), source_of: dict[Path, str] | None = None
+) -> Iterator[_Candidate | FileOutcome]:
+    """Files to ingest with their sources: relative to a folder argument, the file name for a file
+    (or the source ``source_of`` names for it, to read one document of a folder again).
 
     Folders in ``exclude`` (the assistant's own data directory) are never walked into.
     """
@@ -135,7 +138,7 @@ def iter_files(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Iterator[
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_file():
-            yield _Candidate(path, path.name, explicit=True)
+            yield _Candidate(path, (source_of or {}).get(raw, path.name), explicit=True)
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(
@@ -178,12 +181,13 @@ class IngestPipeline:
         version: str | None = None,
         prune: bool = False,
         progress: ProgressFn | None = None,
+        source_of: dict[Path, str] | None = None,
     ) -> IngestReport:
         start = time.perf_counter()
         notify = progress or (lambda event, data: None)
         report = IngestReport(kb=self.kb.name)
         self.kb.collect_garbage()
-        items = list(iter_files(paths, self.exclude))
+        items = list(iter_files(paths, self.exclude, source_of))
         notify("start", {"files": len(items)})
         pending: list[_Parsed] = []
         pending_chunks = 0

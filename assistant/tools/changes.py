@@ -95,6 +95,37 @@ class Actor:
             raise InvalidInput(f"unknown role {self.role!r}; use one of: {', '.join(ROLES)}")
 
 
+#: the change-control role of an API key's role
+ROLE_OF_KEY = {
+    "end_user": "requester",
+    "support": "requester",
+    "consultant": "consultant",
+    "ccb": "ccb",
+    "admin": "admin",
+}
+
+
+def actor_for(name: str, key_role: str) -> Actor:
+    """The workflow actor for a signed-in API key (the key's name is the actor's name)."""
+    return Actor(name, ROLE_OF_KEY[key_role])
+
+
+def available_actions(cr: dict[str, Any], actor: Actor) -> list[str]:
+    """The actions this actor may take on this request now (legal in its state and allowed to the role)."""
+    out = []
+    for action, (sources, _, roles) in ACTIONS.items():
+        if cr["status"] not in sources or actor.role not in roles:
+            continue
+        if action == "withdraw" and actor.role == "requester" and actor.name != cr["requester"]:
+            continue
+        if action == "approve" and (
+            actor.name == cr["requester"] or any(a["approver"] == actor.name for a in cr.get("approvals", []))
+        ):
+            continue
+        out.append(action)
+    return out
+
+
 def _days_since(iso: str) -> float:
     return (datetime.now(UTC) - datetime.fromisoformat(iso)).total_seconds() / 86400
 

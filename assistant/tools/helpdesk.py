@@ -211,12 +211,13 @@ class HelpDesk:
             ],
         }
 
-    def conversations(self, kb: str, limit: int = 50) -> list[dict[str, Any]]:
+    def conversations(self, kb: str, limit: int = 50, user: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; ``user`` limits them to one user's conversations."""
         rows = self.db.conn.execute(
             "SELECT c.id, c.created_at, (SELECT question FROM messages WHERE conversation_id = c.id ORDER BY seq LIMIT 1) "
             "AS first_question, (SELECT COUNT(*) FROM messages WHERE conversation_id = c.id) AS n FROM conversations c "
-            "WHERE c.kb = ? ORDER BY c.created_at DESC LIMIT ?",
-            (kb, limit),
+            "WHERE c.kb = ? AND (? IS NULL OR c.user = ?) ORDER BY c.created_at DESC LIMIT ?",
+            (kb, user, user, limit),
         ).fetchall()
         return [dict(r) for r in rows]
 

@@ -104,6 +104,21 @@ class Interviews:
         d["interviewees"] = json.loads(d["interviewees"])
         return d
 
+    def sessions(self, kbs: list[str] | None = None) -> list[dict[str, Any]]:
+        """Sessions, newest first; ``kbs`` limits them to those knowledge bases (``*`` means all)."""
+        rows = self.db.conn.execute(
+            "SELECT s.*, (SELECT COUNT(*) FROM interview_turns t WHERE t.session_id = s.id) AS turns "
+            "FROM interview_sessions s ORDER BY s.created_at DESC"
+        ).fetchall()
+        out = []
+        for r in rows:
+            if kbs is not None and "*" not in kbs and r["kb"] not in kbs:
+                continue
+            d = dict(r)
+            d["interviewees"] = json.loads(d["interviewees"])
+            out.append(d)
+        return out
+
     def add_turns(self, sid: str, turns: list[Turn]) -> list[Turn]:
         """Append turns; references continue the session's numbering (T1, T2, ...)."""
         self.get(sid)

@@ -1,0 +1,67 @@
+"""Entry point: ``streamlit run ui/app.py`` (or ``assistant ui``). Sign-in with an API key decides
+which pages a person sees; the language switch applies to every label."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.tools.auth import KeyStore, Role
+from ui.common import principal, role_label, services, t
+
+st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
+
+st.sidebar.segmented_control(
+    "Language / 语言", ["中文", "English"], default="中文", key="lang", label_visibility="collapsed"
+)
+
+# pages and the roles that see them (admins see everything)
+PAGES = [
+    ("pages/helpdesk.py", "page_helpdesk", ":material/support_agent:", None),
+    ("pages/interviews.py", "page_interview", ":material/record_voice_over:", {Role.consultant}),
+    ("pages/changes.py", "page_changes", ":material/published_with_changes:", None),
+    ("pages/tickets.py", "page_tickets", ":material/confirmation_number:", {Role.support, Role.consultant}),
+    ("pages/knowledge.py", "page_kb", ":material/library_books:", {Role.support, Role.consultant}),
+    ("pages/insights.py", "page_insights", ":material/insights:", {Role.support, Role.consultant, Role.ccb}),
+]
+
+
+def sign_in() -> None:
+    st.title(t("app_title"))
+    st.write(t("welcome"))
+    with st.form("sign_in"):
+        secret = st.text_input(t("api_key"), type="password", help=t("api_key_help"), key="api_key")
+        if st.form_submit_button(t("sign_in"), type="primary"):
+            who = KeyStore(services().db).authenticate(secret)
+            if who is None:
+                st.error(t("bad_key"))
+            else:
+                st.session_state["principal"] = who
+                st.rerun()
+
+
+who = principal()
+if who is None:
+    page = st.navigation([st.Page(sign_in, title=t("sign_in"), icon=":material/login:")])
+else:
+    visible = [
+        st.Page(path, title=t(key), icon=icon)
+        for path, key, icon, roles in PAGES
+        if roles is None or who.role in roles or who.role is Role.admin
+    ]
+    page = st.navigation(visible)
+    with st.sidebar:
+        st.caption(f"{t('signed_in_as')}: **{who.name}** · {role_label(who.role)}")
+        kbs = [i.name for i in services().list_kbs() if who.may_read(i.name)]
+        if kbs:
+            if st.session_state.get("kb_pending") in kbs:
+                st.session_state["kb"] = st.session_state.pop("kb_pending")
+            if st.session_state.get("kb") not in kbs:
+                st.session_state["kb"] = kbs[0]
+            st.selectbox(t("kb"), kbs, key="kb")
+        else:
+            st.session_state.pop("kb", None)
+        if st.button(t("sign_out"), key="sign_out"):
+            for k in ("principal", "kb", "conversation_id"):
+                st.session_state.pop(k, None)
+            st.rerun()
+page.run()

@@ -1,0 +1,112 @@
+"""What every page shares: the services (the same composition root as the CLI and the API), the
+signed-in key, the language and the chosen knowledge base. Pages hold no business logic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.services import Services, build_services
+from assistant.settings import Settings
+from assistant.tools.auth import Principal, Role
+from ui.i18n import text
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def _services(home: str) -> Services:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return build_services(Settings(home=home))
+
+
+def services() -> Services:
+    """One Services per data directory, shared by every session of this server process."""
+    return _services(str(Settings().home.resolve()))
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", "中文")
+    return "en" if value == "English" else "zh"
+
+
+def t(key: str, **kwargs: object) -> str:
+    return text(key, lang(), **kwargs)
+
+
+def principal() -> Principal | None:
+    return st.session_state.get("principal")
+
+
+def require(*roles: Role) -> Principal:
+    """The signed-in key, or stop the page; admins may do everything."""
+    p = principal()
+    if p is None:
+        st.info(t("welcome"))
+        st.stop()
+    assert p is not None
+    if roles and p.role not in roles and p.role is not Role.admin:
+        st.error(t("read_only"))
+        st.stop()
+    return p
+
+
+def current_kb() -> str | None:
+    return st.session_state.get("kb")
+
+
+def require_kb() -> str:
+    kb = current_kb()
+    if not kb:
+        st.warning(t("no_kb"))
+        st.stop()
+    assert kb is not None
+    return kb
+
+
+def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call a service; a user-facing error becomes a red message instead of a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except AssistantError as e:
+        st.error(str(e))
+        return None
+
+
+def role_label(role: Role) -> str:
+    return t(f"role_{role.value}")
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun that follows an action."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message)
+
+
+class ProgressBar:
+    """An ingestion progress callback (``start`` -> ``file`` ... -> ``done``) drawn as a bar."""
+
+    def __init__(self, label: str = "") -> None:
+        self.bar = st.progress(0.0, text=label)
+        self.label = label
+        self.total = 0
+        self.done = 0
+
+    def __call__(self, event: str, data: dict[str, Any]) -> None:
+        if event == "start":
+            self.total = int(data.get("files") or 0)
+        elif event == "file":
+            self.done += 1
+        elif event == "done":
+            self.done = self.total
+        fraction = self.done / self.total if self.total else (1.0 if event == "done" else 0.0)
+        self.bar.progress(min(1.0, fraction), text=f"{self.label} {self.done}/{self.total}".strip())

@@ -1,0 +1,150 @@
+"""变更 Change requests: a board by state, a request's detail with impact and audit log, drafting from
+text, a ticket or a spec requirement, and only the workflow actions the signed-in role may take."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import streamlit as st
+
+from assistant.tools.changes import actor_for, available_actions, export_docx, export_markdown
+from ui.common import flash, require, require_kb, run, services, show_flash, t
+
+who = require()
+kb = require_kb()
+svc = services()
+actor = actor_for(who.name, who.role.value)
+st.title(t("page_changes"))
+show_flash()
+
+BOARD = ("draft", "submitted", "in_review", "needs_info", "approved", "implemented")
+DONE = ("closed", "rejected", "withdrawn")
+
+board, detail, draft = st.tabs([t("board"), t("detail"), t("draft")])
+crs = svc.changes.find(kb)
+
+# -- board -------------------------------------------------------------------------------------
+with board:
+    if not crs:
+        st.info(t("no_crs"))
+    cols = st.columns(len(BOARD))
+    now = datetime.now(UTC)
+    for col, state in zip(cols, BOARD, strict=True):
+        in_state = [c for c in crs if c["status"] == state]
+        col.markdown(f"**{t('state_' + state)}** ({len(in_state)})")
+        for cr in in_state:
+            age = (now - datetime.fromisoformat(cr["created_at"])).days
+            with col.container(border=True):
+                st.markdown(f"**{cr['id']}**  \n{cr['title']}")
+                st.caption(f"{cr['requester']} · {age} {t('age_days')}")
+                st.button(
+                    "→",
+                    key=f"open_{cr['id']}",
+                    help=t("detail"),
+                    on_click=st.session_state.__setitem__,
+                    args=("cr_selected", cr["id"]),
+                )
+    finished = [c for c in crs if c["status"] in DONE]
+    if finished:
+        st.caption(
+            " · ".join(f"{t('state_' + s)} {sum(1 for c in finished if c['status'] == s)}" for s in DONE)
+        )
+
+# -- detail ------------------------------------------------------------------------------------
+with detail:
+    ids = [c["id"] for c in crs]
+    if not ids:
+        st.info(t("no_crs"))
+    else:
+        if "cr_pending" in st.session_state:
+            st.session_state["cr_selected"] = st.session_state.pop("cr_pending")
+        if st.session_state.get("cr_selected") not in ids:
+            st.session_state["cr_selected"] = ids[-1]
+        by_id = {c["id"]: c for c in crs}
+        cr_id = st.selectbox(
+            t("pick_cr"),
+            ids,
+            format_func=lambda i: f"{i} · {t('state_' + by_id[i]['status'])} · {by_id[i]['title']}",
+            key="cr_selected",
+        )
+        cr = svc.changes.get(cr_id)
+        st.subheader(f"{cr['id']} · {cr['title']}")
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("status"), t("state_" + cr["status"]))
+        c2.metric(t("approvals"), f"{len(cr['approvals'])}/{svc.settings.change.approvals_required}")
+        effort = (cr.get("impact") or {}).get("effort_days", {})
+        c3.metric(t("impact").split("（")[0].split(" (")[0], f"{effort.get('value', '-')} d")
+
+        allowed = available_actions(cr, actor)
+        st.markdown(f"**{t('actions')}**")
+        if not allowed:
+            st.caption(t("no_actions"))
+        else:
+            comment = st.text_input(t("comment"), key=f"comment_{cr_id}")
+            buttons = st.columns(len(allowed))
+            for b, action in zip(buttons, allowed, strict=True):
+                if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", use_container_width=True):
+                    if run(svc.changes.act, cr_id, action, actor, comment or None) is not None:
+                        st.rerun()
+        audit = svc.changes.audit(cr_id)
+        with st.expander(t("audit"), expanded=False):
+            st.dataframe(
+                [
+                    {
+                        "at": a["at"][:19].replace("T", " "),
+                        "actor": a["actor"],
+                        "role": a["role"],
+                        "action": a["action"],
+                        "from": a["from_state"],
+                        "to": a["to_state"],
+                        "comment": a["comment"],
+                    }
+                    for a in audit
+                ],
+                hide_index=True,
+                use_container_width=True,
+            )
+        md = export_markdown(cr, audit)
+        st.markdown(md)
+        d1, d2 = st.columns(2)
+        d1.download_button(t("export_cr_md"), md.encode("utf-8"), f"{cr_id}.md", "text/markdown", key="cr_md")
+        with tempfile.TemporaryDirectory() as tmp:
+            data = export_docx(cr, audit, Path(tmp) / f"{cr_id}.docx").read_bytes()
+        d2.download_button(t("export_cr_docx"), data, f"{cr_id}.docx", key="cr_docx")
+
+# -- draft -------------------------------------------------------------------------------------
+with draft:
+    kind = st.radio(
+        t("draft_from"),
+        ["text", "ticket", "spec"],
+        format_func=lambda k: t("from_" + k),
+        horizontal=True,
+        key="draft_kind",
+    )
+    with st.form("draft_cr"):
+        text = ticket = spec_req = None
+        if kind == "text":
+            text = st.text_area(t("request_text"), key="draft_text", height=140)
+        elif kind == "ticket":
+            ticket = st.text_input(t("ticket_id"), key="draft_ticket")
+        else:
+            spec_req = st.text_input(t("spec_req"), key="draft_spec")
+        title = st.text_input(t("title"), key="draft_title")
+        if st.form_submit_button(t("draft_button"), type="primary"):
+            created = run(
+                svc.draft_change,
+                kb,
+                actor,
+                (text or "").strip() or None,
+                (ticket or "").strip() or None,
+                None,
+                None,
+                (spec_req or "").strip() or None,
+                title.strip() or None,
+            )
+            if created:
+                st.session_state["cr_pending"] = created["id"]
+                flash(t("drafted", id=created["id"]))
+                st.rerun()

@@ -1,0 +1,145 @@
+"""帮助台 Help desk: chat with cited answers, feedback, not-found -> ticket, conversation history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.schemas import Answer
+from ui.common import require, require_kb, run, services, t
+
+who = require()
+kb = require_kb()
+svc = services()
+desk = svc.helpdesk
+st.title(t("page_helpdesk"))
+
+# -- conversation history (sidebar) ---------------------------------------------------------
+with st.sidebar:
+    st.subheader(t("history"))
+    if st.button(t("new_conversation"), key="new_conversation", icon=":material/add:"):
+        st.session_state.pop("conversation_id", None)
+    past = desk.conversations(kb, limit=30, user=who.name)
+    if not past:
+        st.caption(t("no_history"))
+    for c in past:
+        label = (c["first_question"] or c["id"])[:40]
+        if st.button(label, key=f"conv_{c['id']}", use_container_width=True):
+            st.session_state["conversation_id"] = c["id"]
+
+conversation_id: str | None = st.session_state.get("conversation_id")
+if conversation_id and desk.conversation_kb(conversation_id) != kb:
+    conversation_id = None
+    st.session_state.pop("conversation_id", None)
+
+
+def source_file(source: str) -> Path | None:
+    rec = svc.kbs.get(kb).document(source)
+    if rec is None or not rec.path:
+        return None
+    path = Path(rec.path)
+    return path if path.is_file() else None
+
+
+def show_citations(citations: list[dict[str, Any]], key: str) -> None:
+    if not citations:
+        return
+    st.caption(t("sources"))
+    for c in citations:
+        where = c["source"] + (f" · {t('page')} {c['page']}" if c.get("page") else "")
+        if c.get("section"):
+            where += f" · {c['section']}"
+        with st.expander(f"[{c['n']}] {where}"):
+            st.markdown(f"> {c['snippet']}")
+            path = source_file(c["source"])
+            if path is not None:
+                st.download_button(
+                    t("download_source"),
+                    data=path.read_bytes(),
+                    file_name=path.name,
+                    key=f"dl_{key}_{c['n']}",
+                )
+
+
+def show_not_found(message: dict[str, Any], key: str) -> None:
+    topics = message.get("nearest_topics") or []
+    if topics:
+        st.caption(t("nearest_topics") + ": " + " · ".join(topics))
+    if st.button(t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"):
+        ticket = run(desk.open_ticket, kb, message["question"], message.get("conversation_id"), who.name)
+        if ticket:
+            st.success(t("ticket_opened", id=ticket["id"]))
+
+
+def show_feedback(message: dict[str, Any]) -> None:
+    mid = message["message_id"]
+    given = message.get("feedback")
+    if given:
+        st.caption("👍" if given["rating"] > 0 else "👎")
+        return
+    rating = st.feedback("thumbs", key=f"fb_{mid}")
+    if rating is not None:
+        comment = st.text_input(t("feedback_comment"), key=f"fbc_{mid}")
+        if st.button(t("feedback_send"), key=f"fbs_{mid}"):
+            if run(desk.feedback, mid, 1 if rating == 1 else -1, comment or None) is not None:
+                st.toast(t("feedback_thanks"))
+                st.rerun()
+
+
+def show_answer(message: dict[str, Any]) -> None:
+    key = message["message_id"]
+    if not message["found"]:
+        st.warning(t("not_found_title"), icon=":material/search_off:")
+    st.markdown(message["answer"])
+    if message.get("flags"):
+        st.caption(t("flags") + ": " + ", ".join(message["flags"]))
+    show_citations(message.get("citations") or [], key)
+    if not message["found"]:
+        show_not_found(message, key)
+    show_feedback(message)
+
+
+# -- the conversation so far ----------------------------------------------------------------
+if conversation_id:
+    for m in desk.conversation(conversation_id)["messages"]:
+        with st.chat_message("user"):
+            st.markdown(m["question"])
+        with st.chat_message("assistant"):
+            show_answer({**m, "conversation_id": conversation_id})
+
+question = st.chat_input(t("ask_placeholder"), key="question")
+if question:
+    asked: str = question
+    with st.chat_message("user"):
+        st.markdown(question)
+    with st.chat_message("assistant"):
+        final: dict[str, Answer] = {}
+
+        def deltas() -> Iterator[str]:
+            for event in desk.ask_stream(kb, asked, conversation_id, user=who.name):
+                if isinstance(event, Answer):
+                    final["answer"] = event
+                else:
+                    yield event
+
+        try:
+            placeholder = st.empty()
+            with placeholder.container():
+                st.write_stream(deltas())  # LLM modes stream; the extractive mode arrives whole
+            placeholder.empty()
+        except AssistantError as e:
+            st.error(str(e))
+            st.stop()
+        answer = final["answer"]
+        st.session_state["conversation_id"] = answer.conversation_id
+        show_answer(
+            {
+                **answer.public(),
+                "question": question,
+                "feedback": None,
+            }
+        )

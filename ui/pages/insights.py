@@ -1,0 +1,115 @@
+"""洞察 Insights: questions per day, answered vs not found, top unanswered topics, feedback, tickets by
+category and priority over time, change requests by state and age."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assistant.tools.auth import Role
+from ui.common import require, require_kb, run, services, t
+
+who = require(Role.support, Role.consultant, Role.ccb)
+kb = require_kb()
+data = run(services().insights, kb)
+st.title(t("page_insights"))
+if data is None:
+    st.stop()
+
+
+def chart(title: str, frame: pd.DataFrame, build: alt.Chart) -> None:
+    st.markdown(f"**{title}**")
+    if frame.empty:
+        st.caption(t("no_data"))
+    else:
+        st.altair_chart(build, use_container_width=True)
+
+
+m1, m2, m3 = st.columns(3)
+m1.metric(t("questions"), data["questions"])
+m2.metric(t("found_rate"), "-" if data["found_rate"] is None else f"{data['found_rate']:.0%}")
+m3.metric(t("page_changes"), len(data["change_requests"]))
+
+left, right = st.columns(2)
+with left:
+    q = pd.DataFrame(data["questions_per_day"])
+    if not q.empty:
+        q = q.melt(id_vars="day", value_vars=["found", "not_found"], var_name="kind", value_name="n")
+        q["kind"] = q["kind"].map({"found": t("answered"), "not_found": t("not_found")})
+    chart(
+        t("questions_per_day"),
+        q,
+        alt.Chart(q)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:N", title=t("day")),
+            y=alt.Y("n:Q", title=t("count")),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#2e7d32", "#c62828"])),
+        ),
+    )
+with right:
+    g = pd.DataFrame(data["top_unanswered"])
+    chart(
+        t("top_unanswered"),
+        g,
+        alt.Chart(g)
+        .mark_bar(color="#ef6c00")
+        .encode(y=alt.Y("topic:N", sort="-x", title=t("topic")), x=alt.X("count:Q", title=t("count"))),
+    )
+
+left, right = st.columns(2)
+with left:
+    f = pd.DataFrame(data["feedback_per_day"])
+    if not f.empty:
+        f = f.melt(id_vars="day", value_vars=["up", "down"], var_name="kind", value_name="n")
+        f["kind"] = f["kind"].map({"up": t("up"), "down": t("down")})
+    chart(
+        t("feedback"),
+        f,
+        alt.Chart(f)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:N", title=t("day")),
+            y=alt.Y("n:Q", title=t("count")),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#1565c0", "#c62828"])),
+        ),
+    )
+with right:
+    c = pd.DataFrame(data["change_requests_by_state"])
+    if not c.empty:
+        c["state"] = c["status"].map(lambda s: t("state_" + s))
+    chart(
+        t("crs_by_state"),
+        c,
+        alt.Chart(c)
+        .mark_bar(color="#6a1b9a")
+        .encode(x=alt.X("state:N", title=t("status")), y=alt.Y("count:Q", title=t("count"))),
+    )
+
+for key, field in (("tickets_by_category", "category"), ("tickets_by_priority", "priority")):
+    frame = pd.DataFrame(data[key])
+    chart(
+        t(key),
+        frame,
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title=t("week")),
+            y=alt.Y("tickets:Q", title=t("count"), stack=True),
+            color=alt.Color(f"{field}:N", title=t(field)),
+        ),
+    )
+
+ages = pd.DataFrame([c for c in data["change_requests"] if c["open"]])
+chart(
+    t("cr_age"),
+    ages,
+    alt.Chart(ages)
+    .mark_bar(color="#455a64")
+    .encode(
+        y=alt.Y("id:N", sort="-x", title=None),
+        x=alt.X("age_days:Q", title=t("age_days")),
+        tooltip=["title", "status"],
+    ),
+)

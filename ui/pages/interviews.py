@@ -1,0 +1,238 @@
+"""访谈 Interview capture: sessions, the question guide with uncovered topics, turns typed or
+uploaded, extraction, requirement edits and the specification export."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from assistant.tools.auth import Role
+from assistant.tools.interviews import (
+    MODULES,
+    PRIORITIES,
+    TYPES,
+    build_spec,
+    load_guides,
+    spec_docx,
+    spec_markdown,
+)
+from assistant.tools.transcripts import Turn, parse_transcript
+from ui.common import current_kb, lang, require, run, services, t
+
+who = require(Role.consultant)
+svc = services()
+iv = svc.interviews
+st.title(t("page_interview"))
+guides = load_guides(svc.settings.home)
+
+
+def module_name(m: str) -> str:
+    g = guides.get(m, {})
+    return (g.get(lang()) or g.get("en") or {}).get("title", m)
+
+
+# -- choose or create a session -------------------------------------------------------------
+sessions = iv.sessions(who.kbs)
+with st.expander(t("new_session"), expanded=not sessions, icon=":material/add:"):
+    with st.form("new_session"):
+        c1, c2 = st.columns(2)
+        project = c1.text_input(t("project"), key="iv_project")
+        module = c2.selectbox(t("module"), MODULES, format_func=module_name, key="iv_module")
+        date = c1.date_input(t("date"), key="iv_date")
+        language = c2.selectbox(
+            t("session_language"),
+            ["zh", "en"],
+            format_func=lambda x: {"zh": "中文", "en": "English"}[x],
+            key="iv_lang",
+        )
+        people = st.data_editor(
+            pd.DataFrame([{"name": "", "role": "", "department": ""}]),
+            num_rows="dynamic",
+            column_config={
+                "name": st.column_config.TextColumn(t("name")),
+                "role": st.column_config.TextColumn(t("role")),
+                "department": st.column_config.TextColumn(t("department")),
+            },
+            key="iv_people",
+            use_container_width=True,
+        )
+        if st.form_submit_button(t("create"), type="primary"):
+            interviewees = [
+                {k: str(v or "").strip() for k, v in row.items()}
+                for row in people.to_dict("records")
+                if str(row.get("name") or "").strip()
+            ]
+            created = run(
+                iv.create,
+                project,
+                module,
+                interviewees,
+                kb=current_kb(),
+                consultant=who.name,
+                date=date.isoformat() if date else None,
+                language=language,
+            )
+            if created:
+                st.session_state["iv_session"] = created["id"]
+                st.rerun()
+
+if not sessions:
+    st.stop()
+ids = [s["id"] for s in sessions]
+if st.session_state.get("iv_session") not in ids:
+    st.session_state["iv_session"] = ids[0]
+by_id = {s["id"]: s for s in sessions}
+sid = st.selectbox(
+    t("pick_session"),
+    ids,
+    format_func=lambda i: (
+        f"{by_id[i]['project']} · {module_name(by_id[i]['module'])} · {by_id[i]['date'] or ''} ({i})"
+    ),
+    key="iv_session",
+)
+session = by_id[sid]
+st.caption(
+    f"{t('interviewees')}: "
+    + "; ".join(
+        " / ".join(x for x in (p.get("name"), p.get("role"), p.get("department")) if x)
+        for p in session["interviewees"]
+    )
+)
+
+left, right = st.columns([3, 2])
+
+# -- the guide: what is not yet covered -----------------------------------------------------
+with right:
+    guide = run(iv.guide, session["module"], session["language"], sid)
+    if guide:
+        st.subheader(f"{t('guide')} · {guide['title']}")
+        for topic in guide["topics"]:
+            mark = "✅" if topic["covered"] else "🟠"
+            label = t("covered") if topic["covered"] else t("uncovered")
+            with st.expander(f"{mark} {topic['topic']} — {label}", expanded=not topic["covered"]):
+                for q in topic.get("questions", []):
+                    st.markdown(f"- {q}")
+
+# -- the transcript ------------------------------------------------------------------------
+with left:
+    st.subheader(t("transcript"))
+    turns = iv.turns(sid)
+    if turns:
+        st.dataframe(
+            pd.DataFrame([{"ref": x.ref, t("speaker"): x.speaker, t("text"): x.text} for x in turns]),
+            hide_index=True,
+            use_container_width=True,
+        )
+    with st.form("add_turn", clear_on_submit=True):
+        c1, c2 = st.columns([1, 4])
+        speaker = c1.text_input(t("speaker"), key="turn_speaker")
+        said = c2.text_area(t("text"), key="turn_text", height=80)
+        if st.form_submit_button(t("add_turn")):
+            if not speaker.strip() or not said.strip():
+                st.error(t("speaker") + " / " + t("text") + " ?")
+            elif run(iv.add_turns, sid, [Turn("", speaker.strip(), said.strip())]):
+                st.rerun()
+    upload = st.file_uploader(
+        t("upload_transcript"), type=["txt", "md", "vtt", "srt", "docx", "json"], key="transcript_file"
+    )
+    if upload is not None and st.button(t("add_turn") + " ↑", key="add_uploaded"):
+        parsed = run(parse_transcript, upload.getvalue(), upload.name)
+        if parsed:
+            added = run(iv.add_turns, sid, parsed)
+            if added:
+                st.success(t("turns_added", n=len(added)))
+                st.rerun()
+
+# -- extraction and edits -------------------------------------------------------------------
+st.divider()
+if st.button(t("extract"), type="primary", key="extract", disabled=not iv.turns(sid)):
+    with st.spinner("…"):
+        result = run(svc.extract_session, sid)
+    if result is not None:
+        st.success(t("extracted", n=len(result["requirements"])))
+items = iv.items(sid)
+reqs = items["requirements"]
+if reqs:
+    st.subheader(t("requirements"))
+    frame = pd.DataFrame(
+        [
+            {
+                "id": r["id"],
+                "statement": r["statement"],
+                "type": r.get("type") or "",
+                "priority": r.get("priority") or "",
+                "quote": r["quote"],
+                "turn": r["turn"],
+                "speaker": r["speaker"],
+                "confidence": float(r.get("confidence") or 0),
+                "notes": ", ".join(r.get("notes") or []),
+                "edited": bool(r.get("edited")),
+            }
+            for r in reqs
+        ]
+    )
+    edited = st.data_editor(
+        frame,
+        key=f"reqs_{sid}",
+        hide_index=True,
+        use_container_width=True,
+        disabled=["id", "quote", "turn", "speaker", "confidence", "notes", "edited"],
+        column_config={
+            "statement": st.column_config.TextColumn(t("statement"), width="large"),
+            "type": st.column_config.SelectboxColumn(t("type"), options=sorted(TYPES)),
+            "priority": st.column_config.SelectboxColumn(t("priority"), options=["", *sorted(PRIORITIES)]),
+            "quote": st.column_config.TextColumn(t("quote"), width="large"),
+            "confidence": st.column_config.ProgressColumn(t("confidence"), min_value=0.0, max_value=1.0),
+        },
+    )
+    if st.button(t("save_edits"), key="save_edits"):
+        n = 0
+        for before, after in zip(frame.to_dict("records"), edited.to_dict("records"), strict=True):
+            changes = {
+                "statement": after["statement"] if after["statement"] != before["statement"] else None,
+                "type_": after["type"] if after["type"] != before["type"] and after["type"] else None,
+                "priority": after["priority"]
+                if after["priority"] != before["priority"] and after["priority"]
+                else None,
+            }
+            if any(v is not None for v in changes.values()):
+                if run(iv.edit, sid, before["id"], **changes) is None:
+                    break
+                n += 1
+        st.success(t("saved", n=n))
+    for key in ("pain_points", "process_steps", "open_questions", "contradictions"):
+        if items[key]:
+            with st.expander(f"{t(key)} ({len(items[key])})"):
+                for it in items[key]:
+                    st.markdown(
+                        f"- **{it['turn']}** {it['speaker']}: {it.get('statement') or it['text']}  \n  > {it['quote']}"
+                    )
+    conflicts = [r for r in reqs if r.get("refs")]
+    for r in conflicts:
+        for ref in r["refs"]:
+            st.warning(
+                f"{r['id']} · {ref['kind']}: {ref['source']} {ref.get('section') or ''} — {ref['snippet']}"
+            )
+
+    # -- export --------------------------------------------------------------------------------
+    spec = build_spec(session, items, svc.settings.home)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        t("export_md"),
+        spec_markdown(spec).encode("utf-8"),
+        file_name=f"spec-{sid}.md",
+        mime="text/markdown",
+        key="spec_md",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        docx_bytes = spec_docx(spec, Path(tmp) / f"spec-{sid}.docx").read_bytes()
+    c2.download_button(
+        t("export_docx"),
+        docx_bytes,
+        file_name=f"spec-{sid}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key="spec_docx",
+    )

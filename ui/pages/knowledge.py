@@ -1,0 +1,150 @@
+"""知识库 Knowledge base: upload documents with progress, the documents table (type, version, chunks,
+status, errors), delete and re-ingest, and a search tester."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assistant.ingest.loaders import LOADERS
+from assistant.schemas import DocType
+from assistant.tools.auth import Role
+from ui.common import ProgressBar, current_kb, flash, require, run, services, show_flash, t
+
+who = require(Role.support, Role.consultant)
+svc = services()
+st.title(t("page_kb"))
+show_flash()
+kb = current_kb()
+
+# -- upload ----------------------------------------------------------------------------------
+if who.role in (Role.consultant, Role.admin):
+    with st.form("upload", clear_on_submit=True):
+        files = st.file_uploader(
+            t("upload_docs"),
+            type=sorted(e.lstrip(".") for e in LOADERS),
+            accept_multiple_files=True,
+            key="kb_files",
+        )
+        c1, c2, c3 = st.columns(3)
+        target = c1.text_input(t("new_kb"), key="kb_target", placeholder=kb or "")
+        dtype = c2.selectbox(
+            t("doc_type"),
+            ["", *[d.value for d in DocType]],
+            format_func=lambda d: d or t("infer"),
+            key="kb_type",
+        )
+        version = c3.text_input(t("version"), key="kb_version")
+        if st.form_submit_button(t("ingest_button"), type="primary") and files:
+            dest = target.strip() or kb
+            if not dest:
+                st.error(t("no_kb"))
+            elif not who.may_write(dest):
+                st.error(t("read_only"))
+            else:
+                bar = ProgressBar()
+                bar("start", {"files": len(files)})
+                messages = []
+                for f in files:
+                    bar.bar.progress(bar.done / len(files), text=t("ingesting", name=f.name))
+                    done = run(
+                        svc.ingest_upload,
+                        dest,
+                        f.name,
+                        f.getvalue(),
+                        DocType(dtype) if dtype else None,
+                        version.strip() or None,
+                    )
+                    bar("file", {})
+                    if done is not None:
+                        outcome, _ = done
+                        messages.append(
+                            t("ingested", name=f.name, status=outcome.status, chunks=outcome.chunks)
+                        )
+                if messages:
+                    flash(" · ".join(messages))
+                    st.session_state["kb_pending"] = dest
+                    st.rerun()
+else:
+    st.caption(t("read_only"))
+
+if not kb:
+    st.warning(t("no_kb"))
+    st.stop()
+assert kb is not None
+kb_name: str = kb
+
+# -- documents -------------------------------------------------------------------------------
+st.subheader(t("documents"))
+stats = svc.kb_stats(kb)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("documents"), stats["documents"])
+m2.metric(t("chunks"), stats["chunks"])
+m3.metric("vectors", stats["vectors"])
+show_incidents = st.toggle(t("show_incidents"), key="kb_incidents")
+docs = [d for d in stats["documents_detail"] if show_incidents or d["doc_type"] != "incident"]
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "source": d["source"],
+                t("type"): d["doc_type"],
+                t("version").split("（")[0].split(" (")[0]: d["version"],
+                t("chunks"): d["chunks"],
+                t("status"): d["status"],
+                "lang": d["language"],
+                t("error"): d["error"] or "",
+                "ingested": (d["ingested_at"] or "")[:19].replace("T", " "),
+            }
+            for d in docs
+        ]
+    ),
+    hide_index=True,
+    use_container_width=True,
+)
+if who.may_write(kb) and docs:
+    c1, c2, c3 = st.columns([3, 1, 1])
+    source = c1.selectbox(t("pick_doc"), [d["source"] for d in docs], key="kb_doc")
+    if c2.button(t("reingest"), key="kb_reingest", use_container_width=True):
+        report = run(svc.reingest_document, kb, source, ProgressBar())
+        if report is not None:
+            first = report.files[0] if report.files else None
+            flash(
+                t(
+                    "ingested",
+                    name=source,
+                    status=first.status if first else "-",
+                    chunks=first.chunks if first else 0,
+                )
+            )
+            st.rerun()
+    if c3.button(t("delete"), key="kb_delete", use_container_width=True, type="secondary"):
+
+        def remove() -> bool:
+            svc.remove_document(kb_name, str(source))
+            return True
+
+        if run(remove):
+            flash(t("deleted", name=source))
+            st.rerun()
+
+# -- search tester ---------------------------------------------------------------------------
+st.subheader(t("search_tester"))
+with st.form("search"):
+    c1, c2, c3 = st.columns([4, 1, 2])
+    query = c1.text_input(t("query"), key="kb_query")
+    k = c2.number_input(t("results"), min_value=1, max_value=50, value=5, key="kb_k")
+    types = c3.multiselect(t("doc_type"), [d.value for d in DocType], key="kb_types")
+    submitted = st.form_submit_button(t("search"))
+if submitted and query.strip():
+    hits = run(svc.search, kb, query, int(k), types or None)
+    if hits is not None and not hits:
+        st.caption(t("no_results"))
+    for h in hits or []:
+        c = h.chunk
+        where = c.source + (f" · {t('page')} {c.page}" if c.page else "")
+        with st.expander(f"{h.score:.3f} · {where} · {c.section}"):
+            st.write(c.text)
+            st.caption(
+                f"dense {h.dense_score or 0:.3f} · lexical {h.lexical_score or 0:.3f} · {c.doc_type} · {c.language}"
+            )

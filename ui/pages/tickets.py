@@ -1,0 +1,199 @@
+"""工单 Ticket triage: one ticket or a batch, predictions with confidence bars, similar incidents with
+their resolutions, duplicates and articles; incident-history import with a column-mapping form and
+the validation report; training the classifiers."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from assistant.tools.auth import Role
+from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, read_rows
+from ui.common import ProgressBar, require, require_kb, run, services, t
+
+who = require(Role.support, Role.consultant)
+kb = require_kb()
+svc = services()
+desk = svc.support
+st.title(t("page_tickets"))
+
+one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
+
+
+def saved_upload(upload: Any) -> Path:
+    """An uploaded file on disk (readers go by its suffix); removed when the session's temp dir is."""
+    folder = Path(tempfile.mkdtemp(prefix="upload-"))
+    path = folder / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def show_result(result: dict[str, Any]) -> None:
+    st.subheader(t("predictions"))
+    if not result["predictions"]:
+        st.info(t("no_model"))
+    for target, p in result["predictions"].items():
+        label = p["label"] if p["label"] != "uncertain" else f"{t('uncertain')} ({p['predicted']}?)"
+        st.progress(
+            float(p["confidence"]),
+            text=f"{t(target) if target in ('category', 'priority') else target}: **{label}** · {p['confidence']:.0%}",
+        )
+    if result["duplicates"]:
+        st.subheader(t("duplicates"))
+        for d in result["duplicates"]:
+            st.warning(f"**{d['id']}** ({d['status']}) {d['title']}")
+    st.subheader(t("similar"))
+    if result["similar"]:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "id": s["id"],
+                        t("score"): s["score"],
+                        "title": s["title"],
+                        t("category"): s["category"],
+                        t("priority"): s["priority"],
+                        t("status"): s["status"],
+                        t("resolution"): s["resolution"],
+                    }
+                    for s in result["similar"]
+                ]
+            ),
+            hide_index=True,
+            use_container_width=True,
+            column_config={
+                t("score"): st.column_config.ProgressColumn(t("score"), min_value=0.0, max_value=1.0)
+            },
+        )
+    else:
+        st.caption(t("no_results"))
+    st.subheader(t("articles"))
+    for a in result["articles"]:
+        where = a["source"] + (f" · {t('page')} {a['page']}" if a.get("page") else "")
+        with st.expander(f"{where} · {a.get('section') or ''}"):
+            st.write(a["snippet"])
+
+
+def _iter(results: Any, bar: Any, total: int, sink: list[dict[str, Any]]) -> Any:
+    for r in results:
+        sink.append(r)
+        bar.progress(min(1.0, len(sink) / total), text=f"{len(sink)}/{total}")
+        yield r
+
+
+# -- one ticket ------------------------------------------------------------------------------
+with one:
+    with st.form("triage"):
+        text = st.text_area(t("ticket_text"), key="triage_text", height=140)
+        submitted = st.form_submit_button(t("triage_button"), type="primary")
+    if submitted:
+        result = run(desk.triage, kb, text)
+        if result is not None:
+            show_result(result)
+
+# -- batch -----------------------------------------------------------------------------------
+with batch:
+    upload = st.file_uploader(t("batch_file"), type=["csv", "xlsx", "json", "jsonl"], key="batch_file")
+    if upload is not None:
+        path = saved_upload(upload)
+        columns = run(lambda: read_rows(path)[0])
+        if columns:
+            chosen = st.multiselect(t("text_columns"), columns, default=columns[:1], key="batch_cols")
+            if st.button(t("run_batch"), key="run_batch", disabled=not chosen):
+                rows: list[dict[str, Any]] = []
+                bar = st.progress(0.0)
+                total = max(1, len(read_rows(path)[1]))
+                out = run(
+                    lambda: list(_iter(desk.triage_batch(kb, path, "+".join(chosen)), bar, total, rows))
+                )
+                if out is not None:
+                    table = [
+                        {
+                            "row": r["row"],
+                            **{
+                                k: f"{v['label']} ({v['confidence']:.0%})"
+                                for k, v in r["predictions"].items()
+                            },
+                            t("similar"): ", ".join(s["id"] for s in r["similar"][:3]),
+                            t("error"): r.get("error", ""),
+                        }
+                        for r in rows
+                    ]
+                    st.dataframe(pd.DataFrame(table), hide_index=True, use_container_width=True)
+                    st.download_button(
+                        t("download_jsonl"),
+                        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8"),
+                        file_name="triage.jsonl",
+                        key="batch_dl",
+                    )
+
+
+# -- import and training -----------------------------------------------------------------------
+with history:
+    upload = st.file_uploader(t("history_file"), type=["csv", "xlsx", "json", "jsonl"], key="history_file")
+    if upload is not None:
+        path = saved_upload(upload)
+        columns = run(lambda: read_rows(path)[0])
+        if columns:
+            preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
+            st.markdown(f"**{t('mapping')}**")
+            spec: dict[str, str] = {}
+            cols = st.columns(4)
+            for i, field in enumerate(FIELDS):
+                with cols[i % 4]:
+                    if field == "text":
+                        picked = st.multiselect(f"{field} *", columns, key=f"map_{field}")
+                        if picked:
+                            spec[field] = "+".join(picked)
+                    else:
+                        label = f"{field} *" if field in REQUIRED else field
+                        options = ["", *columns]
+                        picked_one = st.selectbox(
+                            label, options, format_func=lambda c: c or t("not_mapped"), key=f"map_{field}"
+                        )
+                        if picked_one:
+                            spec[field] = picked_one
+            if st.button(t("import_button"), type="primary", key="do_import"):
+                mapping = ",".join(f"{k}={v}" for k, v in spec.items()) or None
+                report = run(desk.import_file, kb, path, mapping, preset or None, ProgressBar())
+                if report is not None:
+                    d = report.as_dict()
+                    st.success(
+                        t(
+                            "imported",
+                            **{k: d[k] for k in ("rows", "added", "updated", "unchanged", "skipped")},
+                        )
+                    )
+                    st.markdown(f"**{t('validation')}**")
+                    if d["findings"]:
+                        st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, use_container_width=True)
+                    else:
+                        st.caption(t("no_findings"))
+
+    st.divider()
+    targets = st.multiselect(
+        t("targets"),
+        ["category", "priority", "status"],
+        default=["category", "priority"],
+        key="train_targets",
+    )
+    if st.button(t("train"), key="train", disabled=not targets):
+        with st.status(t("train"), expanded=True) as status:
+            metas = run(desk.train, kb, targets, lambda m: status.write(m))
+            if metas is not None:
+                status.update(state="complete")
+                for m in metas:
+                    st.write(
+                        f"**{m['target']}**: macro-F1 (5-fold) {m['cv_macro_f1']:.3f} · {m['rows']} · {', '.join(m['labels'])}"
+                    )
+    models = desk.models.load_all(kb)
+    for model in models:
+        meta = model.meta()
+        st.caption(
+            f"{t('trained')}: {meta['target']} · {meta['trained_at'][:16]} · macro-F1 {meta['cv_macro_f1']:.3f} · {len(meta['labels'])} labels"
+        )
