@@ -1001,6 +1001,44 @@ def keys_create(
     )
 
 
+@keys_app.command("demo")
+def keys_demo(
+    kb: Annotated[str, typer.Option("--kb", help="Knowledge base the demo keys may use.")] = "demo",
+    out: Annotated[Path | None, typer.Option("--out", help="Where to keep them (default: data dir).")] = None,
+) -> None:
+    """Keys for every role, for trying the web UI (kept in a file readable only by you; reused if valid)."""
+    from assistant.tools.auth import KeyStore
+
+    services = _run(_services)
+    store = KeyStore(services.db)
+    path = out or services.settings.home / "demo-keys.txt"
+    if path.exists():
+        lines = [
+            ln.split("\t")
+            for ln in path.read_text(encoding="utf-8").splitlines()
+            if ln and not ln.startswith("#")
+        ]
+        if lines and all(len(x) == 3 and store.authenticate(x[2]) for x in lines):
+            typer.echo(path.read_text(encoding="utf-8"), nl=False)
+            return
+    people = [
+        ("admin", "管理员 Admin"),
+        ("end_user", "王小明"),
+        ("support", "李娜 (support)"),
+        ("consultant", "张顾问"),
+        ("ccb", "陈总 (CCB)"),
+        ("ccb", "刘经理 (CCB)"),
+    ]
+    rows = ["# role\tname\tkey  (demo keys; revoke with `assistant keys revoke ID`)"]
+    for role, name in people:
+        secret, _ = _run(store.create, name, role, [kb])
+        rows.append(f"{role}\t{name}\t{secret}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    typer.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
 @keys_app.command("list")
 def keys_list(as_json: JsonOpt = False) -> None:
     """List API keys (without secrets)."""
@@ -1041,6 +1079,49 @@ def serve(
     services = _run(_services)
     typer.echo(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Web UI port.", min=1, max=65535)] = 8501,
+    api_port: Annotated[
+        int, typer.Option("--api-port", help="HTTP API port (0: no API).", min=0, max=65535)
+    ] = 8000,
+) -> None:
+    """Start the web UI and the HTTP API in one process (they share one embedded store)."""
+    import threading
+    from pathlib import Path as _Path
+
+    import uvicorn
+    from streamlit.web import bootstrap
+
+    import ui as ui_package
+    from assistant.api import create_app
+    from assistant.services import shared_services
+
+    services = _run(shared_services)
+    if api_port:
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(services), host=host, port=api_port, log_level="warning")
+        )
+        threading.Thread(target=server.run, name="api", daemon=True).start()
+        typer.echo(f"API: http://{host}:{api_port}/docs", err=True)
+    keys = services.settings.home / "demo-keys.txt"
+    typer.echo(f"UI:  http://{host}:{port}", err=True)
+    if keys.exists():
+        typer.echo(f"sign in with a key from {keys}", err=True)
+    options = {
+        "server_address": host,
+        "server_port": port,
+        "server_headless": True,
+        "browser_gatherUsageStats": False,
+        "server_fileWatcherType": "none",
+        "client_toolbarMode": "viewer",
+    }
+    script = str(_Path(ui_package.__file__).parent / "app.py")
+    bootstrap.load_config_options(flag_options=options)
+    bootstrap.run(script, False, [], options)
 
 
 @eval_app.command("answers")

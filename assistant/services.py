@@ -4,6 +4,7 @@ evaluations all go through :class:`Services`; nothing else constructs providers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,6 +281,21 @@ class Services:
     def close(self) -> None:
         self.kbs.close()
         self.db.close()
+
+
+_SHARED: dict[str, Services] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_services(settings: Settings | None = None) -> Services:
+    """One Services per data directory per process, for servers that host the API and the web UI
+    together: an embedded Chroma store must have a single owner (PersistentClient is not process-safe)."""
+    settings = settings or Settings()
+    key = str(settings.home.resolve())
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = build_services(settings)
+        return _SHARED[key]
 
 
 def build_services(settings: Settings | None = None, **overrides: Any) -> Services:

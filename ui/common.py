@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.services import Services, build_services
+from assistant.services import Services, shared_services
 from assistant.settings import Settings
 from assistant.tools.auth import Principal, Role
 from ui.i18n import text
@@ -18,15 +18,11 @@ from ui.i18n import text
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner=False)
-def _services(home: str) -> Services:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return build_services(Settings(home=home))
-
-
 def services() -> Services:
-    """One Services per data directory, shared by every session of this server process."""
-    return _services(str(Settings().home.resolve()))
+    """One Services per data directory, shared by every session of this server process (and by the
+    HTTP API when `assistant ui` hosts both)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return shared_services(Settings())
 
 
 def lang() -> str:

@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "interviewees": ("受访人", "Interviewees"),
     "name": ("姓名", "Name"),
     "department": ("部门", "Department"),
+    "job": ("岗位", "Role"),
     "date": ("日期", "Date"),
     "session_language": ("会话语言", "Session language"),
     "create": ("创建", "Create"),

@@ -54,6 +54,8 @@ class AnswerPolicy:
         0.5  # a further passage is quoted when its score is at least this share of the best
     )
     related_score: float = 0.3  # the rest of the top k above this share are listed as "see also"
+    # what answers draw on: documentation, not other people's incident tickets (support sees those)
+    doc_types: tuple[str, ...] = ("spec", "manual", "faq", "transcript", "other")
 
 
 @dataclass
@@ -291,7 +293,7 @@ class AnswerEngine:
         return history_query(question, history)
 
     def retrieve(self, query: str) -> tuple[list[SearchHit], Confidence]:
-        hits = self.searcher.search(query, self.policy.k)
+        hits = self.searcher.search(query, self.policy.k, doc_types=list(self.policy.doc_types))
         conf = measure(self.searcher.kb, query, hits)
         conf.fused = self.searcher.relative_confidence(query, hits)
         return hits, conf

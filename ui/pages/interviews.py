@@ -53,7 +53,7 @@ with st.expander(t("new_session"), expanded=not sessions, icon=":material/add:")
             num_rows="dynamic",
             column_config={
                 "name": st.column_config.TextColumn(t("name")),
-                "role": st.column_config.TextColumn(t("role")),
+                "role": st.column_config.TextColumn(t("job")),
                 "department": st.column_config.TextColumn(t("department")),
             },
             key="iv_people",
