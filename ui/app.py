@@ -10,8 +10,24 @@ from ui.common import principal, role_label, services, t
 
 st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
 
+# app-wide choices live in plain session keys ("lang", "kb"); the widgets only change them, so a
+# choice survives pages that do not draw the widget
+
+
+def _keep(widget_key: str, state_key: str) -> None:
+    if st.session_state.get(widget_key):
+        st.session_state[state_key] = st.session_state[widget_key]
+
+
+st.session_state.setdefault("lang", "中文")
 st.sidebar.segmented_control(
-    "Language / 语言", ["中文", "English"], default="中文", key="lang", label_visibility="collapsed"
+    "Language / 语言",
+    ["中文", "English"],
+    default=st.session_state["lang"],
+    key="lang_select",
+    label_visibility="collapsed",
+    on_change=_keep,
+    args=("lang_select", "lang"),
 )
 
 # pages and the roles that see them (admins see everything)
@@ -53,11 +69,17 @@ else:
         st.caption(f"{t('signed_in_as')}: **{who.name}** · {role_label(who.role)}")
         kbs = [i.name for i in services().list_kbs() if who.may_read(i.name)]
         if kbs:
-            if st.session_state.get("kb_pending") in kbs:
-                st.session_state["kb"] = st.session_state.pop("kb_pending")
             if st.session_state.get("kb") not in kbs:
                 st.session_state["kb"] = kbs[0]
-            st.selectbox(t("kb"), kbs, key="kb")
+            st.selectbox(
+                t("kb"),
+                kbs,
+                index=kbs.index(st.session_state["kb"]),
+                key=f"kb_select_{st.session_state['kb']}",
+                on_change=lambda: st.session_state.update(
+                    kb=st.session_state[f"kb_select_{st.session_state['kb']}"]
+                ),
+            )
         else:
             st.session_state.pop("kb", None)
         if st.button(t("sign_out"), key="sign_out"):

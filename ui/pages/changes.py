@@ -85,7 +85,7 @@ with detail:
             comment = st.text_input(t("comment"), key=f"comment_{cr_id}")
             buttons = st.columns(len(allowed))
             for b, action in zip(buttons, allowed, strict=True):
-                if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", use_container_width=True):
+                if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", width="stretch"):
                     if run(svc.changes.act, cr_id, action, actor, comment or None) is not None:
                         st.rerun()
         audit = svc.changes.audit(cr_id)
@@ -104,7 +104,7 @@ with detail:
                     for a in audit
                 ],
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
         md = export_markdown(cr, audit)
         st.markdown(md)

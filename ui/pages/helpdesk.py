@@ -28,7 +28,7 @@ with st.sidebar:
         st.caption(t("no_history"))
     for c in past:
         label = (c["first_question"] or c["id"])[:40]
-        if st.button(label, key=f"conv_{c['id']}", use_container_width=True):
+        if st.button(label, key=f"conv_{c['id']}", width="stretch"):
             st.session_state["conversation_id"] = c["id"]
 
 conversation_id: str | None = st.session_state.get("conversation_id")

@@ -23,7 +23,7 @@ def chart(title: str, frame: pd.DataFrame, build: alt.Chart) -> None:
     if frame.empty:
         st.caption(t("no_data"))
     else:
-        st.altair_chart(build, use_container_width=True)
+        st.altair_chart(build, width="stretch")
 
 
 m1, m2, m3 = st.columns(3)

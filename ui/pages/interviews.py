@@ -57,7 +57,7 @@ with st.expander(t("new_session"), expanded=not sessions, icon=":material/add:")
                 "department": st.column_config.TextColumn(t("department")),
             },
             key="iv_people",
-            use_container_width=True,
+            width="stretch",
         )
         if st.form_submit_button(t("create"), type="primary"):
             interviewees = [
@@ -124,7 +124,7 @@ with left:
         st.dataframe(
             pd.DataFrame([{"ref": x.ref, t("speaker"): x.speaker, t("text"): x.text} for x in turns]),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
     with st.form("add_turn", clear_on_submit=True):
         c1, c2 = st.columns([1, 4])
@@ -178,7 +178,7 @@ if reqs:
         frame,
         key=f"reqs_{sid}",
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         disabled=["id", "quote", "turn", "speaker", "confidence", "notes", "edited"],
         column_config={
             "statement": st.column_config.TextColumn(t("statement"), width="large"),
@@ -203,13 +203,19 @@ if reqs:
                     break
                 n += 1
         st.success(t("saved", n=n))
-    for key in ("pain_points", "process_steps", "open_questions", "contradictions"):
+    for key in ("pain_points", "process_steps", "open_questions"):
         if items[key]:
             with st.expander(f"{t(key)} ({len(items[key])})"):
                 for it in items[key]:
-                    st.markdown(
-                        f"- **{it['turn']}** {it['speaker']}: {it.get('statement') or it['text']}  \n  > {it['quote']}"
-                    )
+                    st.markdown(f"- **{it['turn']}** {it['speaker']}: {it.get('statement') or it['text']}")
+    if items["contradictions"]:
+        with st.expander(f"{t('contradictions')} ({len(items['contradictions'])})", expanded=True):
+            for c in items["contradictions"]:
+                said = "  \n".join(
+                    f"**{turn}** {who_}: > {quote}"
+                    for turn, who_, quote in zip(c["turns"], c["speakers"], c["quotes"], strict=False)
+                )
+                st.warning(f"{c['reason']}  \n{said}")
     conflicts = [r for r in reqs if r.get("refs")]
     for r in conflicts:
         for ref in r["refs"]:

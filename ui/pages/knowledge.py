@@ -63,7 +63,7 @@ if who.role in (Role.consultant, Role.admin):
                         )
                 if messages:
                     flash(" · ".join(messages))
-                    st.session_state["kb_pending"] = dest
+                    st.session_state["kb"] = dest
                     st.rerun()
 else:
     st.caption(t("read_only"))
@@ -100,12 +100,12 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 if who.may_write(kb) and docs:
     c1, c2, c3 = st.columns([3, 1, 1])
     source = c1.selectbox(t("pick_doc"), [d["source"] for d in docs], key="kb_doc")
-    if c2.button(t("reingest"), key="kb_reingest", use_container_width=True):
+    if c2.button(t("reingest"), key="kb_reingest", width="stretch"):
         report = run(svc.reingest_document, kb, source, ProgressBar())
         if report is not None:
             first = report.files[0] if report.files else None
@@ -118,7 +118,7 @@ if who.may_write(kb) and docs:
                 )
             )
             st.rerun()
-    if c3.button(t("delete"), key="kb_delete", use_container_width=True, type="secondary"):
+    if c3.button(t("delete"), key="kb_delete", width="stretch", type="secondary"):
 
         def remove() -> bool:
             svc.remove_document(kb_name, str(source))

@@ -65,7 +65,7 @@ def show_result(result: dict[str, Any]) -> None:
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
             column_config={
                 t("score"): st.column_config.ProgressColumn(t("score"), min_value=0.0, max_value=1.0)
             },
@@ -124,7 +124,7 @@ with batch:
                         }
                         for r in rows
                     ]
-                    st.dataframe(pd.DataFrame(table), hide_index=True, use_container_width=True)
+                    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
                     st.download_button(
                         t("download_jsonl"),
                         "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8"),
@@ -171,7 +171,7 @@ with history:
                     )
                     st.markdown(f"**{t('validation')}**")
                     if d["findings"]:
-                        st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, use_container_width=True)
+                        st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, width="stretch")
                     else:
                         st.caption(t("no_findings"))
 

@@ -1,0 +1,342 @@
+"""The web UI's pages, driven by Streamlit's AppTest over real services (the packaged model, embedded
+Chroma, SQLite) on the sample corpus. The browser test is in test_ui_browser.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import assistant.services as services_module
+from assistant.providers.embeddings import NamedEmbeddings
+from assistant.services import Services, build_services
+from assistant.settings import Settings
+from assistant.tools.auth import KeyStore
+from tests.conftest import ROOT
+
+APP = str(ROOT / "ui" / "app.py")
+ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
+
+
+@pytest.fixture(scope="module")
+def ui_env(
+    tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embeddings: NamedEmbeddings
+) -> Iterator[dict[str, Any]]:
+    """A data directory with the sample corpus, the incident history, trained triage and a key per role;
+    the UI finds it through ASSISTANT_HOME, as `assistant ui` does."""
+    home = tmp_path_factory.mktemp("ui-home")
+    settings = Settings(home=home, model_cache=model_cache)
+    svc = build_services(settings, embeddings=real_embeddings)
+    report = svc.ingest("demo", [ROOT / "corpus"])
+    assert not report.failed
+    svc.support.import_file("demo", ROOT / "corpus" / "incidents" / "工单历史.csv", ZH_MAP)
+    svc.support.train("demo", ["category", "priority"])
+    store = KeyStore(svc.db)
+    keys = {
+        role: store.create(name, role, ["demo"])[0]
+        for role, name in [
+            ("admin", "admin"),
+            ("end_user", "王小明"),
+            ("support", "李娜"),
+            ("consultant", "张顾问"),
+            ("ccb", "陈总"),
+        ]
+    }
+    keys["ccb2"] = store.create("刘经理", "ccb", ["demo"])[0]
+    keys["other_kb"] = store.create("outsider", "admin", ["elsewhere"])[0]
+    saved = {k: os.environ.get(k) for k in ("ASSISTANT_HOME", "ASSISTANT_MODEL_CACHE")}
+    os.environ["ASSISTANT_HOME"] = str(home)
+    os.environ["ASSISTANT_MODEL_CACHE"] = str(model_cache)
+    services_module._SHARED[str(home.resolve())] = svc  # the UI reuses these services and the loaded model
+    yield {"svc": svc, "keys": keys, "home": home}
+    services_module._SHARED.pop(str(home.resolve()), None)
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    svc.close()
+
+
+def signed_in(keys: dict[str, str], role: str, page: str | None = None, lang: str = "中文") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["lang"] = lang
+    at.run()
+    at.text_input(key="api_key").input(keys[role])
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def reaches(at: AppTest, page: str, title: str) -> bool:
+    """Whether navigating to a page shows it (a page outside the role's navigation falls back to the first)."""
+    try:
+        at.switch_page(page).run()
+    except ValueError:
+        return False
+    return bool(at.title) and at.title[0].value == title
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text, for 'is it on the page' checks."""
+    parts: list[str] = []
+    for kind in ("markdown", "caption", "title", "subheader", "success", "warning", "error", "info"):
+        parts.extend(str(e.value) for e in at.get(kind))
+    for e in at.get("expander"):
+        parts.append(str(e.label))
+    return "\n".join(parts)
+
+
+def services(env: dict[str, Any]) -> Services:
+    return env["svc"]  # type: ignore[no-any-return]
+
+
+# -- sign-in and roles --------------------------------------------------------------------------
+
+
+def test_sign_in_refuses_a_bad_key_and_shows_pages_by_role(ui_env: dict[str, Any]) -> None:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.text_input(key="api_key").input("ak_not-a-real-key")
+    at.button[0].click().run()
+    assert any("密钥无效" in e.value for e in at.error)
+    assert "principal" not in at.session_state
+
+    end_user = signed_in(ui_env["keys"], "end_user")
+    assert end_user.session_state["kb"] == "demo"
+    assert not reaches(end_user, "pages/tickets.py", "工单")  # not a page an end user is given
+    assert not reaches(end_user, "pages/knowledge.py", "知识库")
+    assert reaches(end_user, "pages/changes.py", "变更")
+    support = signed_in(ui_env["keys"], "support", "pages/tickets.py")
+    assert support.title[0].value == "工单"
+    assert not reaches(support, "pages/interviews.py", "访谈")
+    # a key scoped to another knowledge base sees none of this one
+    outsider = signed_in(ui_env["keys"], "other_kb")
+    assert "kb" not in outsider.session_state
+    assert any("没有可用的知识库" in w.value for w in outsider.warning)
+
+
+def test_language_switch_changes_the_labels(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "consultant")  # lands on the help desk
+    assert at.title[0].value == "帮助台"
+    at.get_by_key("lang_select").set_value("English").run()
+    assert at.title[0].value == "Help desk"
+    assert at.chat_input(key="question").placeholder.startswith("Ask a question")
+    # the choice holds on the next page too
+    assert reaches(at, "pages/knowledge.py", "Knowledge base")
+
+
+# -- help desk ----------------------------------------------------------------------------------
+
+
+def test_help_desk_answers_with_citations_and_records_feedback(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "end_user")  # the help desk is the first page
+    at.chat_input(key="question").set_value("忘记密码怎么办？").run()
+    assert not at.exception, at.exception
+    cited = [e.label for e in at.expander if e.label.startswith("[1]")]
+    assert cited, texts(at)
+    assert "incidents/" not in "\n".join(e.label for e in at.expander)  # answers quote docs, not tickets
+    conv = at.session_state["conversation_id"]
+    stored = services(ui_env).helpdesk.conversation(conv)["messages"]
+    assert stored[0]["found"] and stored[0]["citations"]
+    # thumbs down with a comment
+    mid = stored[0]["message_id"]
+    at.feedback(key=f"fb_{mid}").set_value(0).run()
+    at.text_input(key=f"fbc_{mid}").input("步骤不完整").run()
+    at.button(key=f"fbs_{mid}").click().run()
+    fb = services(ui_env).helpdesk.conversation(conv)["messages"][0]["feedback"]
+    assert fb == {"rating": -1, "comment": "步骤不完整"}
+    # the sidebar history lists the user's own conversations
+    assert [c["id"] for c in services(ui_env).helpdesk.conversations("demo", user="王小明")][:1] == [conv]
+
+
+def test_help_desk_not_found_offers_a_ticket(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "end_user")  # the help desk is the first page
+    at.chat_input(key="question").set_value("火星基地的氧气配额如何申请？").run()
+    assert any("没有找到答案" in w.value for w in at.warning), texts(at)
+    conv = at.session_state["conversation_id"]
+    mid = services(ui_env).helpdesk.conversation(conv)["messages"][0]["message_id"]
+    at.button(key=f"ticket_{mid}").click().run()
+    assert any("已提交工单" in s.value for s in at.success)
+    rows = (
+        services(ui_env)
+        .db.conn.execute("SELECT * FROM tickets WHERE conversation_id = ? AND source = 'helpdesk'", (conv,))
+        .fetchall()
+    )
+    assert len(rows) == 1 and "氧气" in rows[0]["text"]
+
+
+# -- interviews ---------------------------------------------------------------------------------
+
+
+def test_interview_session_extraction_edits_and_export(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "consultant", "pages/interviews.py")
+    at.text_input(key="iv_project").input("华东工厂 ERP")
+    at.selectbox(key="iv_module").select("inventory")
+    at.session_state["iv_people"] = {
+        "edited_rows": {0: {"name": "张伟", "role": "仓库主管", "department": "仓储部"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button[[b.label for b in at.button].index("创建")].click().run()
+    assert not at.exception, at.exception
+    sid = at.session_state["iv_session"]
+    session = services(ui_env).interviews.get(sid)
+    assert session["interviewees"][0]["name"] == "张伟" and session["module"] == "inventory"
+    # the guide shows every topic as not yet covered
+    assert sum("未覆盖" in e.label for e in at.expander) >= 3
+    # upload the transcript, then extract
+    data = (ROOT / "tests" / "data" / "interview-zh.txt").read_bytes()
+    at.get("file_uploader")[0].upload("interview-zh.txt", data, "text/plain").run()
+    at.button(key="add_uploaded").click().run()
+    assert [t.speaker for t in services(ui_env).interviews.turns(sid)][:2] == ["顾问", "仓库主管张伟"]
+    at.button(key="extract").click().run()
+    assert not at.exception, at.exception
+    reqs = services(ui_env).interviews.items(sid)["requirements"]
+    assert reqs and any("库位" in r["quote"] for r in reqs)
+    assert any("已覆盖" in e.label for e in at.expander)  # the stock-count topics are now covered
+    # edit one requirement in the table and save
+    first = reqs[0]
+    at.session_state[f"reqs_{sid}"] = {
+        "edited_rows": {0: {"statement": "系统应支持按库位冻结出入库（已确认）", "priority": "Must"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="save_edits").click().run()
+    assert any("已保存 1 处修改" in s.value for s in at.success)
+    edited = next(r for r in services(ui_env).interviews.items(sid)["requirements"] if r["id"] == first["id"])
+    assert edited["statement"].endswith("（已确认）") and edited["priority"] == "Must" and edited["edited"]
+    downloads = {d.key for d in at.get("download_button")}
+    assert {"spec_md", "spec_docx"} <= downloads
+
+
+# -- change requests ----------------------------------------------------------------------------
+
+
+def _action_buttons(at: AppTest, cr_id: str) -> set[str]:
+    return {
+        b.key.split("_", 1)[1].rsplit("_", 1)[0]
+        for b in at.button
+        if b.key and b.key.startswith("act_") and b.key.endswith(cr_id)
+    }
+
+
+def test_change_request_drafted_and_approved_with_role_checks(ui_env: dict[str, Any]) -> None:
+    keys = ui_env["keys"]
+    at = signed_in(keys, "end_user", "pages/changes.py")
+    at.text_area(key="draft_text").input("盘点期间希望允许紧急发料，因为生产线不能停。")
+    at.button[[b.label for b in at.button].index("生成变更申请")].click().run()
+    assert not at.exception, at.exception
+    cr_id = at.session_state["cr_selected"]
+    cr = services(ui_env).changes.get(cr_id)
+    assert cr["status"] == "draft" and cr["requester"] == "王小明"
+    assert cr["impact"]["effort_days"]["proposed"] is True
+    assert _action_buttons(at, cr_id) == {"submit", "withdraw"}
+    at.button(key=f"act_submit_{cr_id}").click().run()
+    assert services(ui_env).changes.get(cr_id)["status"] == "submitted"
+
+    ccb = signed_in(keys, "ccb", "pages/changes.py")
+    ccb.selectbox(key="cr_selected").select(cr_id).run()
+    assert _action_buttons(ccb, cr_id) == {"review"}
+    ccb.button(key=f"act_review_{cr_id}").click().run()
+    assert _action_buttons(ccb, cr_id) == {"approve", "reject", "needs_info"}
+    ccb.text_input(key=f"comment_{cr_id}").input("同意，限紧急工单")
+    ccb.button(key=f"act_approve_{cr_id}").click().run()
+    assert services(ui_env).changes.get(cr_id)["status"] == "in_review"  # one of two approvals
+    assert "approve" not in _action_buttons(ccb, cr_id)  # nobody approves twice
+
+    requester = signed_in(keys, "end_user", "pages/changes.py")
+    requester.selectbox(key="cr_selected").select(cr_id).run()
+    assert "approve" not in _action_buttons(requester, cr_id)
+
+    ccb2 = signed_in(keys, "ccb2", "pages/changes.py")
+    ccb2.selectbox(key="cr_selected").select(cr_id).run()
+    ccb2.button(key=f"act_approve_{cr_id}").click().run()
+    assert services(ui_env).changes.get(cr_id)["status"] == "approved"
+    audit = services(ui_env).changes.audit(cr_id)
+    assert [a["action"] for a in audit] == ["create", "submit", "review", "approve", "approve"]
+    assert audit[3]["comment"] == "同意，限紧急工单"
+    assert {"cr_md", "cr_docx"} <= {d.key for d in ccb2.get("download_button")}
+
+
+# -- tickets ------------------------------------------------------------------------------------
+
+
+def test_ticket_triage_and_history_import(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "support", "pages/tickets.py")
+    at.text_area(key="triage_text").input("仓库收货时系统提示数量超过订单，不能过账")
+    at.button[[b.label for b in at.button].index("分析")].click().run()
+    assert not at.exception, at.exception
+    bars = [p for p in at.get("progress")]
+    assert len(bars) == 2 and all("%" in str(p.proto.text) for p in bars)
+    assert at.dataframe, "similar incidents table"
+    similar = at.dataframe[0].value
+    assert len(similar) == 5 and similar["id"].str.startswith("INC-").all()
+
+    csv = "编号,标题,描述,分类\nN-1,打印机不出纸,财务室打印机卡纸,系统\nN-1,重复编号,同一编号,系统\nN-2,,,\n".encode(
+        "gbk"
+    )
+    at.get("file_uploader")[1].upload("new.csv", csv, "text/csv").run()
+    at.selectbox(key="map_id").select("编号")
+    at.multiselect(key="map_text").select("标题").select("描述")
+    at.selectbox(key="map_category").select("分类")
+    at.button(key="do_import").click().run()
+    assert not at.exception, at.exception
+    assert any("新增 1" in s.value for s in at.success), texts(at)
+    report = at.dataframe[-1].value
+    assert {"duplicate_id", "missing_field"} <= set(report["kind"]) or len(report) >= 2
+    assert services(ui_env).support.tickets.get("demo", "N-1")["title"] == "打印机不出纸"
+
+
+# -- knowledge base -----------------------------------------------------------------------------
+
+
+def test_knowledge_base_upload_search_and_delete(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "consultant", "pages/knowledge.py")
+    doc = "# 车间看板操作说明\n\n## 安灯呼叫\n\n工位发现缺料时，按下安灯按钮，班组长须在三分钟内响应。\n".encode()
+    at.get("file_uploader")[0].upload("看板说明.md", doc, "text/markdown")
+    at.button[[b.label for b in at.button].index("导入知识库")].click().run()
+    assert not at.exception, at.exception
+    assert any("看板说明.md" in s.value and "added" in s.value for s in at.success), texts(at)
+    assert "看板说明.md" in list(at.dataframe[0].value["source"])
+    at.text_input(key="kb_query").input("安灯呼叫多久响应")
+    at.button[[b.label for b in at.button].index("检索")].click().run()
+    assert "看板说明.md" in at.expander[0].label
+    at.selectbox(key="kb_doc").select("看板说明.md")
+    at.button(key="kb_delete").click().run()
+    assert services(ui_env).kbs.get("demo").document("看板说明.md") is None
+    # a bad upload is refused with a reason and leaves nothing behind
+    at.get("file_uploader")[0].upload("损坏.pdf", b"%PDF-1.7 not really", "application/pdf")
+    at.button[[b.label for b in at.button].index("导入知识库")].click().run()
+    assert any("损坏.pdf" in e.value or "PDF" in e.value for e in at.error), texts(at)
+    rec = services(ui_env).kbs.get("demo").document("损坏.pdf")
+    assert rec is not None and rec.status == "failed" and rec.chunk_count == 0  # listed with its error
+    assert not list((ui_env["home"] / "uploads").glob("*/损坏.pdf"))  # the stored upload is rolled back
+    failed_row = at.dataframe[0].value
+    assert "failed" in set(failed_row[failed_row["source"] == "损坏.pdf"].iloc[:, 4])
+
+
+def test_support_may_read_the_knowledge_base_but_not_upload(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "support", "pages/knowledge.py")
+    assert not at.get("file_uploader") and not any(b.key == "kb_delete" for b in at.button)
+
+
+# -- insights -----------------------------------------------------------------------------------
+
+
+def test_insights_draw_charts_from_the_records(ui_env: dict[str, Any]) -> None:
+    services(ui_env).helpdesk.ask("demo", "忘记密码怎么办？")
+    at = signed_in(ui_env["keys"], "ccb", "pages/insights.py")
+    assert not at.exception, at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) >= 4  # questions per day, two ticket charts, and at least one more
+    data = services(ui_env).insights("demo")
+    assert data["questions"] >= 1 and sum(r["tickets"] for r in data["tickets_by_category"]) >= 96
+    assert at.metric[0].value == str(data["questions"])
