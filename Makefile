@@ -8,9 +8,14 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export ASSISTANT_HOME ?= $(CURDIR)/.assistant
+UI_PORT ?= 8501
+API_PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ZH_TICKETS := id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间
 
-.PHONY: venv demo serve test test-fast eval lint corpus clean
+.PHONY: venv demo demo-data browser serve ui test test-fast eval lint corpus clean
 
 $(STAMP): pyproject.toml requirements/torch.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,23 +25,39 @@ $(STAMP): pyproject.toml requirements/torch.txt
 
 venv: $(STAMP)
 
-## the main job: ingest the sample corpus and answer questions from it with citations
-demo: venv
+## the main job: ingest the sample corpus, answer from it with citations, then open the web UI and API
+demo: demo-data
+	@echo
+	@echo "Web UI: http://127.0.0.1:$(UI_PORT)   HTTP API: http://127.0.0.1:$(API_PORT)/docs   (Ctrl-C stops both)"
+	@echo "Sign in with a key from $(ASSISTANT_HOME)/demo-keys.txt (one per role, printed above)."
+	$(BIN)/assistant ui --port $(UI_PORT) --api-port $(API_PORT)
+
+## everything `make demo` does before it starts the servers
+demo-data: venv
 	$(BIN)/assistant ingest corpus --kb demo
 	$(BIN)/assistant ask "忘记密码怎么办？" --kb demo
 	$(BIN)/assistant ask "Who approves a purchase requisition of 60,000 CNY?" --kb demo
 	$(BIN)/assistant tickets import corpus/incidents/工单历史.csv --kb demo --map "$(ZH_TICKETS)"
 	$(BIN)/assistant triage train --kb demo --target category --target priority
 	$(BIN)/assistant triage "仓库收货时系统提示数量超过订单，不能过账" --kb demo
-	@echo
-	@echo "Try your own: $(BIN)/assistant ask \"盘点期间能发料吗？\" --kb demo   (HTTP API: make serve)"
+	$(BIN)/assistant keys demo --kb demo
 
-## the HTTP API on http://127.0.0.1:8000 (docs at /docs); create a key with `assistant keys create`
+## Debian's chromium and CJK fonts, for the browser test (and readable Chinese in its screenshots)
+browser: $(CHROMIUM) $(CJK_FONT)
+$(CHROMIUM) $(CJK_FONT):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+
+## the HTTP API alone on http://127.0.0.1:8000 (docs at /docs); create a key with `assistant keys create`
 serve: venv
 	$(BIN)/assistant serve
 
-## every test, offline, with the real embedding model, Chroma and SQLite
-test: venv
+## the web UI and the HTTP API on whatever is in $(ASSISTANT_HOME)
+ui: venv
+	$(BIN)/assistant ui --port $(UI_PORT) --api-port $(API_PORT)
+
+## every test, offline, with the real embedding model, Chroma, SQLite and a real browser
+test: venv browser
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
@@ -51,8 +72,8 @@ eval: venv
 	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/retrieval-dolphinscheduler-zh.md
 
 lint: venv
-	$(BIN)/ruff check assistant evals tests
-	$(BIN)/mypy assistant
+	$(BIN)/ruff check assistant evals ui tests
+	$(BIN)/mypy assistant ui
 
 ## re-render corpus/ from scripts/*.py (only after editing the texts)
 corpus: venv

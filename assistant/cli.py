@@ -1118,6 +1118,7 @@ def ui(
         "browser_gatherUsageStats": False,
         "server_fileWatcherType": "none",
         "client_toolbarMode": "viewer",
+        "server_maxUploadSize": max(1, int(services.settings.ingest.max_file_mb)),
     }
     script = str(_Path(ui_package.__file__).parent / "app.py")
     bootstrap.load_config_options(flag_options=options)

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 )
 def test_ruff() -> None:
     out = subprocess.run(
-        [str(ROOT / ".venv/bin/ruff"), "check", "assistant", "evals", "tests"],
+        [str(ROOT / ".venv/bin/ruff"), "check", "assistant", "evals", "ui", "tests"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -27,6 +27,10 @@ def test_ruff() -> None:
 def test_mypy() -> None:
     pytest.importorskip("mypy")
     out = subprocess.run(
-        [sys.executable, "-m", "mypy", "assistant"], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "mypy", "assistant", "ui"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stdout

@@ -473,61 +473,139 @@ def draft_prose(llm: Any, request: str, hits: list[Any]) -> dict[str, Any]:
     return {"summary": cleaned, "summary_citations": [c.model_dump() for c in citations], "llm_flags": flags}
 
 
-def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]]) -> str:
+EXPORT_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "status": "Status",
+        "requester": "requester",
+        "created": "created",
+        "requested_change": "Requested change",
+        "reason": "Reason",
+        "current": "Current behaviour",
+        "modules": "Affected modules",
+        "requirements": "Affected requirements",
+        "incidents": "Related incidents",
+        "impact": "Impact",
+        "item": "item",
+        "value": "value",
+        "proposal": "proposal",
+        "acceptance": "Acceptance criteria",
+        "approvals": "Approvals",
+        "audit": "Audit log",
+        "when": "when",
+        "who": "who",
+        "action": "action",
+        "from": "from",
+        "to": "to",
+        "comment": "comment",
+        "to_fill": "_to be filled in_",
+        "none": "_none_",
+        "none_found": "_none found_",
+        "none_yet": "_none yet_",
+        "proposed": "proposed — confirm",
+        "confirmed": "confirmed",
+        "proposed_short": " (proposed)",
+        "at": "at",
+        "page": "p.",
+        "effort_days": "effort_days",
+        "schedule": "schedule",
+        "cost": "cost",
+        "risk": "risk",
+    },
+    "zh": {
+        "status": "状态",
+        "requester": "申请人",
+        "created": "创建于",
+        "requested_change": "变更内容",
+        "reason": "变更原因",
+        "current": "现状",
+        "modules": "涉及模块",
+        "requirements": "涉及需求",
+        "incidents": "相关工单",
+        "impact": "影响评估",
+        "item": "项目",
+        "value": "评估",
+        "proposal": "状态",
+        "acceptance": "验收标准",
+        "approvals": "审批",
+        "audit": "审计日志",
+        "when": "时间",
+        "who": "操作人",
+        "action": "操作",
+        "from": "原状态",
+        "to": "新状态",
+        "comment": "意见",
+        "to_fill": "_待填写_",
+        "none": "_无_",
+        "none_found": "_未找到_",
+        "none_yet": "_暂无_",
+        "proposed": "系统建议，待确认",
+        "confirmed": "已确认",
+        "proposed_short": "（建议）",
+        "at": "于",
+        "page": "页",
+        "effort_days": "工作量（人天）",
+        "schedule": "进度",
+        "cost": "成本",
+        "risk": "风险",
+    },
+}
+
+
+def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: str = "en") -> str:
+    L = EXPORT_LABELS["zh" if language == "zh" else "en"]
     imp = cr.get("impact") or {}
     lines = [
         f"# {cr['id']}: {cr['title']}",
         "",
-        f"Status: **{cr['status']}** · requester: {cr['requester']} · created {cr['created_at']}",
+        f"{L['status']}: **{cr['status']}** · {L['requester']}: {cr['requester']} · {L['created']} {cr['created_at']}",
         "",
-        "## Requested change",
+        f"## {L['requested_change']}",
         "",
         cr.get("requested_change") or "",
         "",
-        "## Reason",
+        f"## {L['reason']}",
         "",
-        cr.get("reason") or "_to be filled in_",
+        cr.get("reason") or L["to_fill"],
         "",
-        "## Current behaviour",
+        f"## {L['current']}",
         "",
     ]
     lines += [
-        f"- {c['section']} ({c['source']}{', p. ' + str(c['page']) if c.get('page') else ''}): {c['snippet'][:160]}"
+        f"- {c['section']} ({c['source']}{', ' + L['page'] + ' ' + str(c['page']) if c.get('page') else ''}): {c['snippet'][:160]}"
         for c in cr.get("current_behaviour") or []
-    ] or ["_none found_"]
-    lines += [
-        "",
-        "## Affected modules",
-        "",
-        ", ".join(cr.get("affected_modules") or []) or "_none_",
-        "",
-        "## Affected requirements",
-        "",
-    ]
+    ] or [L["none_found"]]
+    lines += ["", f"## {L['modules']}", "", ", ".join(cr.get("affected_modules") or []) or L["none"], ""]
+    lines += [f"## {L['requirements']}", ""]
     lines += [
         f"- {r['id']} — {r['source']}: {r['snippet'][:160]}" for r in cr.get("affected_requirements") or []
-    ] or ["_none_"]
-    lines += ["", "## Related incidents", ""]
-    lines += [f"- {i['id']}: {i.get('title', '')}" for i in cr.get("related_incidents") or []] or ["_none_"]
-    lines += ["", "## Impact", "", "| item | value | proposal |", "|---|---|---|"]
+    ] or [L["none"]]
+    lines += ["", f"## {L['incidents']}", ""]
+    lines += [f"- {i['id']}: {i.get('title', '')}" for i in cr.get("related_incidents") or []] or [L["none"]]
+    lines += [
+        "",
+        f"## {L['impact']}",
+        "",
+        f"| {L['item']} | {L['value']} | {L['proposal']} |",
+        "|---|---|---|",
+    ]
     for k in ("effort_days", "schedule", "cost", "risk"):
         v = imp.get(k) or {}
         lines.append(
-            f"| {k} | {v.get('value') if v.get('value') is not None else '_to fill_'} | "
-            f"{'proposed — confirm' if v.get('proposed') else 'confirmed'} |"
+            f"| {L[k]} | {v.get('value') if v.get('value') is not None else L['to_fill']} | "
+            f"{L['proposed'] if v.get('proposed') else L['confirmed']} |"
         )
-    lines += ["", "## Acceptance criteria", ""]
+    lines += ["", f"## {L['acceptance']}", ""]
     lines += [
-        f"- {a['text']}{' (proposed)' if a.get('proposed') else ''}"
+        f"- {a['text']}{L['proposed_short'] if a.get('proposed') else ''}"
         for a in cr.get("acceptance_criteria") or []
     ]
-    lines += ["", "## Approvals", ""]
-    lines += [f"- {a['approver']} at {a['at']}" for a in cr.get("approvals") or []] or ["_none yet_"]
+    lines += ["", f"## {L['approvals']}", ""]
+    lines += [f"- {a['approver']} {L['at']} {a['at']}" for a in cr.get("approvals") or []] or [L["none_yet"]]
     lines += [
         "",
-        "## Audit log",
+        f"## {L['audit']}",
         "",
-        "| when | who | action | from | to | comment |",
+        f"| {L['when']} | {L['who']} | {L['action']} | {L['from']} | {L['to']} | {L['comment']} |",
         "|---|---|---|---|---|---|",
     ]
     lines += [
@@ -538,37 +616,40 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path) -> Path:
+def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path, language: str = "en") -> Path:
     import docx
 
+    L = EXPORT_LABELS["zh" if language == "zh" else "en"]
     d = docx.Document()
     d.core_properties.title = f"{cr['id']}: {cr['title']}"
     d.add_heading(f"{cr['id']}: {cr['title']}", level=0)
-    d.add_paragraph(f"Status: {cr['status']}   Requester: {cr['requester']}   Created: {cr['created_at']}")
+    d.add_paragraph(
+        f"{L['status']}: {cr['status']}   {L['requester']}: {cr['requester']}   {L['created']}: {cr['created_at']}"
+    )
     for heading, body in (
-        ("Requested change", cr.get("requested_change") or ""),
-        ("Reason", cr.get("reason") or "(to be filled in)"),
+        (L["requested_change"], cr.get("requested_change") or ""),
+        (L["reason"], cr.get("reason") or L["to_fill"].strip("_")),
     ):
         d.add_heading(heading, level=1)
         d.add_paragraph(body)
-    d.add_heading("Affected requirements", level=1)
+    d.add_heading(L["requirements"], level=1)
     for r in cr.get("affected_requirements") or []:
         d.add_paragraph(f"{r['id']} — {r['source']}", style="List Bullet")
-    d.add_heading("Impact", level=1)
+    d.add_heading(L["impact"], level=1)
     t = d.add_table(rows=1, cols=3)
     t.style = "Table Grid"
-    for i, h in enumerate(("Item", "Value", "Status")):
-        t.cell(0, i).text = h
+    for i, h in enumerate((L["item"], L["value"], L["proposal"])):
+        t.cell(0, i).text = h.capitalize()
     for k in ("effort_days", "schedule", "cost", "risk"):
         v = (cr.get("impact") or {}).get(k) or {}
         cells = t.add_row().cells
-        cells[0].text, cells[1].text = k, "" if v.get("value") is None else str(v.get("value"))
-        cells[2].text = "proposed — confirm" if v.get("proposed") else "confirmed"
-    d.add_heading("Audit log", level=1)
+        cells[0].text, cells[1].text = L[k], "" if v.get("value") is None else str(v.get("value"))
+        cells[2].text = L["proposed"] if v.get("proposed") else L["confirmed"]
+    d.add_heading(L["audit"], level=1)
     a_t = d.add_table(rows=1, cols=5)
     a_t.style = "Table Grid"
-    for i, h in enumerate(("When", "Who", "Action", "From → to", "Comment")):
-        a_t.cell(0, i).text = h
+    for i, h in enumerate((L["when"], L["who"], L["action"], f"{L['from']} → {L['to']}", L["comment"])):
+        a_t.cell(0, i).text = h.capitalize()
     for a in audit:
         cells = a_t.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = a["at"], f"{a['actor']} ({a['role']})", a["action"]

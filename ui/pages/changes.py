@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.tools.changes import actor_for, available_actions, export_docx, export_markdown
-from ui.common import flash, require, require_kb, run, services, show_flash, t
+from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
 
 who = require()
 kb = require_kb()
@@ -66,7 +66,7 @@ with detail:
         cr_id = st.selectbox(
             t("pick_cr"),
             ids,
-            format_func=lambda i: f"{i} · {t('state_' + by_id[i]['status'])} · {by_id[i]['title']}",
+            format_func=lambda i: f"{i} · {by_id[i]['title']}",
             key="cr_selected",
         )
         cr = svc.changes.get(cr_id)
@@ -106,12 +106,12 @@ with detail:
                 hide_index=True,
                 width="stretch",
             )
-        md = export_markdown(cr, audit)
+        md = export_markdown(cr, audit, lang())
         st.markdown(md)
         d1, d2 = st.columns(2)
         d1.download_button(t("export_cr_md"), md.encode("utf-8"), f"{cr_id}.md", "text/markdown", key="cr_md")
         with tempfile.TemporaryDirectory() as tmp:
-            data = export_docx(cr, audit, Path(tmp) / f"{cr_id}.docx").read_bytes()
+            data = export_docx(cr, audit, Path(tmp) / f"{cr_id}.docx", lang()).read_bytes()
         d2.download_button(t("export_cr_docx"), data, f"{cr_id}.docx", key="cr_docx")
 
 # -- draft -------------------------------------------------------------------------------------

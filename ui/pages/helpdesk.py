@@ -79,7 +79,7 @@ def show_feedback(message: dict[str, Any]) -> None:
     mid = message["message_id"]
     given = message.get("feedback")
     if given:
-        st.caption("👍" if given["rating"] > 0 else "👎")
+        st.caption(":material/thumb_up:" if given["rating"] > 0 else ":material/thumb_down:")
         return
     rating = st.feedback("thumbs", key=f"fb_{mid}")
     if rating is not None:

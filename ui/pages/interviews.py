@@ -110,9 +110,12 @@ with right:
     if guide:
         st.subheader(f"{t('guide')} · {guide['title']}")
         for topic in guide["topics"]:
-            mark = "✅" if topic["covered"] else "🟠"
             label = t("covered") if topic["covered"] else t("uncovered")
-            with st.expander(f"{mark} {topic['topic']} — {label}", expanded=not topic["covered"]):
+            with st.expander(
+                f"{topic['topic']} — {label}",
+                expanded=not topic["covered"],
+                icon=":material/check_circle:" if topic["covered"] else ":material/radio_button_unchecked:",
+            ):
                 for q in topic.get("questions", []):
                     st.markdown(f"- {q}")
 

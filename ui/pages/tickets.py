@@ -66,9 +66,7 @@ def show_result(result: dict[str, Any]) -> None:
             ),
             hide_index=True,
             width="stretch",
-            column_config={
-                t("score"): st.column_config.ProgressColumn(t("score"), min_value=0.0, max_value=1.0)
-            },
+            column_config={t("score"): st.column_config.NumberColumn(t("score"), format="%.3f")},
         )
     else:
         st.caption(t("no_results"))
