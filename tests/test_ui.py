@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import assistant.services as services_module
 from assistant.providers.embeddings import NamedEmbeddings
+from assistant.providers.fakes import FakeListChatModel
 from assistant.services import Services, build_services
 from assistant.settings import Settings
 from assistant.tools.auth import KeyStore
@@ -154,6 +155,27 @@ def test_help_desk_answers_with_citations_and_records_feedback(ui_env: dict[str,
     assert fb == {"rating": -1, "comment": "步骤不完整"}
     # the sidebar history lists the user's own conversations
     assert [c["id"] for c in services(ui_env).helpdesk.conversations("demo", user="王小明")][:1] == [conv]
+
+
+def test_help_desk_streams_an_llm_answer_with_checked_citations(
+    ui_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = services(ui_env)
+    reply = "在登录页点击“忘记密码”，输入工号和手机号获取验证码后设置新密码 [1]。另见热线 [9]。"
+    monkeypatch.setattr(svc, "llm", FakeListChatModel(responses=[reply]))
+    monkeypatch.setattr(svc.settings.llm, "mode", "openai")
+    at = signed_in(ui_env["keys"], "end_user")
+    at.chat_input(key="question").set_value("忘记密码怎么办？").run()
+    assert not at.exception, at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    assert (
+        "输入工号和手机号获取验证码" in shown and "[9]" not in shown
+    )  # the marker that points nowhere is gone
+    assert [e.label for e in at.expander if e.label.startswith("[")] == [
+        e.label for e in at.expander if e.label.startswith("[1]")
+    ]
+    stored = svc.helpdesk.conversation(at.session_state["conversation_id"])["messages"][-1]
+    assert stored["found"] and "invalid_citation_removed" in stored["flags"]
 
 
 def test_help_desk_not_found_offers_a_ticket(ui_env: dict[str, Any]) -> None:
