@@ -293,7 +293,10 @@ class AnswerEngine:
         return history_query(question, history)
 
     def retrieve(self, query: str) -> tuple[list[SearchHit], Confidence]:
-        hits = self.searcher.search(query, self.policy.k, doc_types=list(self.policy.doc_types))
+        present = {r[0] for r in self.searcher.kb.conn.execute("SELECT DISTINCT doc_type FROM documents")}
+        # filter only when the knowledge base holds something answers must not quote (a filter costs time)
+        types = list(self.policy.doc_types) if present - set(self.policy.doc_types) else None
+        hits = self.searcher.search(query, self.policy.k, doc_types=types)
         conf = measure(self.searcher.kb, query, hits)
         conf.fused = self.searcher.relative_confidence(query, hits)
         return hits, conf
