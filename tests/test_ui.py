@@ -317,6 +317,19 @@ def test_ticket_triage_and_history_import(ui_env: dict[str, Any]) -> None:
     assert services(ui_env).support.tickets.get("demo", "N-1")["title"] == "打印机不出纸"
 
 
+def test_batch_triage_of_an_uploaded_file(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "support", "pages/tickets.py")
+    csv = "标题,描述\n收货数量超过订单,系统不让过账\n,\n打印机卡纸,财务室\n".encode("gbk")
+    at.get("file_uploader")[0].upload("batch.csv", csv, "text/csv").run()
+    at.multiselect(key="batch_cols").select("描述")
+    at.button(key="run_batch").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert list(table["row"]) == [1, 2, 3]
+    assert table.iloc[1]["错误"] == "empty text" and table.iloc[0]["category"]
+    assert any(d.key == "batch_dl" for d in at.get("download_button"))
+
+
 # -- knowledge base -----------------------------------------------------------------------------
 
 

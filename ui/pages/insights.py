@@ -3,6 +3,8 @@ category and priority over time, change requests by state and age."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -31,22 +33,33 @@ m1.metric(t("questions"), data["questions"])
 m2.metric(t("found_rate"), "-" if data["found_rate"] is None else f"{data['found_rate']:.0%}")
 m3.metric(t("page_changes"), len(data["change_requests"]))
 
-left, right = st.columns(2)
-with left:
-    q = pd.DataFrame(data["questions_per_day"])
-    if not q.empty:
-        q = q.melt(id_vars="day", value_vars=["found", "not_found"], var_name="kind", value_name="n")
-        q["kind"] = q["kind"].map({"found": t("answered"), "not_found": t("not_found")})
+
+def per_day(title: str, rows: list[dict[str, Any]], kinds: dict[str, str], colors: list[str]) -> None:
+    """Stacked bars per day, one colour per kind (e.g. answered / not found)."""
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame = frame.melt(id_vars="day", value_vars=list(kinds), var_name="kind", value_name="n")
+        frame["kind"] = frame["kind"].map(kinds)
     chart(
-        t("questions_per_day"),
-        q,
-        alt.Chart(q)
+        title,
+        frame,
+        alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("day:N", title=t("day")),
             y=alt.Y("n:Q", title=t("count")),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#2e7d32", "#c62828"])),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=colors)),
         ),
+    )
+
+
+left, right = st.columns(2)
+with left:
+    per_day(
+        t("questions_per_day"),
+        data["questions_per_day"],
+        {"found": t("answered"), "not_found": t("not_found")},
+        ["#2e7d32", "#c62828"],
     )
 with right:
     g = pd.DataFrame(data["top_unanswered"])
@@ -60,20 +73,8 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    f = pd.DataFrame(data["feedback_per_day"])
-    if not f.empty:
-        f = f.melt(id_vars="day", value_vars=["up", "down"], var_name="kind", value_name="n")
-        f["kind"] = f["kind"].map({"up": t("up"), "down": t("down")})
-    chart(
-        t("feedback"),
-        f,
-        alt.Chart(f)
-        .mark_bar()
-        .encode(
-            x=alt.X("day:N", title=t("day")),
-            y=alt.Y("n:Q", title=t("count")),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#1565c0", "#c62828"])),
-        ),
+    per_day(
+        t("feedback"), data["feedback_per_day"], {"up": t("up"), "down": t("down")}, ["#1565c0", "#c62828"]
     )
 with right:
     c = pd.DataFrame(data["change_requests_by_state"])

@@ -25,12 +25,20 @@ st.title(t("page_tickets"))
 one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
 
 
-def saved_upload(upload: Any) -> Path:
-    """An uploaded file on disk (readers go by its suffix); removed when the session's temp dir is."""
-    folder = Path(tempfile.mkdtemp(prefix="upload-"))
-    path = folder / Path(upload.name).name
-    path.write_bytes(upload.getvalue())
-    return path
+def uploaded_table(label: str, key: str) -> tuple[Path, list[str]] | None:
+    """An uploaded export saved once per upload (readers go by its suffix) and its columns."""
+    upload = st.file_uploader(label, type=["csv", "xlsx", "json", "jsonl"], key=key)
+    if upload is None:
+        return None
+    saved = st.session_state.setdefault("_uploads", {})
+    if upload.file_id not in saved:
+        folder = Path(tempfile.mkdtemp(prefix="upload-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        saved[upload.file_id] = path
+    path = saved[upload.file_id]
+    columns = run(lambda: read_rows(path)[0])
+    return (path, columns) if columns else None
 
 
 def show_result(result: dict[str, Any]) -> None:
@@ -96,10 +104,9 @@ with one:
 
 # -- batch -----------------------------------------------------------------------------------
 with batch:
-    upload = st.file_uploader(t("batch_file"), type=["csv", "xlsx", "json", "jsonl"], key="batch_file")
-    if upload is not None:
-        path = saved_upload(upload)
-        columns = run(lambda: read_rows(path)[0])
+    table = uploaded_table(t("batch_file"), "batch_file")
+    if table is not None:
+        path, columns = table
         if columns:
             chosen = st.multiselect(t("text_columns"), columns, default=columns[:1], key="batch_cols")
             if st.button(t("run_batch"), key="run_batch", disabled=not chosen):
@@ -110,7 +117,7 @@ with batch:
                     lambda: list(_iter(desk.triage_batch(kb, path, "+".join(chosen)), bar, total, rows))
                 )
                 if out is not None:
-                    table = [
+                    results = [
                         {
                             "row": r["row"],
                             **{
@@ -122,7 +129,7 @@ with batch:
                         }
                         for r in rows
                     ]
-                    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+                    st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch")
                     st.download_button(
                         t("download_jsonl"),
                         "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8"),
@@ -133,10 +140,9 @@ with batch:
 
 # -- import and training -----------------------------------------------------------------------
 with history:
-    upload = st.file_uploader(t("history_file"), type=["csv", "xlsx", "json", "jsonl"], key="history_file")
-    if upload is not None:
-        path = saved_upload(upload)
-        columns = run(lambda: read_rows(path)[0])
+    table = uploaded_table(t("history_file"), "history_file")
+    if table is not None:
+        path, columns = table
         if columns:
             preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
             st.markdown(f"**{t('mapping')}**")
