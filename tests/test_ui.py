@@ -153,8 +153,14 @@ def test_help_desk_answers_with_citations_and_records_feedback(ui_env: dict[str,
     at.button(key=f"fbs_{mid}").click().run()
     fb = services(ui_env).helpdesk.conversation(conv)["messages"][0]["feedback"]
     assert fb == {"rating": -1, "comment": "步骤不完整"}
-    # the sidebar history lists the user's own conversations
+    # the sidebar history lists the user's own conversations, this one at once
     assert [c["id"] for c in services(ui_env).helpdesk.conversations("demo", user="王小明")][:1] == [conv]
+    assert any(b.key == f"conv_{conv}" for b in at.sidebar.button)
+    at.button(key="new_conversation").click().run()
+    assert "conversation_id" not in at.session_state and not at.chat_message
+    at.button(key=f"conv_{conv}").click().run()
+    assert at.session_state["conversation_id"] == conv
+    assert at.chat_message[0].markdown[0].value == "忘记密码怎么办？"
 
 
 def test_help_desk_streams_an_llm_answer_with_checked_citations(

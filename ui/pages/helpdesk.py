@@ -18,19 +18,6 @@ svc = services()
 desk = svc.helpdesk
 st.title(t("page_helpdesk"))
 
-# -- conversation history (sidebar) ---------------------------------------------------------
-with st.sidebar:
-    st.subheader(t("history"))
-    if st.button(t("new_conversation"), key="new_conversation", icon=":material/add:"):
-        st.session_state.pop("conversation_id", None)
-    past = desk.conversations(kb, limit=30, user=who.name)
-    if not past:
-        st.caption(t("no_history"))
-    for c in past:
-        label = (c["first_question"] or c["id"])[:40]
-        if st.button(label, key=f"conv_{c['id']}", width="stretch"):
-            st.session_state["conversation_id"] = c["id"]
-
 conversation_id: str | None = st.session_state.get("conversation_id")
 if conversation_id and desk.conversation_kb(conversation_id) != kb:
     conversation_id = None
@@ -133,13 +120,28 @@ if question:
             placeholder.empty()
         except AssistantError as e:
             st.error(str(e))
-            st.stop()
-        answer = final["answer"]
-        st.session_state["conversation_id"] = answer.conversation_id
-        show_answer(
-            {
-                **answer.public(),
-                "question": question,
-                "feedback": None,
-            }
-        )
+        if "answer" in final:
+            answer = final["answer"]
+            st.session_state["conversation_id"] = answer.conversation_id
+            show_answer({**answer.public(), "question": question, "feedback": None})
+
+
+# -- conversation history (sidebar; drawn last so that a conversation started above is listed) ----
+def _open(conversation: str | None) -> None:
+    if conversation is None:
+        st.session_state.pop("conversation_id", None)
+    else:
+        st.session_state["conversation_id"] = conversation
+
+
+with st.sidebar:
+    st.subheader(t("history"))
+    st.button(
+        t("new_conversation"), key="new_conversation", icon=":material/add:", on_click=_open, args=(None,)
+    )
+    past = desk.conversations(kb, limit=30, user=who.name)
+    if not past:
+        st.caption(t("no_history"))
+    for c in past:
+        label = (c["first_question"] or c["id"])[:40]
+        st.button(label, key=f"conv_{c['id']}", width="stretch", on_click=_open, args=(c["id"],))

@@ -96,7 +96,7 @@ for key, field in (("tickets_by_category", "category"), ("tickets_by_priority", 
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title=t("week")),
+            x=alt.X("week:O", title=t("week")),
             y=alt.Y("tickets:Q", title=t("count"), stack=True),
             color=alt.Color(f"{field}:N", title=t(field)),
         ),
