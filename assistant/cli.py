@@ -885,6 +885,25 @@ for _action in (
     cr_app.command(_action.replace("_", "-"))(_cr_action(_action))
 
 
+@cr_app.command("impact")
+def cr_impact(
+    cr_id: Annotated[str, typer.Argument()],
+    who: AsOpt,
+    role: RoleOpt = "consultant",
+    effort: Annotated[float | None, typer.Option("--effort", help="Person-days.")] = None,
+    schedule: Annotated[str | None, typer.Option("--schedule")] = None,
+    cost: Annotated[float | None, typer.Option("--cost")] = None,
+    risk: Annotated[str | None, typer.Option("--risk", help="low, medium or high.")] = None,
+    comment: CommentOpt = None,
+) -> None:
+    """Fill or confirm impact estimates (consultant); they stop being proposals. Drafts only."""
+    services = _run(_services)
+    cr = _run(
+        services.changes.confirm_impact, cr_id, _actor(who, role), effort, schedule, cost, risk, comment
+    )
+    typer.echo(", ".join(f"{k}: {v.get('value')}" for k, v in cr["impact"].items()))
+
+
 @cr_app.command("report")
 def cr_report(kb: KbOpt, as_json: JsonOpt = False) -> None:
     """Open changes by state and age, approved changes per module, effort added to the baseline."""

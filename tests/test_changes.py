@@ -266,3 +266,23 @@ def test_llm_prose_is_checked_like_answers() -> None:
     assert "summary" not in draft_prose(FakeListChatModel(responses=["No sources here."]), "x", hits)
     failed = draft_prose(FailingChatModel(), "x", hits)
     assert failed["llm_flags"] == ["llm_unavailable"] and "summary" not in failed
+
+
+def test_consultant_confirms_impact_estimates(crs: ChangeRequests) -> None:
+    cr_id = new(crs)
+    with pytest.raises(PermissionDenied):
+        crs.confirm_impact(cr_id, REQ, effort_days=3)
+    with pytest.raises(InvalidInput):
+        crs.confirm_impact(cr_id, CONS)  # nothing given
+    with pytest.raises(InvalidInput):
+        crs.confirm_impact(cr_id, CONS, risk="huge")
+    with pytest.raises(InvalidInput):
+        crs.confirm_impact(cr_id, CONS, effort_days=-1)
+    cr = crs.confirm_impact(cr_id, CONS, effort_days=3, cost=12000, comment="与客户确认")
+    assert cr["impact"]["effort_days"] == {"value": 3, "proposed": False, "basis": "confirmed by 王顾问"}
+    assert cr["impact"]["cost"]["value"] == 12000 and cr["impact"]["cost"]["proposed"] is False
+    last = crs.audit(cr_id)[-1]
+    assert last["action"] == "edit" and last["comment"] == "与客户确认" and "impact" in last["changes"]
+    crs.act(cr_id, "submit", REQ)
+    with pytest.raises(InvalidTransition):  # only drafts (or requests that need information) change
+        crs.confirm_impact(cr_id, CONS, effort_days=5)

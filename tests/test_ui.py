@@ -123,6 +123,18 @@ def test_sign_in_refuses_a_bad_key_and_shows_pages_by_role(ui_env: dict[str, Any
     assert any("没有可用的知识库" in w.value for w in outsider.warning)
 
 
+def test_a_revoked_key_is_signed_out_at_the_next_click(ui_env: dict[str, Any]) -> None:
+    store = KeyStore(services(ui_env).db)
+    secret, record = store.create("temp", "support", ["demo"])
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.text_input(key="api_key").input(secret)
+    at.button[0].click().run()
+    assert at.session_state["principal"].name == "temp"
+    store.revoke(str(record["id"]))
+    at.run()
+    assert "principal" not in at.session_state and any("密钥无效" in w.value for w in at.warning)
+
+
 def test_language_switch_changes_the_labels(ui_env: dict[str, Any]) -> None:
     at = signed_in(ui_env["keys"], "consultant")  # lands on the help desk
     assert at.title[0].value == "帮助台"
@@ -267,6 +279,17 @@ def test_change_request_drafted_and_approved_with_role_checks(ui_env: dict[str, 
     assert cr["status"] == "draft" and cr["requester"] == "王小明"
     assert cr["impact"]["effort_days"]["proposed"] is True
     assert _action_buttons(at, cr_id) == {"submit", "withdraw"}
+    assert not at.get("number_input")  # a requester does not set impact estimates
+
+    consultant = signed_in(keys, "consultant", "pages/changes.py")
+    consultant.selectbox(key="cr_selected").select(cr_id).run()
+    consultant.number_input[0].set_value(4.0)
+    consultant.text_input[[w.label for w in consultant.text_input].index("进度影响")].input("本期内完成")
+    consultant.button[[b.label for b in consultant.button].index("确认")].click().run()
+    impact = services(ui_env).changes.get(cr_id)["impact"]
+    assert impact["effort_days"] == {"value": 4.0, "proposed": False, "basis": "confirmed by 张顾问"}
+    assert impact["cost"]["proposed"] is True  # left at 0: still to be filled
+    assert impact["risk"]["value"] == "medium" and impact["risk"]["proposed"] is False
     at.button(key=f"act_submit_{cr_id}").click().run()
     assert services(ui_env).changes.get(cr_id)["status"] == "submitted"
 
@@ -289,8 +312,9 @@ def test_change_request_drafted_and_approved_with_role_checks(ui_env: dict[str, 
     ccb2.button(key=f"act_approve_{cr_id}").click().run()
     assert services(ui_env).changes.get(cr_id)["status"] == "approved"
     audit = services(ui_env).changes.audit(cr_id)
-    assert [a["action"] for a in audit] == ["create", "submit", "review", "approve", "approve"]
-    assert audit[3]["comment"] == "同意，限紧急工单"
+    assert [a["action"] for a in audit] == ["create", "edit", "submit", "review", "approve", "approve"]
+    assert audit[1]["actor"] == "张顾问" and "impact" in audit[1]["changes"]
+    assert audit[4]["comment"] == "同意，限紧急工单"
     assert {"cr_md", "cr_docx"} <= {d.key for d in ccb2.get("download_button")}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.tools.auth import KeyStore, Role
-from ui.common import principal, role_label, services, t
+from ui.common import principal, role_label, services, sign_out, t
 
 st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
 
@@ -52,6 +52,7 @@ def sign_in() -> None:
                 st.error(t("bad_key"))
             else:
                 st.session_state["principal"] = who
+                st.session_state["_secret"] = secret
                 st.rerun()
 
 
@@ -82,8 +83,5 @@ else:
             )
         else:
             st.session_state.pop("kb", None)
-        if st.button(t("sign_out"), key="sign_out"):
-            for k in ("principal", "kb", "conversation_id"):
-                st.session_state.pop(k, None)
-            st.rerun()
+        st.button(t("sign_out"), key="sign_out", on_click=sign_out)
 page.run()

@@ -12,7 +12,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.services import Services, shared_services
 from assistant.settings import Settings
-from assistant.tools.auth import Principal, Role
+from assistant.tools.auth import KeyStore, Principal, Role
 from ui.i18n import text
 
 T = TypeVar("T")
@@ -34,8 +34,26 @@ def t(key: str, **kwargs: object) -> str:
     return text(key, lang(), **kwargs)
 
 
+SESSION_KEYS = ("principal", "_secret", "kb", "conversation_id")
+
+
+def sign_out() -> None:
+    for k in SESSION_KEYS:
+        st.session_state.pop(k, None)
+
+
 def principal() -> Principal | None:
-    return st.session_state.get("principal")
+    """The signed-in key, checked again on every run: a key revoked since sign-in stops working at
+    the next click."""
+    if st.session_state.get("principal") is None:
+        return None
+    who = KeyStore(services().db).authenticate(st.session_state.get("_secret"))
+    if who is None:
+        sign_out()
+        st.warning(t("bad_key"))
+        return None
+    st.session_state["principal"] = who
+    return who
 
 
 def require(*roles: Role) -> Principal:

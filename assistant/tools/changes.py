@@ -50,6 +50,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 ROLES = ("requester", "consultant", "ccb", "admin")
 OPEN_STATES = ("draft", "submitted", "in_review", "needs_info")
+RISKS = ("low", "medium", "high")
 # action -> (from states, to state, roles allowed)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "submit": (("draft",), "submitted", ("requester", "consultant", "admin")),
@@ -222,6 +223,39 @@ class ChangeRequests:
             )
             self._audit(c, cr_id, actor, "edit", row["status"], row["status"], comment, changed)
         return self.get(cr_id)
+
+    def confirm_impact(
+        self,
+        cr_id: str,
+        actor: Actor,
+        effort_days: float | None = None,
+        schedule: str | None = None,
+        cost: float | None = None,
+        risk: str | None = None,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        """A consultant fills or confirms the impact estimates; each given value stops being a proposal."""
+        if actor.role not in ("consultant", "admin"):
+            raise PermissionDenied("impact estimates are set by a consultant or an admin")
+        if effort_days is not None and not 0 <= effort_days <= 10000:
+            raise InvalidInput("effort must be between 0 and 10000 person-days")
+        if cost is not None and cost < 0:
+            raise InvalidInput("cost cannot be negative")
+        if risk is not None and risk not in RISKS:
+            raise InvalidInput(f"risk must be one of: {', '.join(RISKS)}")
+        given = {
+            "effort_days": effort_days,
+            "schedule": (schedule or "").strip() or None,
+            "cost": cost,
+            "risk": risk,
+        }
+        if all(v is None for v in given.values()):
+            raise InvalidInput("give at least one estimate (effort, schedule, cost or risk)")
+        impact = dict(self.get(cr_id).get("impact") or {})
+        for key, value in given.items():
+            if value is not None:
+                impact[key] = {"value": value, "proposed": False, "basis": f"confirmed by {actor.name}"}
+        return self.edit(cr_id, actor, {"impact": impact}, comment)
 
     def act(self, cr_id: str, action: str, actor: Actor, comment: str | None = None) -> dict[str, Any]:
         """Apply a workflow action; illegal ones are refused with the list of legal ones."""

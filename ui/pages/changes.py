@@ -6,10 +6,11 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from assistant.tools.changes import actor_for, available_actions, export_docx, export_markdown
+from assistant.tools.changes import RISKS, actor_for, available_actions, export_docx, export_markdown
 from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
 
 who = require()
@@ -88,6 +89,43 @@ with detail:
                 if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", width="stretch"):
                     if run(svc.changes.act, cr_id, action, actor, comment or None) is not None:
                         st.rerun()
+        if actor.role in ("consultant", "admin") and cr["status"] in ("draft", "needs_info"):
+            impact = cr.get("impact") or {}
+
+            def current(key: str) -> Any:
+                return (impact.get(key) or {}).get("value")
+
+            with st.expander(t("confirm_impact"), icon=":material/edit:"):
+                with st.form(f"impact_{cr_id}"):
+                    c1, c2, c3, c4 = st.columns(4)
+                    effort_days = c1.number_input(
+                        t("effort_days"),
+                        min_value=0.0,
+                        max_value=10000.0,
+                        value=float(current("effort_days") or 0),
+                    )
+                    schedule = c2.text_input(t("schedule"), value=str(current("schedule") or ""))
+                    cost = c3.number_input(t("cost"), min_value=0.0, value=float(current("cost") or 0))
+                    risks = list(RISKS)
+                    risk = c4.selectbox(
+                        t("risk"),
+                        risks,
+                        index=risks.index(current("risk")) if current("risk") in risks else 1,
+                        format_func=lambda r: t("risk_" + r),
+                    )
+                    if st.form_submit_button(t("confirm")):
+                        done = run(
+                            svc.changes.confirm_impact,
+                            cr_id,
+                            actor,
+                            effort_days,
+                            schedule,
+                            cost or None,
+                            risk,
+                        )
+                        if done is not None:
+                            flash(t("impact_saved"))
+                            st.rerun()
         audit = svc.changes.audit(cr_id)
         with st.expander(t("audit"), expanded=False):
             st.dataframe(
