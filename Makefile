@@ -43,10 +43,9 @@ demo-data: venv
 	$(BIN)/assistant keys demo --kb demo
 
 ## Debian's chromium and CJK fonts, for the browser test (and readable Chinese in its screenshots)
-browser: $(CHROMIUM) $(CJK_FONT)
-$(CHROMIUM) $(CJK_FONT):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+browser:
+	@test -x $(CHROMIUM) -a -f $(CJK_FONT) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
 
 ## the HTTP API alone on http://127.0.0.1:8000 (docs at /docs); create a key with `assistant keys create`
 serve: venv

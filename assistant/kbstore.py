@@ -24,8 +24,10 @@ import json
 import re
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,27 +128,45 @@ class KnowledgeBase:
         self.vectors = vectors
         self.lexical = lexical
         self.db_path = folder / "index.sqlite3"
-        self._conn: sqlite3.Connection | None = None
+        # one connection per thread (the API's worker threads and the web UI's script threads share
+        # this object); writers in this process take turns, other processes wait on SQLite's lock
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
 
     # -- connection -------------------------------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
             conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._conn = conn
-        return self._conn
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
 
-    def transaction(self) -> Any:
-        return transaction(self.conn)
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock, transaction(self.conn) as c:
+            yield c
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this knowledge base's write turn across several transactions (one ingestion)."""
+        with self._write_lock:
+            yield
 
     def init_schema(self, embedding_model: str) -> None:
         conn = self.conn
@@ -420,6 +440,7 @@ class KnowledgeBases:
         self.embedding_model = embedding_model
         self.lexical = lexical or Fts5Index()
         self._open: dict[str, KnowledgeBase] = {}
+        self._open_lock = threading.RLock()
 
     def _folder(self, name: str) -> Path:
         return self.root / kb_key(name)
@@ -435,23 +456,24 @@ class KnowledgeBases:
             ConfigError: it was built with another embedding model.
         """
         name = validate_kb_name(name)
-        if name in self._open:
-            return self._open[name]
-        folder = self._folder(name)
-        fresh = not (folder / "index.sqlite3").exists()
-        if fresh and not create:
-            known = ", ".join(self.names()) or "none yet"
-            raise NotFound(
-                f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        if fresh:
-            self.vector_store.drop(kb_key(name))  # litter from an earlier knowledge base of this name
-        kb = KnowledgeBase(name, folder, self.vector_store.index(kb_key(name)), self.lexical)
-        kb.init_schema(self.embedding_model)
-        kb.check_model(self.embedding_model)
-        self._open[name] = kb
-        return kb
+        with self._open_lock:  # two threads opening a new knowledge base must not both create it
+            if name in self._open:
+                return self._open[name]
+            folder = self._folder(name)
+            fresh = not (folder / "index.sqlite3").exists()
+            if fresh and not create:
+                known = ", ".join(self.names()) or "none yet"
+                raise NotFound(
+                    f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
+                )
+            folder.mkdir(parents=True, exist_ok=True)
+            if fresh:
+                self.vector_store.drop(kb_key(name))  # litter from an earlier knowledge base of this name
+            kb = KnowledgeBase(name, folder, self.vector_store.index(kb_key(name)), self.lexical)
+            kb.init_schema(self.embedding_model)
+            kb.check_model(self.embedding_model)
+            self._open[name] = kb
+            return kb
 
     def names(self) -> list[str]:
         if not self.root.exists():

@@ -36,6 +36,7 @@ class Services:
     llm: Any = None
     _searchers: dict[str, HybridSearcher] = field(default_factory=dict)
     _helpdesk: HelpDesk | None = None
+    _verified: dict[tuple[str, int, int], bool] = field(default_factory=dict)
 
     # -- help desk --------------------------------------------------------------------------
     def engine(self, kb: str) -> AnswerEngine:
@@ -189,9 +190,10 @@ class Services:
             int(self.settings.ingest.max_file_mb * 1024 * 1024),
             exclude=[self.settings.home],
         )
-        return pipeline.run(
-            paths, doc_type=doc_type, version=version, prune=prune, progress=progress, source_of=source_of
-        )
+        with base.writing():  # one ingestion per knowledge base at a time in this process
+            return pipeline.run(
+                paths, doc_type=doc_type, version=version, prune=prune, progress=progress, source_of=source_of
+            )
 
     def ingest_upload(
         self,
@@ -228,7 +230,10 @@ class Services:
         """Take one document (its chunks and vectors) out of a knowledge base."""
         from assistant.errors import NotFound
 
-        if self.kbs.get(kb).remove_document(source) is None:
+        base = self.kbs.get(kb)
+        with base.writing():
+            removed = base.remove_document(source)
+        if removed is None:
             raise NotFound(f"no document {source!r} in knowledge base {kb!r}")
 
     def reingest_document(self, kb: str, source: str, progress: ProgressFn | None = None) -> IngestReport:
@@ -246,6 +251,26 @@ class Services:
         return self.ingest(
             kb, [path], doc_type=DocType(rec.doc_type), progress=progress, source_of={path: rec.source}
         )
+
+    def document_file(self, kb: str, source: str) -> Path | None:
+        """The original file of an indexed document, only while it is the very version that was
+        indexed (same SHA-256) and within the size limit; None otherwise."""
+        import hashlib
+
+        rec = self.kbs.get(kb).document(source)
+        if rec is None or rec.status != "ok" or not rec.path:
+            return None
+        path = Path(rec.path)
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        if not path.is_file() or st.st_size > self.settings.ingest.max_file_mb * 1024 * 1024:
+            return None
+        key = (str(path), st.st_mtime_ns, st.st_size)
+        if key not in self._verified:
+            self._verified[key] = hashlib.sha256(path.read_bytes()).hexdigest() == rec.content_hash
+        return path if self._verified[key] else None
 
     def searcher(self, kb: str) -> HybridSearcher:
         base = self.kbs.get(kb)

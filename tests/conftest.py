@@ -4,6 +4,7 @@ ONNX int8, embedded Chroma, SQLite), and helpers that write real PDF and DOCX fi
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ from assistant.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "datasets"
+
+
+def free_ports(n: int = 2) -> list[int]:
+    """Distinct free ports (all bound at once, so none is handed out twice)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,15 +13,9 @@ import pytest
 
 from assistant.services import build_services
 from assistant.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_ports
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -29,7 +23,7 @@ def free_port() -> int:
 def test_ingest_and_search_through_a_chroma_server(
     tmp_path: Path, model_cache: Path, real_embeddings
 ) -> None:  # type: ignore[no-untyped-def]
-    port = free_port()
+    (port,) = free_ports(1)
     server = subprocess.Popen(
         [
             str(CHROMA if CHROMA.exists() else "chroma"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,13 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import ROOT, free_ports
 
 
 def test_readme_names_the_two_commands_and_ci_runs_the_test_one() -> None:
@@ -33,7 +26,7 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one() -> None:
 
 def _run_demo(clone: Path, env: dict[str, str], timeout: float) -> str:
     """Run `make demo` until its web UI and API answer, then stop it; returns what it printed."""
-    ui_port, api_port = free_port(), free_port()
+    ui_port, api_port = free_ports(2)
     log = clone / "demo.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

@@ -166,7 +166,8 @@ def test_help_desk_answers_with_citations_and_records_feedback(ui_env: dict[str,
     fb = services(ui_env).helpdesk.conversation(conv)["messages"][0]["feedback"]
     assert fb == {"rating": -1, "comment": "步骤不完整"}
     # the sidebar history lists the user's own conversations, this one at once
-    assert [c["id"] for c in services(ui_env).helpdesk.conversations("demo", user="王小明")][:1] == [conv]
+    key_id = at.session_state["principal"].key_id
+    assert [c["id"] for c in services(ui_env).helpdesk.conversations("demo", user=key_id)][:1] == [conv]
     assert any(b.key == f"conv_{conv}" for b in at.sidebar.button)
     at.button(key="new_conversation").click().run()
     assert "conversation_id" not in at.session_state and not at.chat_message
@@ -233,8 +234,9 @@ def test_interview_session_extraction_edits_and_export(ui_env: dict[str, Any]) -
     assert sum("未覆盖" in e.label for e in at.expander) >= 3
     # upload the transcript, then extract
     data = (ROOT / "tests" / "data" / "interview-zh.txt").read_bytes()
-    at.get("file_uploader")[0].upload("interview-zh.txt", data, "text/plain").run()
-    at.button(key="add_uploaded").click().run()
+    at.get("file_uploader")[0].upload("interview-zh.txt", data, "text/plain")  # in a form: sent on submit
+    at.button[[b.label for b in at.button].index("添加发言 ↑")].click().run()
+    assert any("已添加 4 段发言" in s.value for s in at.success)
     assert [t.speaker for t in services(ui_env).interviews.turns(sid)][:2] == ["顾问", "仓库主管张伟"]
     at.button(key="extract").click().run()
     assert not at.exception, at.exception
@@ -243,7 +245,7 @@ def test_interview_session_extraction_edits_and_export(ui_env: dict[str, Any]) -
     assert any("已覆盖" in e.label for e in at.expander)  # the stock-count topics are now covered
     # edit one requirement in the table and save
     first = reqs[0]
-    at.session_state[f"reqs_{sid}"] = {
+    at.session_state[at.session_state["_reqs_editor"]] = {
         "edited_rows": {0: {"statement": "系统应支持按库位冻结出入库（已确认）", "priority": "Must"}},
         "added_rows": [],
         "deleted_rows": [],
@@ -289,7 +291,7 @@ def test_change_request_drafted_and_approved_with_role_checks(ui_env: dict[str, 
     impact = services(ui_env).changes.get(cr_id)["impact"]
     assert impact["effort_days"] == {"value": 4.0, "proposed": False, "basis": "confirmed by 张顾问"}
     assert impact["cost"]["proposed"] is True  # left at 0: still to be filled
-    assert impact["risk"]["value"] == "medium" and impact["risk"]["proposed"] is False
+    assert impact["risk"]["proposed"] is True  # left blank: the proposal stands
     at.button(key=f"act_submit_{cr_id}").click().run()
     assert services(ui_env).changes.get(cr_id)["status"] == "submitted"
 
@@ -374,7 +376,9 @@ def test_knowledge_base_upload_search_and_delete(ui_env: dict[str, Any]) -> None
     at.text_input(key="kb_query").input("安灯呼叫多久响应")
     at.button[[b.label for b in at.button].index("检索")].click().run()
     assert "看板说明.md" in at.expander[0].label
-    at.selectbox(key="kb_doc").select("看板说明.md")
+    at.selectbox(key="kb_doc").select("看板说明.md").run()
+    assert at.button(key="kb_delete").disabled  # not before the confirmation box is ticked
+    at.checkbox(key="kb_delete_sure").check().run()
     at.button(key="kb_delete").click().run()
     assert services(ui_env).kbs.get("demo").document("看板说明.md") is None
     # a bad upload is refused with a reason and leaves nothing behind

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from assistant.services import build_services
 from assistant.settings import Settings
 from assistant.tools.auth import KeyStore
 from assistant.tools.transcripts import read_transcript
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_ports
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "evals" / "screenshots"
@@ -40,12 +39,6 @@ ARGS = [
 WAIT = 90_000  # ms: first answers load jieba and the model in the server
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +74,7 @@ def server(
         "admin": store.create("管理员", "admin", ["*"])[0],
     }
     svc.close()  # the server process becomes the only owner of the embedded store
-    ui_port, api_port = free_port(), free_port()
+    ui_port, api_port = free_ports(2)
     env = {
         **os.environ,
         "ASSISTANT_HOME": str(home),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.tools.auth import KeyStore, Role
+from assistant.tools.auth import KeyStore
 from ui.common import principal, role_label, services, sign_out, t
 
 st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
@@ -30,14 +30,14 @@ st.sidebar.segmented_control(
     args=("lang_select", "lang"),
 )
 
-# pages and the roles that see them (admins see everything)
+# pages and the capability they need (assistant.tools.auth.CAPABILITIES; None: every role)
 PAGES = [
     ("pages/helpdesk.py", "page_helpdesk", ":material/support_agent:", None),
-    ("pages/interviews.py", "page_interview", ":material/record_voice_over:", {Role.consultant}),
+    ("pages/interviews.py", "page_interview", ":material/record_voice_over:", "interviews"),
     ("pages/changes.py", "page_changes", ":material/published_with_changes:", None),
-    ("pages/tickets.py", "page_tickets", ":material/confirmation_number:", {Role.support, Role.consultant}),
-    ("pages/knowledge.py", "page_kb", ":material/library_books:", {Role.support, Role.consultant}),
-    ("pages/insights.py", "page_insights", ":material/insights:", {Role.support, Role.consultant, Role.ccb}),
+    ("pages/tickets.py", "page_tickets", ":material/confirmation_number:", "read_tickets"),
+    ("pages/knowledge.py", "page_kb", ":material/library_books:", "documents"),
+    ("pages/insights.py", "page_insights", ":material/insights:", "insights"),
 ]
 
 
@@ -62,13 +62,13 @@ if who is None:
 else:
     visible = [
         st.Page(path, title=t(key), icon=icon)
-        for path, key, icon, roles in PAGES
-        if roles is None or who.role in roles or who.role is Role.admin
+        for path, key, icon, capability in PAGES
+        if capability is None or who.can(capability)
     ]
     page = st.navigation(visible)
     with st.sidebar:
         st.caption(f"{t('signed_in_as')}: **{who.name}** · {role_label(who.role)}")
-        kbs = [i.name for i in services().list_kbs() if who.may_read(i.name)]
+        kbs = [name for name in services().kbs.names() if who.may_read(name)]
         if kbs:
             if st.session_state.get("kb") not in kbs:
                 st.session_state["kb"] = kbs[0]

@@ -12,7 +12,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.services import Services, shared_services
 from assistant.settings import Settings
-from assistant.tools.auth import KeyStore, Principal, Role
+from assistant.tools.auth import KeyStore, Principal, Role  # noqa: F401
 from ui.i18n import text
 
 T = TypeVar("T")
@@ -34,12 +34,12 @@ def t(key: str, **kwargs: object) -> str:
     return text(key, lang(), **kwargs)
 
 
-SESSION_KEYS = ("principal", "_secret", "kb", "conversation_id")
-
-
 def sign_out() -> None:
-    for k in SESSION_KEYS:
-        st.session_state.pop(k, None)
+    """Forget everything of this browser session but the language (the next person starts clean)."""
+    keep = st.session_state.get("lang", "中文")
+    for k in list(st.session_state.keys()):
+        del st.session_state[k]
+    st.session_state["lang"] = keep
 
 
 def principal() -> Principal | None:
@@ -56,14 +56,14 @@ def principal() -> Principal | None:
     return who
 
 
-def require(*roles: Role) -> Principal:
-    """The signed-in key, or stop the page; admins may do everything."""
+def require(capability: str | None = None) -> Principal:
+    """The signed-in key, or stop the page; ``capability`` as in assistant.tools.auth.CAPABILITIES."""
     p = principal()
     if p is None:
         st.info(t("welcome"))
         st.stop()
     assert p is not None
-    if roles and p.role not in roles and p.role is not Role.admin:
+    if capability and not p.can(capability):
         st.error(t("read_only"))
         st.stop()
     return p
@@ -74,11 +74,14 @@ def current_kb() -> str | None:
 
 
 def require_kb() -> str:
+    """The chosen knowledge base, opened (a broken one shows its error instead of the page)."""
     kb = current_kb()
     if not kb:
         st.warning(t("no_kb"))
         st.stop()
     assert kb is not None
+    if run(services().kbs.get, kb) is None:
+        st.stop()
     return kb
 
 
@@ -95,15 +98,14 @@ def role_label(role: Role) -> str:
     return t(f"role_{role.value}")
 
 
-def flash(message: str) -> None:
-    """A success message that survives the rerun that follows an action."""
-    st.session_state["_flash"] = message
+def flash(message: str, kind: str = "success") -> None:
+    """A message that survives the rerun that follows an action (kind: success, warning, error)."""
+    st.session_state.setdefault("_flash", []).append((kind, message))
 
 
 def show_flash() -> None:
-    message = st.session_state.pop("_flash", None)
-    if message:
-        st.success(message)
+    for kind, message in st.session_state.pop("_flash", []):
+        getattr(st, kind)(message)
 
 
 class ProgressBar:

@@ -200,6 +200,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "show_incidents": ("显示工单记录", "Show incident records"),
     "pick_doc": ("选择文档", "Document"),
     "delete": ("删除", "Delete"),
+    "confirm_delete": (
+        "确认删除所选文档（其片段和向量一并删除）",
+        "Yes, delete the selected document (its chunks and vectors too)",
+    ),
     "reingest": ("重新导入", "Re-ingest"),
     "deleted": ("已删除 {name}。", "Deleted {name}."),
     "search_tester": ("检索测试", "Search tester"),

@@ -36,6 +36,10 @@ class ActionRequest(BaseModel):
 def draft(body: DraftRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Draft a change request from text, a ticket, an interview requirement or a spec requirement id."""
     principal.require(body.kb)
+    if body.ticket:
+        principal.require_can("read_tickets")
+    if body.session:  # the interview must belong to a knowledge base this key may read
+        principal.require(services.interviews.get(body.session).get("kb") or body.kb)
     return services.draft_change(
         body.kb,
         actor_of(principal),

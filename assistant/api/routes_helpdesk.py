@@ -63,9 +63,11 @@ def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any
     services.kbs.get(body.kb)  # 404 before a stream starts
     if not body.stream:
         return services.helpdesk.ask(
-            body.kb, body.question, body.conversation_id, user=principal.name
+            body.kb, body.question, body.conversation_id, user=principal.key_id
         ).public()
-    events = services.helpdesk.ask_stream(body.kb, body.question, body.conversation_id, user=principal.name)
+    events = services.helpdesk.ask_stream(
+        body.kb, body.question, body.conversation_id, user=principal.key_id
+    )
 
     def generate() -> Iterator[str]:
         try:

@@ -8,7 +8,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
-from assistant.tools.auth import Role
 
 router = APIRouter(prefix="/v1", tags=["support"])
 
@@ -21,6 +20,6 @@ class TriageRequest(BaseModel):
 @router.post("/triage")
 def triage(body: TriageRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Predicted labels with confidence, similar incidents with resolutions, likely duplicates, articles."""
-    principal.require_role(Role.support, Role.consultant)
+    principal.require_can("read_tickets")
     principal.require(body.kb)
     return services.support.triage(body.kb, body.text)

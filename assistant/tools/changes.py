@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,10 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 ROLES = ("requester", "consultant", "ccb", "admin")
 OPEN_STATES = ("draft", "submitted", "in_review", "needs_info")
 RISKS = ("low", "medium", "high")
+EDITABLE_STATES = ("draft", "needs_info")  # a request is edited only before or after a review
+#: the board's columns, in workflow order; the final states are counted below it
+BOARD_STATES = ("draft", "submitted", "in_review", "needs_info", "approved", "implemented")
+FINAL_STATES = ("closed", "rejected", "withdrawn")
 # action -> (from states, to state, roles allowed)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "submit": (("draft",), "submitted", ("requester", "consultant", "admin")),
@@ -188,18 +193,21 @@ class ChangeRequests:
 
     # -- changes ----------------------------------------------------------------------------
     def edit(
-        self, cr_id: str, actor: Actor, fields: dict[str, Any], comment: str | None = None
+        self,
+        cr_id: str,
+        actor: Actor,
+        fields: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]],
+        comment: str | None = None,
     ) -> dict[str, Any]:
-        unknown = [k for k in fields if k not in EDITABLE]
-        if unknown:
-            raise InvalidInput(
-                f"field(s) {', '.join(unknown)} cannot be edited; editable: {', '.join(EDITABLE)}"
-            )
+        """Change editable fields; ``fields`` may be a function of the current fields, applied inside
+        the same transaction (no lost update when two people edit at once)."""
+        if not callable(fields):
+            self._check_editable(fields)
         with self.db.transaction() as c:
             row = c.execute("SELECT * FROM change_requests WHERE id = ?", (cr_id,)).fetchone()
             if row is None:
                 raise NotFound(f"change request {cr_id!r} does not exist")
-            if row["status"] not in ("draft", "needs_info"):
+            if row["status"] not in EDITABLE_STATES:
                 raise InvalidTransition(
                     f"{cr_id} is {row['status']}; only drafts (or requests that need information) "
                     "can be edited"
@@ -208,6 +216,9 @@ class ChangeRequests:
                 raise PermissionDenied("only the requester, a consultant or an admin may edit this request")
             data = json.loads(row["data"])
             title = row["title"]
+            if callable(fields):
+                fields = fields({**data, "title": title})
+                self._check_editable(fields)
             changed = {}
             for k, v in fields.items():
                 old = title if k == "title" else data.get(k)
@@ -223,6 +234,18 @@ class ChangeRequests:
             )
             self._audit(c, cr_id, actor, "edit", row["status"], row["status"], comment, changed)
         return self.get(cr_id)
+
+    @staticmethod
+    def _check_editable(fields: dict[str, Any]) -> None:
+        unknown = [k for k in fields if k not in EDITABLE]
+        if unknown:
+            raise InvalidInput(
+                f"field(s) {', '.join(unknown)} cannot be edited; editable: {', '.join(EDITABLE)}"
+            )
+
+    @staticmethod
+    def may_confirm_impact(cr: dict[str, Any], actor: Actor) -> bool:
+        return actor.role in ("consultant", "admin") and cr["status"] in EDITABLE_STATES
 
     def confirm_impact(
         self,
@@ -251,11 +274,15 @@ class ChangeRequests:
         }
         if all(v is None for v in given.values()):
             raise InvalidInput("give at least one estimate (effort, schedule, cost or risk)")
-        impact = dict(self.get(cr_id).get("impact") or {})
-        for key, value in given.items():
-            if value is not None:
-                impact[key] = {"value": value, "proposed": False, "basis": f"confirmed by {actor.name}"}
-        return self.edit(cr_id, actor, {"impact": impact}, comment)
+
+        def confirmed(current: dict[str, Any]) -> dict[str, Any]:
+            impact = dict(current.get("impact") or {})
+            for key, value in given.items():
+                if value is not None:
+                    impact[key] = {"value": value, "proposed": False, "basis": f"confirmed by {actor.name}"}
+            return {"impact": impact}
+
+        return self.edit(cr_id, actor, confirmed, comment)
 
     def act(self, cr_id: str, action: str, actor: Actor, comment: str | None = None) -> dict[str, Any]:
         """Apply a workflow action; illegal ones are refused with the list of legal ones."""
@@ -648,6 +675,18 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
         for a in audit
     ]
     return "\n".join(lines) + "\n"
+
+
+def export_bytes(cr: dict[str, Any], audit: list[dict[str, Any]], fmt: str, language: str = "en") -> bytes:
+    """One change request as a Markdown or DOCX file's bytes (for downloads)."""
+    if fmt == "md":
+        return export_markdown(cr, audit, language).encode("utf-8")
+    if fmt != "docx":
+        raise InvalidInput(f"unknown format {fmt!r}; use md or docx")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return export_docx(cr, audit, Path(tmp) / "cr.docx", language).read_bytes()
 
 
 def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path, language: str = "en") -> Path:

@@ -236,6 +236,23 @@ class Interviews:
             )
         return data
 
+    def apply_edits(self, sid: str, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> int:
+        """Save what a consultant changed in the requirement table (rows with id, statement, type,
+        priority, as shown and as edited); returns the number of requirements changed."""
+        n = 0
+        for old, new in zip(before, after, strict=True):
+            if old["id"] != new["id"]:
+                raise InvalidInput("the requirement table changed while you edited it; reload and edit again")
+            changes = {
+                "statement": new["statement"] if new["statement"] != old["statement"] else None,
+                "type_": new["type"] if new["type"] != old["type"] and new["type"] else None,
+                "priority": new["priority"] if new["priority"] != old["priority"] and new["priority"] else None,
+            }
+            if any(v is not None for v in changes.values()):
+                self.edit(sid, old["id"], **changes)
+                n += 1
+        return n
+
     # -- guides -----------------------------------------------------------------------------
     def guide(self, module: str, language: str = "zh", sid: str | None = None) -> dict[str, Any]:
         guides = load_guides(self.home)
@@ -393,6 +410,18 @@ def spec_markdown(spec: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def spec_bytes(spec: dict[str, Any], fmt: str) -> bytes:
+    """The specification as a Markdown or DOCX file's bytes (for downloads)."""
+    if fmt == "md":
+        return spec_markdown(spec).encode("utf-8")
+    if fmt != "docx":
+        raise InvalidInput(f"unknown format {fmt!r}; use md or docx")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return spec_docx(spec, Path(tmp) / "spec.docx").read_bytes()
 
 
 def spec_docx(spec: dict[str, Any], path: Path) -> Path:

@@ -75,6 +75,19 @@ class SupportDesk:
         report = ImportReport(kb=kb, rows=len(rows), findings=findings)
         report.skipped = sum(1 for f in findings if f.severity == "error")
         base = self.s.kbs.get(kb, create=True)
+        with base.writing():
+            self._store(kb, base, records, path, report, progress)
+        return report
+
+    def _store(
+        self,
+        kb: str,
+        base: Any,
+        records: list[dict[str, Any]],
+        path: Path,
+        report: ImportReport,
+        progress: Callable[[str, dict[str, Any]], None] | None,
+    ) -> None:
         changed = self.tickets.upsert(kb, records, path.name, report)
         if changed:
             pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
@@ -90,7 +103,6 @@ class SupportDesk:
             ]
             out = pipeline.index_records(texts, progress=progress)
             report.indexed = sum(1 for f in out.files if f.status in ("added", "updated"))
-        return report
 
     # -- training ---------------------------------------------------------------------------
     def train(

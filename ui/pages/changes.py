@@ -3,14 +3,20 @@ text, a ticket or a spec requirement, and only the workflow actions the signed-i
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from assistant.tools.changes import RISKS, actor_for, available_actions, export_docx, export_markdown
+from assistant.tools.changes import (
+    BOARD_STATES,
+    FINAL_STATES,
+    RISKS,
+    actor_for,
+    available_actions,
+    export_bytes,
+    export_markdown,
+)
 from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
 
 who = require()
@@ -20,8 +26,7 @@ actor = actor_for(who.name, who.role.value)
 st.title(t("page_changes"))
 show_flash()
 
-BOARD = ("draft", "submitted", "in_review", "needs_info", "approved", "implemented")
-DONE = ("closed", "rejected", "withdrawn")
+BOARD, DONE = BOARD_STATES, FINAL_STATES
 
 board, detail, draft = st.tabs([t("board"), t("detail"), t("draft")])
 crs = svc.changes.find(kb)
@@ -76,7 +81,8 @@ with detail:
         c1.metric(t("status"), t("state_" + cr["status"]))
         c2.metric(t("approvals"), f"{len(cr['approvals'])}/{svc.settings.change.approvals_required}")
         effort = (cr.get("impact") or {}).get("effort_days", {})
-        c3.metric(t("impact").split("（")[0].split(" (")[0], f"{effort.get('value', '-')} d")
+        days = effort.get("value")
+        c3.metric(t("effort_days"), "-" if days is None else f"{days:g}", help=t("impact"))
 
         allowed = available_actions(cr, actor)
         st.markdown(f"**{t('actions')}**")
@@ -89,7 +95,7 @@ with detail:
                 if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", width="stretch"):
                     if run(svc.changes.act, cr_id, action, actor, comment or None) is not None:
                         st.rerun()
-        if actor.role in ("consultant", "admin") and cr["status"] in ("draft", "needs_info"):
+        if svc.changes.may_confirm_impact(cr, actor):
             impact = cr.get("impact") or {}
 
             def current(key: str) -> Any:
@@ -98,20 +104,20 @@ with detail:
             with st.expander(t("confirm_impact"), icon=":material/edit:"):
                 with st.form(f"impact_{cr_id}"):
                     c1, c2, c3, c4 = st.columns(4)
+                    # empty fields stay as they are; the proposals are shown as placeholders
                     effort_days = c1.number_input(
                         t("effort_days"),
                         min_value=0.0,
                         max_value=10000.0,
-                        value=float(current("effort_days") or 0),
+                        value=None,
+                        placeholder=str(current("effort_days") or ""),
                     )
-                    schedule = c2.text_input(t("schedule"), value=str(current("schedule") or ""))
-                    cost = c3.number_input(t("cost"), min_value=0.0, value=float(current("cost") or 0))
-                    risks = list(RISKS)
+                    schedule = c2.text_input(t("schedule"), placeholder=str(current("schedule") or ""))
+                    cost = c3.number_input(t("cost"), min_value=0.0, value=None)
                     risk = c4.selectbox(
                         t("risk"),
-                        risks,
-                        index=risks.index(current("risk")) if current("risk") in risks else 1,
-                        format_func=lambda r: t("risk_" + r),
+                        ["", *RISKS],
+                        format_func=lambda r: t("risk_" + r) if r else f"({current('risk') or '-'})",
                     )
                     if st.form_submit_button(t("confirm")):
                         done = run(
@@ -120,8 +126,8 @@ with detail:
                             actor,
                             effort_days,
                             schedule,
-                            cost or None,
-                            risk,
+                            cost,
+                            risk or None,
                         )
                         if done is not None:
                             flash(t("impact_saved"))
@@ -147,16 +153,25 @@ with detail:
         md = export_markdown(cr, audit, lang())
         st.markdown(md)
         d1, d2 = st.columns(2)
-        d1.download_button(t("export_cr_md"), md.encode("utf-8"), f"{cr_id}.md", "text/markdown", key="cr_md")
-        with tempfile.TemporaryDirectory() as tmp:
-            data = export_docx(cr, audit, Path(tmp) / f"{cr_id}.docx", lang()).read_bytes()
-        d2.download_button(t("export_cr_docx"), data, f"{cr_id}.docx", key="cr_docx")
+        d1.download_button(
+            t("export_cr_md"),
+            lambda: export_bytes(cr, audit, "md", lang()),
+            f"{cr_id}.md",
+            "text/markdown",
+            key="cr_md",
+        )
+        d2.download_button(
+            t("export_cr_docx"),
+            lambda: export_bytes(cr, audit, "docx", lang()),
+            f"{cr_id}.docx",
+            key="cr_docx",
+        )
 
 # -- draft -------------------------------------------------------------------------------------
 with draft:
     kind = st.radio(
         t("draft_from"),
-        ["text", "ticket", "spec"],
+        ["text", "ticket", "spec"] if who.can("read_tickets") else ["text", "spec"],
         format_func=lambda k: t("from_" + k),
         horizontal=True,
         key="draft_kind",

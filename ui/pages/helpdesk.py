@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -19,17 +18,9 @@ desk = svc.helpdesk
 st.title(t("page_helpdesk"))
 
 conversation_id: str | None = st.session_state.get("conversation_id")
-if conversation_id and desk.conversation_kb(conversation_id) != kb:
-    conversation_id = None
+if conversation_id and run(desk.conversation_kb, conversation_id) != kb:
+    conversation_id = None  # another knowledge base's, or gone
     st.session_state.pop("conversation_id", None)
-
-
-def source_file(source: str) -> Path | None:
-    rec = svc.kbs.get(kb).document(source)
-    if rec is None or not rec.path:
-        return None
-    path = Path(rec.path)
-    return path if path.is_file() else None
 
 
 def show_citations(citations: list[dict[str, Any]], key: str) -> None:
@@ -42,11 +33,11 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
             where += f" · {c['section']}"
         with st.expander(f"[{c['n']}] {where}"):
             st.markdown(f"> {c['snippet']}")
-            path = source_file(c["source"])
+            path = svc.document_file(kb, c["source"])
             if path is not None:
                 st.download_button(
                     t("download_source"),
-                    data=path.read_bytes(),
+                    data=path.read_bytes,  # read when clicked
                     file_name=path.name,
                     key=f"dl_{key}_{c['n']}",
                 )
@@ -56,9 +47,13 @@ def show_not_found(message: dict[str, Any], key: str) -> None:
     topics = message.get("nearest_topics") or []
     if topics:
         st.caption(t("nearest_topics") + ": " + " · ".join(topics))
-    if st.button(t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"):
+    opened = st.session_state.setdefault("_tickets", {})
+    if key in opened:
+        st.success(t("ticket_opened", id=opened[key]))
+    elif st.button(t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"):
         ticket = run(desk.open_ticket, kb, message["question"], message.get("conversation_id"), who.name)
         if ticket:
+            opened[key] = ticket["id"]
             st.success(t("ticket_opened", id=ticket["id"]))
 
 
@@ -107,7 +102,7 @@ if question:
         final: dict[str, Answer] = {}
 
         def deltas() -> Iterator[str]:
-            for event in desk.ask_stream(kb, asked, conversation_id, user=who.name):
+            for event in desk.ask_stream(kb, asked, conversation_id, user=who.key_id):
                 if isinstance(event, Answer):
                     final["answer"] = event
                 else:
@@ -139,7 +134,7 @@ with st.sidebar:
     st.button(
         t("new_conversation"), key="new_conversation", icon=":material/add:", on_click=_open, args=(None,)
     )
-    past = desk.conversations(kb, limit=30, user=who.name)
+    past = desk.conversations(kb, limit=30, user=who.key_id)
     if not past:
         st.caption(t("no_history"))
     for c in past:

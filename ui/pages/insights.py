@@ -9,10 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assistant.tools.auth import Role
 from ui.common import require, require_kb, run, services, t
 
-who = require(Role.support, Role.consultant, Role.ccb)
+who = require("insights")
 kb = require_kb()
 data = run(services().insights, kb)
 st.title(t("page_insights"))

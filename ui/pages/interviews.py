@@ -3,29 +3,20 @@ uploaded, extraction, requirement edits and the specification export."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import hashlib
 
 import pandas as pd
 import streamlit as st
 
-from assistant.tools.auth import Role
-from assistant.tools.interviews import (
-    MODULES,
-    PRIORITIES,
-    TYPES,
-    build_spec,
-    load_guides,
-    spec_docx,
-    spec_markdown,
-)
+from assistant.tools.interviews import MODULES, PRIORITIES, TYPES, build_spec, load_guides, spec_bytes
 from assistant.tools.transcripts import Turn, parse_transcript
-from ui.common import current_kb, lang, require, run, services, t
+from ui.common import current_kb, flash, lang, require, run, services, show_flash, t
 
-who = require(Role.consultant)
+who = require("interviews")
 svc = services()
 iv = svc.interviews
 st.title(t("page_interview"))
+show_flash()
 guides = load_guides(svc.settings.home)
 
 
@@ -65,12 +56,16 @@ with st.expander(t("new_session"), expanded=not sessions, icon=":material/add:")
                 for row in people.to_dict("records")
                 if str(row.get("name") or "").strip()
             ]
+            kb_now = current_kb()
+            if not kb_now:
+                st.error(t("no_kb"))
+                st.stop()
             created = run(
                 iv.create,
                 project,
                 module,
                 interviewees,
-                kb=current_kb(),
+                kb=kb_now,
                 consultant=who.name,
                 date=date.isoformat() if date else None,
                 language=language,
@@ -138,15 +133,15 @@ with left:
                 st.error(t("speaker") + " / " + t("text") + " ?")
             elif run(iv.add_turns, sid, [Turn("", speaker.strip(), said.strip())]):
                 st.rerun()
-    upload = st.file_uploader(
-        t("upload_transcript"), type=["txt", "md", "vtt", "srt", "docx", "json"], key="transcript_file"
-    )
-    if upload is not None and st.button(t("add_turn") + " ↑", key="add_uploaded"):
-        parsed = run(parse_transcript, upload.getvalue(), upload.name)
-        if parsed:
-            added = run(iv.add_turns, sid, parsed)
+    with st.form("upload_transcript", clear_on_submit=True):
+        upload = st.file_uploader(
+            t("upload_transcript"), type=["txt", "md", "vtt", "srt", "docx", "json"], key="transcript_file"
+        )
+        if st.form_submit_button(t("add_turn") + " ↑") and upload is not None:
+            parsed = run(parse_transcript, upload.getvalue(), upload.name)
+            added = run(iv.add_turns, sid, parsed) if parsed else None
             if added:
-                st.success(t("turns_added", n=len(added)))
+                flash(t("turns_added", n=len(added)))
                 st.rerun()
 
 # -- extraction and edits -------------------------------------------------------------------
@@ -177,9 +172,12 @@ if reqs:
             for r in reqs
         ]
     )
+    # the editor's identity follows the rows it shows: edits never land on re-extracted rows
+    digest = hashlib.sha1(frame.to_json().encode("utf-8")).hexdigest()[:10]
+    st.session_state["_reqs_editor"] = f"reqs_{sid}_{digest}"
     edited = st.data_editor(
         frame,
-        key=f"reqs_{sid}",
+        key=st.session_state["_reqs_editor"],
         hide_index=True,
         width="stretch",
         disabled=["id", "quote", "turn", "speaker", "confidence", "notes", "edited"],
@@ -192,20 +190,10 @@ if reqs:
         },
     )
     if st.button(t("save_edits"), key="save_edits"):
-        n = 0
-        for before, after in zip(frame.to_dict("records"), edited.to_dict("records"), strict=True):
-            changes = {
-                "statement": after["statement"] if after["statement"] != before["statement"] else None,
-                "type_": after["type"] if after["type"] != before["type"] and after["type"] else None,
-                "priority": after["priority"]
-                if after["priority"] != before["priority"] and after["priority"]
-                else None,
-            }
-            if any(v is not None for v in changes.values()):
-                if run(iv.edit, sid, before["id"], **changes) is None:
-                    break
-                n += 1
-        st.success(t("saved", n=n))
+        n = run(iv.apply_edits, sid, frame.to_dict("records"), edited.to_dict("records"))
+        if n is not None:
+            flash(t("saved", n=n))
+            st.rerun()
     for key in ("pain_points", "process_steps", "open_questions"):
         if items[key]:
             with st.expander(f"{t(key)} ({len(items[key])})"):
@@ -231,16 +219,14 @@ if reqs:
     c1, c2 = st.columns(2)
     c1.download_button(
         t("export_md"),
-        spec_markdown(spec).encode("utf-8"),
+        lambda: spec_bytes(spec, "md"),
         file_name=f"spec-{sid}.md",
         mime="text/markdown",
         key="spec_md",
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        docx_bytes = spec_docx(spec, Path(tmp) / f"spec-{sid}.docx").read_bytes()
     c2.download_button(
         t("export_docx"),
-        docx_bytes,
+        lambda: spec_bytes(spec, "docx"),
         file_name=f"spec-{sid}.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         key="spec_docx",

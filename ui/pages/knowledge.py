@@ -6,19 +6,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from assistant.errors import AssistantError
 from assistant.ingest.loaders import LOADERS
 from assistant.schemas import DocType
-from assistant.tools.auth import Role
 from ui.common import ProgressBar, current_kb, flash, require, run, services, show_flash, t
 
-who = require(Role.support, Role.consultant)
+who = require("documents")
 svc = services()
 st.title(t("page_kb"))
 show_flash()
 kb = current_kb()
 
 # -- upload ----------------------------------------------------------------------------------
-if who.role in (Role.consultant, Role.admin):
+if who.can("write_documents"):
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader(
             t("upload_docs"),
@@ -47,24 +47,24 @@ if who.role in (Role.consultant, Role.admin):
                 messages = []
                 for f in files:
                     bar.bar.progress(bar.done / len(files), text=t("ingesting", name=f.name))
-                    done = run(
-                        svc.ingest_upload,
-                        dest,
-                        f.name,
-                        f.getvalue(),
-                        DocType(dtype) if dtype else None,
-                        version.strip() or None,
-                    )
-                    bar("file", {})
-                    if done is not None:
-                        outcome, _ = done
+                    try:
+                        outcome, _ = svc.ingest_upload(
+                            dest,
+                            f.name,
+                            f.getvalue(),
+                            DocType(dtype) if dtype else None,
+                            version.strip() or None,
+                        )
                         messages.append(
                             t("ingested", name=f.name, status=outcome.status, chunks=outcome.chunks)
                         )
+                    except AssistantError as e:
+                        flash(t("failed", name=f.name, reason=str(e)), "error")
+                    bar("file", {})
                 if messages:
                     flash(" · ".join(messages))
                     st.session_state["kb"] = dest
-                    st.rerun()
+                st.rerun()
 else:
     st.caption(t("read_only"))
 
@@ -118,7 +118,8 @@ if who.may_write(kb) and docs:
                 )
             )
             st.rerun()
-    if c3.button(t("delete"), key="kb_delete", width="stretch", type="secondary"):
+    sure = st.checkbox(t("confirm_delete"), key="kb_delete_sure")
+    if c3.button(t("delete"), key="kb_delete", width="stretch", type="secondary", disabled=not sure):
 
         def remove() -> bool:
             svc.remove_document(kb_name, str(source))

@@ -5,6 +5,7 @@ the validation report; training the classifiers."""
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assistant.tools.auth import Role
 from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, read_rows
 from ui.common import ProgressBar, require, require_kb, run, services, t
 
-who = require(Role.support, Role.consultant)
+who = require("read_tickets")
 kb = require_kb()
 svc = services()
 desk = svc.support
@@ -25,20 +25,27 @@ st.title(t("page_tickets"))
 one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
 
 
-def uploaded_table(label: str, key: str) -> tuple[Path, list[str]] | None:
-    """An uploaded export saved once per upload (readers go by its suffix) and its columns."""
+def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
+    """An uploaded export saved once per upload (readers go by its suffix), its columns and row
+    count; the file is removed when the upload is replaced or cleared."""
     upload = st.file_uploader(label, type=["csv", "xlsx", "json", "jsonl"], key=key)
+    saved: dict[str, tuple[str, Path]] = st.session_state.setdefault("_uploads", {})
+    previous = saved.get(key)
+    if previous and (upload is None or previous[0] != upload.file_id):
+        shutil.rmtree(previous[1].parent, ignore_errors=True)
+        del saved[key]
     if upload is None:
         return None
-    saved = st.session_state.setdefault("_uploads", {})
-    if upload.file_id not in saved:
+    if key not in saved:
         folder = Path(tempfile.mkdtemp(prefix="upload-"))
         path = folder / Path(upload.name).name
         path.write_bytes(upload.getvalue())
-        saved[upload.file_id] = path
-    path = saved[upload.file_id]
-    columns = run(lambda: read_rows(path)[0])
-    return (path, columns) if columns else None
+        saved[key] = (upload.file_id, path)
+    path = saved[key][1]
+    table = run(read_rows, path)
+    if not table or not table[0]:
+        return None
+    return path, table[0], len(table[1])
 
 
 def show_result(result: dict[str, Any]) -> None:
@@ -106,13 +113,13 @@ with one:
 with batch:
     table = uploaded_table(t("batch_file"), "batch_file")
     if table is not None:
-        path, columns = table
+        path, columns, n_rows = table
         if columns:
             chosen = st.multiselect(t("text_columns"), columns, default=columns[:1], key="batch_cols")
             if st.button(t("run_batch"), key="run_batch", disabled=not chosen):
                 rows: list[dict[str, Any]] = []
                 bar = st.progress(0.0)
-                total = max(1, len(read_rows(path)[1]))
+                total = max(1, n_rows)
                 out = run(
                     lambda: list(_iter(desk.triage_batch(kb, path, "+".join(chosen)), bar, total, rows))
                 )
@@ -140,9 +147,9 @@ with batch:
 
 # -- import and training -----------------------------------------------------------------------
 with history:
-    table = uploaded_table(t("history_file"), "history_file")
+    table = uploaded_table(t("history_file"), "history_file") if who.can("import_tickets") else None
     if table is not None:
-        path, columns = table
+        path, columns, _ = table
         if columns:
             preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
             st.markdown(f"**{t('mapping')}**")
@@ -186,7 +193,7 @@ with history:
         default=["category", "priority"],
         key="train_targets",
     )
-    if st.button(t("train"), key="train", disabled=not targets):
+    if st.button(t("train"), key="train", disabled=not targets or not who.can("import_tickets")):
         with st.status(t("train"), expanded=True) as status:
             metas = run(desk.train, kb, targets, lambda m: status.write(m))
             if metas is not None:
