@@ -271,3 +271,27 @@ def test_change_request_routes(api) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/v1/change-requests/CR-NOPE", headers=h["end_user"]).status_code == 404
     bad = client.post("/v1/change-requests", json={"kb": "demo"}, headers=h["end_user"])
     assert bad.status_code == 400
+
+
+def test_drafting_needs_access_to_its_source(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    services.support.import_file(
+        "demo",
+        ROOT / "corpus" / "incidents" / "工单历史.csv",
+        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
+    )
+    # an end user may not pull another person's incident ticket into a change request
+    r = client.post("/v1/change-requests", json={"kb": "demo", "ticket": "INC-1023"}, headers=h["end_user"])
+    assert r.status_code == 403 and error(r)["code"] == "permission_denied"
+    ok = client.post(
+        "/v1/change-requests", json={"kb": "demo", "ticket": "INC-1023"}, headers=h["consultant"]
+    )
+    assert ok.status_code == 201 and ok.json()["source"]["id"] == "INC-1023"
+    # an interview of a knowledge base outside the key's scope is refused, whatever kb is named
+    session = services.interviews.create("P", "inventory", [{"name": "张伟"}], kb="secret-project")
+    r = client.post(
+        "/v1/change-requests",
+        json={"kb": "demo", "session": session["id"], "req": "R1"},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 403

@@ -222,3 +222,58 @@ def test_killed_cli_ingestion_then_rerun_is_consistent(tmp_path: Path, model_cac
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert '"unchanged": 46' in again.stdout
     services.close()
+
+
+def test_concurrent_ingestion_and_search_in_one_process(fast_services: Services, tmp_path: Path) -> None:
+    """The web UI and the API share one Services: writers take turns, readers never fail."""
+    import threading
+
+    folders = []
+    for i in range(4):
+        folder = tmp_path / f"batch{i}"
+        folder.mkdir()
+        for j in range(3):
+            (folder / f"doc{i}-{j}.md").write_text(
+                f"# 文档 {i}-{j}\n\n## 操作\n\n第 {i} 批第 {j} 份说明：在采购模块点击新建，填写供应商和数量。\n",
+                encoding="utf-8",
+            )
+        folders.append(folder)
+    fast_services.ingest("shared", [folders[0]])
+    errors: list[BaseException] = []
+
+    def ingest(folder: Path) -> None:
+        try:
+            fast_services.ingest("shared", [folder])
+        except BaseException as e:  # noqa: BLE001 - collected for the assertion
+            errors.append(e)
+
+    def search() -> None:
+        try:
+            for _ in range(20):
+                fast_services.search("shared", "采购 新建 供应商", 5)
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=ingest, args=(f,)) for f in folders[1:]]
+    threads += [threading.Thread(target=search) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not errors, errors
+    kb = fast_services.kbs.get("shared")
+    assert len([d for d in kb.documents() if d.status == "ok"]) == 12
+    assert kb.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == sum(
+        d.chunk_count for d in kb.documents()
+    )
+    assert kb.vectors.count() == kb.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def test_source_download_only_of_the_indexed_version(fast_services: Services, tmp_path: Path) -> None:
+    doc = tmp_path / "guide.md"
+    doc.write_text("# Guide\n\nPress the red button.\n", encoding="utf-8")
+    fast_services.ingest("dl", [doc])
+    assert fast_services.document_file("dl", "guide.md") == doc.resolve()
+    doc.write_text("# Guide\n\nSomething else entirely.\n", encoding="utf-8")
+    assert fast_services.document_file("dl", "guide.md") is None  # changed since it was indexed
+    assert fast_services.document_file("dl", "missing.md") is None
