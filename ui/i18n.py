@@ -92,6 +92,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "process_steps": ("现状流程", "Current process"),
     "open_questions": ("待确认问题", "Open questions"),
     "contradictions": ("矛盾与冲突", "Contradictions and conflicts"),
+    "duplicates_spec": ("与现有规格重复", "duplicates an existing spec item"),
+    "conflicts_with_spec": ("与现有规格冲突", "conflicts with an existing spec item"),
     "export_md": ("下载规格说明书（Markdown）", "Download specification (Markdown)"),
     "export_docx": ("下载规格说明书（DOCX）", "Download specification (DOCX)"),
     # change requests

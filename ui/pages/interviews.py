@@ -203,7 +203,7 @@ if reqs:
         with st.expander(f"{t('contradictions')} ({len(items['contradictions'])})", expanded=True):
             for c in items["contradictions"]:
                 said = "  \n".join(
-                    f"**{turn}** {who_}: > {quote}"
+                    f"**{turn}** {who_}：「{quote}」"
                     for turn, who_, quote in zip(c["turns"], c["speakers"], c["quotes"], strict=False)
                 )
                 st.warning(f"{c['reason']}  \n{said}")
@@ -211,7 +211,7 @@ if reqs:
     for r in conflicts:
         for ref in r["refs"]:
             st.warning(
-                f"{r['id']} · {ref['kind']}: {ref['source']} {ref.get('section') or ''} — {ref['snippet']}"
+                f"{r['id']} · {t(ref['kind'])}: {ref['source']} {ref.get('section') or ''} — {ref['snippet']}"
             )
 
     # -- export --------------------------------------------------------------------------------
