@@ -42,7 +42,11 @@ class Services:
     def engine(self, kb: str) -> AnswerEngine:
         a = self.settings.answer
         policy = AnswerPolicy(
-            k=a.k, min_confidence=a.min_confidence, min_coverage=a.min_coverage, max_quotes=a.max_quotes
+            k=a.k,
+            min_confidence=a.min_confidence,
+            min_confidence_faq=a.min_confidence_faq,
+            min_coverage=a.min_coverage,
+            max_quotes=a.max_quotes,
         )
         return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
 

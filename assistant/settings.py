@@ -109,6 +109,13 @@ class AnswerSettings(BaseModel):
         description="Found when the best passage's fused score, as a share of the highest possible, reaches this "
         "(0.556 = ranked first by both rankers, without a type boost); calibrated in evals/reports/answers-*.md.",
     )
+    min_confidence_faq: float = Field(
+        0.40,
+        ge=0,
+        le=1,
+        description="The same threshold when the best passage is an FAQ entry (a curated answer ranked first "
+        "overall needs less agreement between the rankers); calibrated in evals/reports/answers-*.md.",
+    )
     min_coverage: float = Field(
         0.2,
         ge=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,36 @@ def test_bad_inputs(desk: Services) -> None:
         hd.feedback(a.message_id, 5)
     with pytest.raises(NotFound):
         hd.feedback("missing", 1)
+
+
+def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services, tmp_path: Path) -> None:
+    from evals.answers import format_report, run_answer_eval
+
+    bench = tmp_path / "bench"
+    (bench / "docs" / "faq").mkdir(parents=True)
+    (bench / "docs" / "guide").mkdir()
+    (bench / "docs" / "faq" / "001.md").write_text(
+        "To reset your password open Forgot password on the sign-in page and enter the SMS code.\n",
+        encoding="utf-8",
+    )
+    (bench / "docs" / "faq" / "002.md").write_text(
+        "Invoices are approved by the finance manager within two working days.\n", encoding="utf-8"
+    )
+    (bench / "docs" / "guide" / "stock.md").write_text(
+        "# Stock counts\n\n## Freezing bins\n\nDuring a stock count the bins are frozen and no goods are issued.\n",
+        encoding="utf-8",
+    )
+    (bench / "questions.jsonl").write_text(
+        '{"id": "q1", "question": "How do I reset my password?", "gold": ["faq/001.md"]}\n'
+        '{"id": "q2", "question": "Who approves invoices?", "gold": ["faq/002.md"]}\n',
+        encoding="utf-8",
+    )
+    before = set(services.kbs.names())
+    r = run_answer_eval(services, bench)
+    assert set(services.kbs.names()) == before  # both temporary knowledge bases are gone
+    assert r["questions"] == 2 and 0 <= r["citation_recall"] <= 1 and r["answer_p95_ms"] > 0
+    assert r["citation_recall"] >= 0.5  # at least the password question cites its FAQ entry
+    assert r["withheld_false_found"] + r["withheld_not_found"] == 1.0
+    assert {"min_confidence_faq", "min_confidence"} <= set(r["calibration"][0])
+    report = format_report(r)
+    assert "withheld gold" in report and "| 0.4 | 0.55 |" in report
