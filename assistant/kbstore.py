@@ -131,7 +131,7 @@ class KnowledgeBase:
         # one connection per thread (the API's worker threads and the web UI's script threads share
         # this object); writers in this process take turns, other processes wait on SQLite's lock
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
+        self._conns: dict[threading.Thread, sqlite3.Connection] = {}  # to close them; pruned as threads end
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
@@ -147,12 +147,15 @@ class KnowledgeBase:
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
             with self._lock:
-                self._conns.append(conn)
+                # servers start a thread per request or rerun: close the connections of ended threads
+                for thread in [t for t in self._conns if not t.is_alive()]:
+                    self._conns.pop(thread).close()
+                self._conns[threading.current_thread()] = conn
         return conn
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._conns:
+        with self._write_lock, self._lock:
+            for conn in self._conns.values():
                 conn.close()
             self._conns.clear()
         self._local = threading.local()

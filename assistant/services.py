@@ -276,6 +276,17 @@ class Services:
             self._verified[key] = hashlib.sha256(path.read_bytes()).hexdigest() == rec.content_hash
         return path if self._verified[key] else None
 
+    def document_bytes(self, kb: str, source: str) -> bytes | None:
+        """The content of an indexed document's file, checked on the very bytes returned."""
+        import hashlib
+
+        path = self.document_file(kb, source)
+        rec = self.kbs.get(kb).document(source)
+        if path is None or rec is None:
+            return None
+        data = path.read_bytes()
+        return data if hashlib.sha256(data).hexdigest() == rec.content_hash else None
+
     def searcher(self, kb: str) -> HybridSearcher:
         base = self.kbs.get(kb)
         if kb not in self._searchers or self._searchers[kb].kb is not base:

@@ -295,3 +295,19 @@ def test_drafting_needs_access_to_its_source(api) -> None:  # type: ignore[no-un
         headers=h["consultant"],
     )
     assert r.status_code == 403
+
+
+def test_search_keeps_incident_tickets_from_roles_without_ticket_access(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    services.support.import_file(
+        "demo",
+        ROOT / "corpus" / "incidents" / "工单历史.csv",
+        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
+    )
+    q = {"kb": "demo", "query": "收货数量超过订单不能过账", "k": 10}
+    mine = client.post("/v1/search", json=q, headers=h["end_user"]).json()["results"]
+    assert mine and all(r["doc_type"] != "incident" for r in mine)
+    asked = client.post("/v1/search", json={**q, "types": ["incident"]}, headers=h["end_user"])
+    assert asked.status_code == 403
+    theirs = client.post("/v1/search", json=q, headers=h["consultant"]).json()["results"]
+    assert any(r["doc_type"] == "incident" for r in theirs)

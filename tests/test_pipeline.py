@@ -277,3 +277,22 @@ def test_source_download_only_of_the_indexed_version(fast_services: Services, tm
     doc.write_text("# Guide\n\nSomething else entirely.\n", encoding="utf-8")
     assert fast_services.document_file("dl", "guide.md") is None  # changed since it was indexed
     assert fast_services.document_file("dl", "missing.md") is None
+
+
+def test_connections_of_ended_threads_are_closed(fast_services: Services, tmp_path: Path) -> None:
+    """Servers start a thread per request (Streamlit: per rerun); their connections must not pile up."""
+    import threading
+
+    doc = tmp_path / "a.md"
+    doc.write_text("# A\n\ntext\n", encoding="utf-8")
+    fast_services.ingest("threads", [doc])
+    kb = fast_services.kbs.get("threads")
+    for _ in range(20):
+        th = threading.Thread(target=lambda: kb.conn.execute("SELECT COUNT(*) FROM chunks").fetchone())
+        th.start()
+        th.join()
+    kb.conn.execute("SELECT 1")  # this thread's connection exists already: nothing new is opened
+    th = threading.Thread(target=lambda: kb.conn.execute("SELECT 1").fetchone())
+    th.start()
+    th.join()
+    assert len(kb._conns) <= 3  # the main thread's, the last ended thread's, at most one more

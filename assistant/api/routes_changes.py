@@ -38,7 +38,8 @@ def draft(body: DraftRequest, services: ServicesDep, principal: PrincipalDep) ->
     principal.require(body.kb)
     if body.ticket:
         principal.require_can("read_tickets")
-    if body.session:  # the interview must belong to a knowledge base this key may read
+    if body.session:  # interviews are the consultants'; and of a knowledge base this key may read
+        principal.require_can("interviews")
         principal.require(services.interviews.get(body.session).get("kb") or body.kb)
     return services.draft_change(
         body.kb,

@@ -65,9 +65,7 @@ def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any
         return services.helpdesk.ask(
             body.kb, body.question, body.conversation_id, user=principal.key_id
         ).public()
-    events = services.helpdesk.ask_stream(
-        body.kb, body.question, body.conversation_id, user=principal.key_id
-    )
+    events = services.helpdesk.ask_stream(body.kb, body.question, body.conversation_id, user=principal.key_id)
 
     def generate() -> Iterator[str]:
         try:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import PrincipalDep, ServicesDep
 from assistant.errors import TooLarge
@@ -34,6 +35,10 @@ def search(body: SearchRequest, services: ServicesDep, principal: PrincipalDep) 
     """Hybrid search; results carry source, page, section, score and text."""
     principal.require(body.kb)
     types = [t.value for t in body.types] if body.types else None
+    if not principal.can("read_tickets"):  # incident tickets are for support and consultants
+        if types and DocType.incident.value in types:
+            principal.require_can("read_tickets")
+        types = types or [t.value for t in DocType if t is not DocType.incident]
     hits = services.search(body.kb, body.query, body.k, types, body.languages)
     return {"query": body.query, "results": [h.public() for h in hits]}
 
@@ -56,7 +61,10 @@ async def ingest(
         data.extend(chunk)
         if len(data) > limit:
             raise TooLarge(f"the upload is over the {services.settings.ingest.max_file_mb:g} MB limit")
-    outcome, seconds = services.ingest_upload(kb, file.filename, bytes(data), doc_type, version)
+    # ingestion is CPU work and waits its turn on the knowledge base: keep it off the event loop
+    outcome, seconds = await run_in_threadpool(
+        services.ingest_upload, kb, file.filename, bytes(data), doc_type, version
+    )
     return {
         "kb": kb,
         "source": outcome.source,

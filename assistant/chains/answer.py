@@ -306,8 +306,13 @@ class AnswerEngine:
         return hits, conf
 
     def threshold(self, hits: Sequence[SearchHit]) -> float:
-        curated = bool(hits) and hits[0].chunk.doc_type in self.policy.curated_types
-        return self.policy.min_confidence_faq if curated else self.policy.min_confidence
+        """The confidence an answer needs: less when the best passage is a curated FAQ entry that
+        also shares words with the question (found by the lexical ranker, not by the embedding alone)."""
+        p = self.policy
+        curated = (
+            bool(hits) and hits[0].chunk.doc_type in p.curated_types and hits[0].lexical_rank is not None
+        )
+        return min(p.min_confidence_faq, p.min_confidence) if curated else p.min_confidence
 
     def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
         return conf.fused >= self.threshold(hits) and conf.coverage >= self.policy.min_coverage

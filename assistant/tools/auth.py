@@ -45,7 +45,9 @@ ALL_KBS = "*"
 #: what a role may do within its knowledge bases, beyond asking questions and raising change
 #: requests (which every role may); one table for the HTTP API and the web UI; admins may do all
 CAPABILITIES: dict[str, frozenset[Role]] = {
-    "read_tickets": frozenset({Role.support, Role.consultant}),  # triage, incident history, drafts from tickets
+    "read_tickets": frozenset(
+        {Role.support, Role.consultant}
+    ),  # triage, incident history, drafts from tickets
     "import_tickets": frozenset({Role.support, Role.consultant}),  # import history, train triage
     "interviews": frozenset({Role.consultant}),
     "documents": frozenset({Role.support, Role.consultant}),  # the document list and the search tester

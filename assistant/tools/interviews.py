@@ -246,7 +246,9 @@ class Interviews:
             changes = {
                 "statement": new["statement"] if new["statement"] != old["statement"] else None,
                 "type_": new["type"] if new["type"] != old["type"] and new["type"] else None,
-                "priority": new["priority"] if new["priority"] != old["priority"] and new["priority"] else None,
+                "priority": new["priority"]
+                if new["priority"] != old["priority"] and new["priority"]
+                else None,
             }
             if any(v is not None for v in changes.values()):
                 self.edit(sid, old["id"], **changes)

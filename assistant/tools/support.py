@@ -341,13 +341,11 @@ class SupportDesk:
             raise InvalidInput("an FAQ entry needs a question and an answer")
         base = self.s.kbs.get(kb)
         pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
-        report = pipeline.index_records(
-            [
-                TextRecord(
-                    source=f"{FAQ_PREFIX}{draft_id}", title=q, text=a, doc_type=DocType.faq, version=now_iso()
-                )
-            ]
+        record = TextRecord(
+            source=f"{FAQ_PREFIX}{draft_id}", title=q, text=a, doc_type=DocType.faq, version=now_iso()
         )
+        with base.writing():
+            report = pipeline.index_records([record])
         if report.failed:
             raise InvalidInput(report.failed[0].reason or "the entry could not be indexed")
         with self.s.db.transaction() as c:

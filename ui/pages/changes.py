@@ -4,6 +4,7 @@ text, a ticket or a spec requirement, and only the workflow actions the signed-i
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -155,14 +156,14 @@ with detail:
         d1, d2 = st.columns(2)
         d1.download_button(
             t("export_cr_md"),
-            lambda: export_bytes(cr, audit, "md", lang()),
+            partial(export_bytes, cr, audit, "md", lang()),  # made on click, in this language
             f"{cr_id}.md",
             "text/markdown",
             key="cr_md",
         )
         d2.download_button(
             t("export_cr_docx"),
-            lambda: export_bytes(cr, audit, "docx", lang()),
+            partial(export_bytes, cr, audit, "docx", lang()),
             f"{cr_id}.docx",
             key="cr_docx",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -23,6 +24,10 @@ if conversation_id and run(desk.conversation_kb, conversation_id) != kb:
     st.session_state.pop("conversation_id", None)
 
 
+def source_bytes(source: str) -> bytes:
+    return svc.document_bytes(kb, source) or b""
+
+
 def show_citations(citations: list[dict[str, Any]], key: str) -> None:
     if not citations:
         return
@@ -37,7 +42,8 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
             if path is not None:
                 st.download_button(
                     t("download_source"),
-                    data=path.read_bytes,  # read when clicked
+                    # read and checked again when clicked
+                    data=partial(source_bytes, c["source"]),
                     file_name=path.name,
                     key=f"dl_{key}_{c['n']}",
                 )
