@@ -209,6 +209,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "reingest": ("重新导入", "Re-ingest"),
     "deleted": ("已删除 {name}。", "Deleted {name}."),
     "search_tester": ("检索测试", "Search tester"),
+    "vectors": ("向量数", "Vectors"),
+    "all_types": ("全部类型", "All types"),
     "query": ("检索词", "Query"),
     "search": ("检索", "Search"),
     "results": ("结果数", "Results"),

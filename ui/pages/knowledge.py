@@ -80,7 +80,7 @@ stats = svc.kb_stats(kb)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("documents"), stats["documents"])
 m2.metric(t("chunks"), stats["chunks"])
-m3.metric("vectors", stats["vectors"])
+m3.metric(t("vectors"), stats["vectors"])
 show_incidents = st.toggle(t("show_incidents"), key="kb_incidents")
 docs = [d for d in stats["documents_detail"] if show_incidents or d["doc_type"] != "incident"]
 st.dataframe(
@@ -135,7 +135,9 @@ with st.form("search"):
     c1, c2, c3 = st.columns([4, 1, 2])
     query = c1.text_input(t("query"), key="kb_query")
     k = c2.number_input(t("results"), min_value=1, max_value=50, value=5, key="kb_k")
-    types = c3.multiselect(t("doc_type"), [d.value for d in DocType], key="kb_types")
+    types = c3.multiselect(
+        t("doc_type"), [d.value for d in DocType], key="kb_types", placeholder=t("all_types")
+    )
     submitted = st.form_submit_button(t("search"))
 if submitted and query.strip():
     hits = run(svc.search, kb, query, int(k), types or None)
