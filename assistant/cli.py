@@ -1040,6 +1040,12 @@ def keys_demo(
         if lines and all(len(x) == 3 and store.authenticate(x[2]) for x in lines):
             typer.echo(path.read_text(encoding="utf-8"), nl=False)
             return
+    try:  # a file we cannot write is refused before any key is made
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror or e}", EXIT_USAGE)
     people = [
         ("admin", "管理员 Admin"),
         ("end_user", "王小明"),
@@ -1052,9 +1058,7 @@ def keys_demo(
     for role, name in people:
         secret, _ = _run(store.create, name, role, [kb])
         rows.append(f"{role}\t{name}\t{secret}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    path.chmod(0o600)
     typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
@@ -1109,6 +1113,7 @@ def ui(
     ] = 8000,
 ) -> None:
     """Start the web UI and the HTTP API in one process (they share one embedded store)."""
+    import socket
     import threading
     from pathlib import Path as _Path
 
@@ -1119,6 +1124,14 @@ def ui(
     from assistant.api import create_app
     from assistant.services import shared_services
 
+    if api_port == port:
+        fail("the web UI and the API need different ports", EXIT_USAGE)
+    for p in (port, api_port) if api_port else (port,):
+        with socket.socket() as probe:  # a busy port is an error now, not a silent API-less UI later
+            try:
+                probe.bind((host, p))
+            except OSError as e:
+                fail(f"cannot listen on {host}:{p} ({e.strerror or e}); choose another port", EXIT_USAGE)
     services = _run(shared_services)
     if api_port:
         server = uvicorn.Server(

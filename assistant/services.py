@@ -4,6 +4,7 @@ evaluations all go through :class:`Services`; nothing else constructs providers.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -256,11 +257,9 @@ class Services:
             kb, [path], doc_type=DocType(rec.doc_type), progress=progress, source_of={path: rec.source}
         )
 
-    def document_file(self, kb: str, source: str) -> Path | None:
-        """The original file of an indexed document, only while it is the very version that was
-        indexed (same SHA-256) and within the size limit; None otherwise."""
-        import hashlib
-
+    def _indexed_file(self, kb: str, source: str) -> tuple[Path, str, tuple[str, int, int]] | None:
+        """Where an indexed document's file is, its indexed SHA-256 and a version key; None when it
+        is gone, failed or over the size limit."""
         rec = self.kbs.get(kb).document(source)
         if rec is None or rec.status != "ok" or not rec.path:
             return None
@@ -271,21 +270,26 @@ class Services:
             return None
         if not path.is_file() or st.st_size > self.settings.ingest.max_file_mb * 1024 * 1024:
             return None
-        key = (str(path), st.st_mtime_ns, st.st_size)
-        if key not in self._verified:
-            self._verified[key] = hashlib.sha256(path.read_bytes()).hexdigest() == rec.content_hash
-        return path if self._verified[key] else None
+        return path, rec.content_hash, (str(path), st.st_mtime_ns, st.st_size)
+
+    def document_file(self, kb: str, source: str) -> Path | None:
+        """The original file of an indexed document, only while it is the very version that was
+        indexed (same SHA-256; checked once per file version); None otherwise."""
+        found = self._indexed_file(kb, source)
+        if found is None:
+            return None
+        path, digest, version = found
+        if version not in self._verified:
+            self._verified[version] = hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        return path if self._verified[version] else None
 
     def document_bytes(self, kb: str, source: str) -> bytes | None:
         """The content of an indexed document's file, checked on the very bytes returned."""
-        import hashlib
-
-        path = self.document_file(kb, source)
-        rec = self.kbs.get(kb).document(source)
-        if path is None or rec is None:
+        found = self._indexed_file(kb, source)
+        if found is None:
             return None
-        data = path.read_bytes()
-        return data if hashlib.sha256(data).hexdigest() == rec.content_hash else None
+        data = found[0].read_bytes()
+        return data if hashlib.sha256(data).hexdigest() == found[1] else None
 
     def searcher(self, kb: str) -> HybridSearcher:
         base = self.kbs.get(kb)

@@ -32,6 +32,15 @@ def free_ports(n: int = 2) -> list[int]:
             s.close()
 
 
+SAMPLE_TICKETS = ROOT / "corpus" / "incidents" / "工单历史.csv"
+SAMPLE_TICKETS_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
+
+
+def import_sample_tickets(services: Services, kb: str = "demo") -> None:
+    """The sample Chinese incident history (96 tickets) imported into a knowledge base."""
+    services.support.import_file(kb, SAMPLE_TICKETS, SAMPLE_TICKETS_MAP)
+
+
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")

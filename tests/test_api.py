@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.services import Services
 from assistant.tools.auth import KeyStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, import_sample_tickets
 
 
 @pytest.fixture
@@ -207,11 +207,7 @@ def test_ingest_refusals(api) -> None:  # type: ignore[no-untyped-def]
 
 def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
     client, h, services = api
-    services.support.import_file(
-        "demo",
-        ROOT / "corpus" / "incidents" / "工单历史.csv",
-        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
-    )
+    import_sample_tickets(services)
     services.support.train("demo", ["category"])
     from assistant.tools.auth import KeyStore
 
@@ -275,11 +271,7 @@ def test_change_request_routes(api) -> None:  # type: ignore[no-untyped-def]
 
 def test_drafting_needs_access_to_its_source(api) -> None:  # type: ignore[no-untyped-def]
     client, h, services = api
-    services.support.import_file(
-        "demo",
-        ROOT / "corpus" / "incidents" / "工单历史.csv",
-        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
-    )
+    import_sample_tickets(services)
     # an end user may not pull another person's incident ticket into a change request
     r = client.post("/v1/change-requests", json={"kb": "demo", "ticket": "INC-1023"}, headers=h["end_user"])
     assert r.status_code == 403 and error(r)["code"] == "permission_denied"
@@ -299,11 +291,7 @@ def test_drafting_needs_access_to_its_source(api) -> None:  # type: ignore[no-un
 
 def test_search_keeps_incident_tickets_from_roles_without_ticket_access(api) -> None:  # type: ignore[no-untyped-def]
     client, h, services = api
-    services.support.import_file(
-        "demo",
-        ROOT / "corpus" / "incidents" / "工单历史.csv",
-        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
-    )
+    import_sample_tickets(services)
     q = {"kb": "demo", "query": "收货数量超过订单不能过账", "k": 10}
     mine = client.post("/v1/search", json=q, headers=h["end_user"]).json()["results"]
     assert mine and all(r["doc_type"] != "incident" for r in mine)

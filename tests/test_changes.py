@@ -11,7 +11,7 @@ import pytest
 from assistant.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assistant.services import Services
 from assistant.tools.changes import ACTIONS, Actor, ChangeRequests, export_docx, export_markdown
-from tests.conftest import ROOT
+from tests.conftest import ROOT, import_sample_tickets
 
 REQ = Actor("李娜", "requester")
 CONS = Actor("王顾问", "consultant")
@@ -180,11 +180,7 @@ def test_audit_log_is_complete_and_append_only(crs: ChangeRequests) -> None:
 @pytest.fixture
 def demo(services: Services) -> Services:
     services.ingest("demo", [ROOT / "corpus"])
-    services.support.import_file(
-        "demo",
-        ROOT / "corpus" / "incidents" / "工单历史.csv",
-        "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果",
-    )
+    import_sample_tickets(services)
     return services
 
 

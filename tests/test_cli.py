@@ -384,3 +384,26 @@ def test_change_request_cli(kb_home: Path, model_cache: Path, tmp_path: Path) ->
     exported = run(kb_home, model_cache, "cr", "export", cid, "--out", str(tmp_path))
     assert exported.returncode == 0 and (tmp_path / f"{cid}.docx").exists()
     assert run(kb_home, model_cache, "cr", "draft", "--kb", "demo", "--as", "李娜").returncode == 2
+
+
+def test_demo_keys_and_ui_refuse_bad_input(kb_home: Path, model_cache: Path, tmp_path: Path) -> None:
+    import socket
+
+    first = run(kb_home, model_cache, "keys", "demo", "--kb", "demo")
+    assert first.returncode == 0 and first.stdout.count("\tak_") == 6
+    again = run(kb_home, model_cache, "keys", "demo", "--kb", "demo")
+    assert again.stdout == first.stdout  # valid keys are reused, not multiplied
+    (tmp_path / "ro").mkdir(mode=0o500)
+    blocked = run(kb_home, model_cache, "keys", "demo", "--out", str(tmp_path / "ro" / "sub" / "k.txt"))
+    if os.geteuid() != 0:  # root may write anywhere
+        assert blocked.returncode == 2 and "cannot write" in blocked.stderr
+    listed = json.loads(run(kb_home, model_cache, "keys", "list", "--json").stdout)
+    assert len(listed) == (6 if os.geteuid() != 0 else 12)  # a refused file made no keys
+    same = run(kb_home, model_cache, "ui", "--port", "9555", "--api-port", "9555")
+    assert same.returncode == 2 and "different ports" in same.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        out = run(kb_home, model_cache, "ui", "--port", str(taken), "--api-port", "0")
+    assert out.returncode == 2 and f"cannot listen on 127.0.0.1:{taken}" in out.stderr

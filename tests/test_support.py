@@ -9,10 +9,9 @@ import pytest
 
 from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.services import Services
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE_TICKETS, SAMPLE_TICKETS_MAP
 
-ZH = ROOT / "corpus" / "incidents" / "工单历史.csv"
-ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
+ZH, ZH_MAP = SAMPLE_TICKETS, SAMPLE_TICKETS_MAP
 
 
 @pytest.fixture
@@ -225,3 +224,26 @@ def test_faq_draft_approved_into_the_knowledge_base(desk: Services) -> None:
         desk.support.faq_approve("demo", "FAQ-NOPE")
     hits = desk.search("demo", d["question"], k=5, doc_types=["faq"])
     assert any(h.chunk.source == entry["source"] for h in hits)
+
+
+def test_mapping_from_a_form_keeps_column_names_with_separators(
+    fast_services: Services, tmp_path: Path
+) -> None:
+    from assistant.tools.tickets import Mapping
+
+    export = tmp_path / "export.csv"
+    export.write_text(
+        'Key,"Summary, short","Details+notes"\nT-1,Printer jams,Paper stuck in tray 2\n', encoding="utf-8"
+    )
+    mapping = Mapping.of(
+        {"id": ["Key"], "title": ["Summary, short"], "text": ["Summary, short", "Details+notes"]}
+    )
+    report = fast_services.support.import_file("forms", export, mapping)
+    assert report.added == 1 and not report.findings
+    t = fast_services.support.tickets.get("forms", "T-1")
+    assert t["title"] == "Printer jams" and "tray 2" in t["text"]
+    with pytest.raises(InvalidInput):  # the text column is required
+        Mapping.of({"id": ["Key"], "text": []})
+    with pytest.raises(InvalidInput):
+        Mapping.of({"id": ["Key"], "text": ["x"], "colour": ["y"]})
+    assert Mapping.of({}, "jira").fields["id"] == [["Issue key"], ["Issue id"]]  # a preset fills the rest

@@ -17,10 +17,9 @@ from assistant.providers.fakes import FakeListChatModel
 from assistant.services import Services, build_services
 from assistant.settings import Settings
 from assistant.tools.auth import KeyStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, import_sample_tickets
 
 APP = str(ROOT / "ui" / "app.py")
-ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def ui_env(
     svc = build_services(settings, embeddings=real_embeddings)
     report = svc.ingest("demo", [ROOT / "corpus"])
     assert not report.failed
-    svc.support.import_file("demo", ROOT / "corpus" / "incidents" / "工单历史.csv", ZH_MAP)
+    import_sample_tickets(svc)
     svc.support.train("demo", ["category", "priority"])
     store = KeyStore(svc.db)
     keys = {

@@ -22,11 +22,10 @@ from assistant.services import build_services
 from assistant.settings import Settings
 from assistant.tools.auth import KeyStore
 from assistant.tools.transcripts import read_transcript
-from tests.conftest import ROOT, free_ports
+from tests.conftest import ROOT, free_ports, import_sample_tickets
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "evals" / "screenshots"
-ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -52,7 +51,7 @@ def server(
     home = tmp_path_factory.mktemp("browser-home")
     svc = build_services(Settings(home=home, model_cache=model_cache), embeddings=real_embeddings)
     assert not svc.ingest("demo", [ROOT / "corpus"]).failed
-    svc.support.import_file("demo", ROOT / "corpus" / "incidents" / "工单历史.csv", ZH_MAP)
+    import_sample_tickets(svc)
     svc.support.train("demo", ["category", "priority"])
     # an interview in progress, so that its page shows a guide, a transcript and requirements
     session = svc.interviews.create(

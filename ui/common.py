@@ -12,7 +12,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.services import Services, shared_services
 from assistant.settings import Settings
-from assistant.tools.auth import KeyStore, Principal, Role  # noqa: F401
+from assistant.tools.auth import KeyStore, Principal, Role
 from ui.i18n import text
 
 T = TypeVar("T")

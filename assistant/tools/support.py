@@ -64,11 +64,11 @@ class SupportDesk:
         self,
         kb: str,
         path: Path,
-        spec: str | None = None,
+        spec: str | Mapping | None = None,
         preset: str | None = None,
         progress: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> ImportReport:
-        mapping = Mapping.parse(spec, preset)
+        mapping = spec if isinstance(spec, Mapping) else Mapping.parse(spec, preset)
         columns, rows = read_rows(path)
         resolved = mapping.resolve(columns)
         records, findings = validate_rows(rows, resolved)

@@ -155,6 +155,21 @@ class Mapping:
             {k: [[c.strip() for c in alt.split("+")] for alt in v.split("|")] for k, v in merged.items()}
         )
 
+    @classmethod
+    def of(cls, columns: dict[str, list[str]], preset: str | None = None) -> Mapping:
+        """A mapping from chosen column lists (a form: column names may hold ',', '+' or '|');
+        a preset fills the fields left out."""
+        unknown = [f for f in columns if f not in FIELDS]
+        if unknown:
+            raise InvalidInput(f"unknown field {unknown[0]!r} in the mapping; fields: {', '.join(FIELDS)}")
+        chosen = {k: [[c for c in cols]] for k, cols in columns.items() if cols}
+        base = cls.parse(None, preset).fields if preset else {}
+        merged = {**base, **chosen}
+        missing = [f for f in REQUIRED if f not in merged]
+        if missing:
+            raise InvalidInput(f"the mapping needs {' and '.join(missing)}: choose the column(s) for them")
+        return cls(merged)
+
     def resolve(self, columns: list[str]) -> dict[str, list[str]]:
         """Pick, per field, the first alternative whose columns all exist."""
         have = {c.strip(): c for c in columns}

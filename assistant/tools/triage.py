@@ -176,6 +176,9 @@ def embed(embeddings: NamedEmbeddings | None, texts: list[str]) -> np.ndarray | 
     return embeddings.encode([t[:EMBED_CHARS] for t in texts])
 
 
+_LOADED: dict[tuple[str, int], TriageModel] = {}
+
+
 class ModelStore:
     """Triage models per knowledge base and target, under ``<home>/triage/``."""
 
@@ -200,10 +203,23 @@ class ModelStore:
         return path
 
     def load_all(self, kb: str) -> list[TriageModel]:
+        """The trained models; each file is loaded once per version per process (servers triage often)."""
         import joblib
 
         folder = self.root / kb_key(kb)
-        return [joblib.load(p) for p in sorted(folder.glob("*.joblib"))] if folder.exists() else []
+        out = []
+        for p in sorted(folder.glob("*.joblib")) if folder.exists() else []:
+            key = (str(p), p.stat().st_mtime_ns)
+            if key not in _LOADED:
+                _LOADED[key] = joblib.load(p)
+            out.append(_LOADED[key])
+        return out
+
+    def metas(self, kb: str) -> list[dict[str, Any]]:
+        """What was trained, when and how well (the JSON written beside each model; no model load)."""
+        folder = self.root / kb_key(kb)
+        files = sorted(folder.glob("*.json")) if folder.exists() else []
+        return [json.loads(p.read_text(encoding="utf-8")) for p in files]
 
     def require(self, kb: str) -> list[TriageModel]:
         models = self.load_all(kb)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, read_rows
+from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, Mapping, read_rows
 from ui.common import ProgressBar, require, require_kb, run, services, t
 
 who = require("read_tickets")
@@ -92,13 +92,6 @@ def show_result(result: dict[str, Any]) -> None:
             st.write(a["snippet"])
 
 
-def _iter(results: Any, bar: Any, total: int, sink: list[dict[str, Any]]) -> Any:
-    for r in results:
-        sink.append(r)
-        bar.progress(min(1.0, len(sink) / total), text=f"{len(sink)}/{total}")
-        yield r
-
-
 # -- one ticket ------------------------------------------------------------------------------
 with one:
     with st.form("triage"):
@@ -114,35 +107,35 @@ with batch:
     table = uploaded_table(t("batch_file"), "batch_file")
     if table is not None:
         path, columns, n_rows = table
-        if columns:
-            chosen = st.multiselect(t("text_columns"), columns, default=columns[:1], key="batch_cols")
-            if st.button(t("run_batch"), key="run_batch", disabled=not chosen):
-                rows: list[dict[str, Any]] = []
-                bar = st.progress(0.0)
-                total = max(1, n_rows)
-                out = run(
-                    lambda: list(_iter(desk.triage_batch(kb, path, "+".join(chosen)), bar, total, rows))
+        chosen = st.multiselect(t("text_columns"), columns, default=columns[:1], key="batch_cols")
+        if st.button(t("run_batch"), key="run_batch", disabled=not chosen):
+            bar = st.progress(0.0)
+
+            def triage_all() -> list[dict[str, Any]]:
+                done: list[dict[str, Any]] = []
+                for r in desk.triage_batch(kb, path, "+".join(chosen)):
+                    done.append(r)
+                    bar.progress(min(1.0, len(done) / max(1, n_rows)), text=f"{len(done)}/{n_rows}")
+                return done
+
+            rows = run(triage_all)
+            if rows is not None:
+                results = [
+                    {
+                        "row": r["row"],
+                        **{k: f"{v['label']} ({v['confidence']:.0%})" for k, v in r["predictions"].items()},
+                        t("similar"): ", ".join(s["id"] for s in r["similar"][:3]),
+                        t("error"): r.get("error", ""),
+                    }
+                    for r in rows
+                ]
+                st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch")
+                st.download_button(
+                    t("download_jsonl"),
+                    "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8"),
+                    file_name="triage.jsonl",
+                    key="batch_dl",
                 )
-                if out is not None:
-                    results = [
-                        {
-                            "row": r["row"],
-                            **{
-                                k: f"{v['label']} ({v['confidence']:.0%})"
-                                for k, v in r["predictions"].items()
-                            },
-                            t("similar"): ", ".join(s["id"] for s in r["similar"][:3]),
-                            t("error"): r.get("error", ""),
-                        }
-                        for r in rows
-                    ]
-                    st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch")
-                    st.download_button(
-                        t("download_jsonl"),
-                        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode("utf-8"),
-                        file_name="triage.jsonl",
-                        key="batch_dl",
-                    )
 
 
 # -- import and training -----------------------------------------------------------------------
@@ -150,41 +143,37 @@ with history:
     table = uploaded_table(t("history_file"), "history_file") if who.can("import_tickets") else None
     if table is not None:
         path, columns, _ = table
-        if columns:
-            preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
-            st.markdown(f"**{t('mapping')}**")
-            spec: dict[str, str] = {}
-            cols = st.columns(4)
-            for i, field in enumerate(FIELDS):
-                with cols[i % 4]:
-                    if field == "text":
-                        picked = st.multiselect(f"{field} *", columns, key=f"map_{field}")
-                        if picked:
-                            spec[field] = "+".join(picked)
-                    else:
-                        label = f"{field} *" if field in REQUIRED else field
-                        options = ["", *columns]
-                        picked_one = st.selectbox(
-                            label, options, format_func=lambda c: c or t("not_mapped"), key=f"map_{field}"
-                        )
-                        if picked_one:
-                            spec[field] = picked_one
-            if st.button(t("import_button"), type="primary", key="do_import"):
-                mapping = ",".join(f"{k}={v}" for k, v in spec.items()) or None
-                report = run(desk.import_file, kb, path, mapping, preset or None, ProgressBar())
-                if report is not None:
-                    d = report.as_dict()
-                    st.success(
-                        t(
-                            "imported",
-                            **{k: d[k] for k in ("rows", "added", "updated", "unchanged", "skipped")},
-                        )
+        preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
+        st.markdown(f"**{t('mapping')}**")
+        columns_of: dict[str, list[str]] = {}
+        cols = st.columns(4)
+        for i, field in enumerate(FIELDS):
+            with cols[i % 4]:
+                if field == "text":
+                    columns_of[field] = st.multiselect(f"{field} *", columns, key=f"map_{field}")
+                else:
+                    label = f"{field} *" if field in REQUIRED else field
+                    options = ["", *columns]
+                    picked_one = st.selectbox(
+                        label, options, format_func=lambda c: c or t("not_mapped"), key=f"map_{field}"
                     )
-                    st.markdown(f"**{t('validation')}**")
-                    if d["findings"]:
-                        st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, width="stretch")
-                    else:
-                        st.caption(t("no_findings"))
+                    columns_of[field] = [picked_one] if picked_one else []
+        if st.button(t("import_button"), type="primary", key="do_import"):
+            mapping = run(Mapping.of, columns_of, preset or None)
+            report = run(desk.import_file, kb, path, mapping, None, ProgressBar()) if mapping else None
+            if report is not None:
+                d = report.as_dict()
+                st.success(
+                    t(
+                        "imported",
+                        **{k: d[k] for k in ("rows", "added", "updated", "unchanged", "skipped")},
+                    )
+                )
+                st.markdown(f"**{t('validation')}**")
+                if d["findings"]:
+                    st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, width="stretch")
+                else:
+                    st.caption(t("no_findings"))
 
     st.divider()
     targets = st.multiselect(
@@ -202,9 +191,7 @@ with history:
                     st.write(
                         f"**{m['target']}**: macro-F1 (5-fold) {m['cv_macro_f1']:.3f} · {m['rows']} · {', '.join(m['labels'])}"
                     )
-    models = desk.models.load_all(kb)
-    for model in models:
-        meta = model.meta()
+    for meta in desk.models.metas(kb):
         st.caption(
             f"{t('trained')}: {meta['target']} · {meta['trained_at'][:16]} · macro-F1 {meta['cv_macro_f1']:.3f} · {len(meta['labels'])} labels"
         )
