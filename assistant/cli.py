@@ -1168,16 +1168,17 @@ def eval_answers(
 
     services = _run(_services)
     result = _run(run_answer_eval, services, bench, log=lambda m: typer.echo(m, err=True))
-    result.pop("details", None)
+    report = format_report(result)
+    details = result.pop("details", {})
     if as_json:
         result.pop("calibration", None)
-    if as_json:
+        result["withheld_found_ids"] = [a["id"] for a in details.get("withheld", []) if a["found"]]
         _print_json(result)
     else:
-        typer.echo(format_report(result))
+        typer.echo(report)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(format_report(result), encoding="utf-8")
+        out.write_text(report, encoding="utf-8")
 
 
 @eval_app.command("triage")

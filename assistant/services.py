@@ -20,7 +20,7 @@ from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
-from assistant.settings import Settings
+from assistant.settings import CALIBRATED_MIN_SIMILARITY, Settings
 from assistant.tools.changes import Actor, ChangeRequests, draft_fields, draft_prose
 from assistant.tools.helpdesk import HelpDesk
 from assistant.tools.interviews import Interviews
@@ -40,6 +40,14 @@ class Services:
     _verified: dict[tuple[str, int, int], bool] = field(default_factory=dict)
 
     # -- help desk --------------------------------------------------------------------------
+    @property
+    def min_similarity(self) -> float:
+        """The answer similarity floor: as configured, else calibrated for this embedding model."""
+        configured = self.settings.answer.min_similarity
+        if configured is not None:
+            return configured
+        return CALIBRATED_MIN_SIMILARITY.get(self.embeddings.model_id, 0.0)
+
     def engine(self, kb: str) -> AnswerEngine:
         a = self.settings.answer
         policy = AnswerPolicy(
@@ -47,6 +55,7 @@ class Services:
             min_confidence=a.min_confidence,
             min_confidence_faq=a.min_confidence_faq,
             min_coverage=a.min_coverage,
+            min_similarity=self.min_similarity,
             max_quotes=a.max_quotes,
         )
         return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)

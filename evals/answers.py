@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant.errors import InvalidInput
 from assistant.services import Services
+from assistant.settings import AnswerSettings
 from evals.retrieval import load_questions, percentile, score_questions
 
 
@@ -37,6 +38,8 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
         out.append(
             {
                 "id": q.get("id"),
+                "question": q["question"],
+                "top": f"{hits[0].chunk.source} | {hits[0].chunk.section}" if hits else "",
                 "found": a.found,
                 "cited": cited,
                 "gold": q["gold"],
@@ -45,7 +48,8 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
                 "coverage": conf.coverage,
                 "gold_in_top5": any(h.chunk.source in q["gold"] for h in hits),
                 # the lower FAQ threshold applies (an FAQ entry first, sharing words with the question)
-                "curated_top": engine.threshold(hits) < engine.policy.min_confidence,
+                "curated_top": engine.curated_top(hits),
+                "similarity": conf.top_similarity,
             }
         )
     return out
@@ -99,31 +103,38 @@ def run_answer_eval(
         "min_confidence": services.settings.answer.min_confidence,
         "min_coverage": services.settings.answer.min_coverage,
         "min_confidence_faq": services.settings.answer.min_confidence_faq,
-        "calibration": _sweep(
-            answers, held, services.settings.answer.min_coverage, services.settings.answer.min_confidence_faq
-        ),
+        "min_similarity": services.min_similarity,
+        "embedding_model": services.embeddings.model_id,
+        "calibration": _sweep(answers, held, services.settings.answer, services.min_similarity),
         "details": {"full": answers, "withheld": held},
     }
 
 
 def _sweep(
-    full: list[dict[str, Any]], held: list[dict[str, Any]], min_coverage: float, faq_threshold: float
+    full: list[dict[str, Any]], held: list[dict[str, Any]], policy: AnswerSettings, min_similarity: float
 ) -> list[dict[str, float]]:
-    """What other thresholds would give: found rate, gold-in-top-5-and-found, false found; the first
-    rows vary the threshold for FAQ-topped results (others at 0.55), the rest one threshold for all."""
-    grid = [(f, 0.55) for f in (0.3, 0.35, 0.4, 0.45, 0.5)] + [
-        (th, th) for th in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
-    ]
+    """What other thresholds would give: found rate, gold-in-top-5-and-found, false found. The first
+    rows vary the similarity floor for passages other than FAQ entries, the next the threshold for
+    FAQ-topped results, the rest one confidence threshold for all (each with the others as configured)."""
+    faq, conf = policy.min_confidence_faq, policy.min_confidence
+    grid = (
+        [(faq, conf, m) for m in (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.84, 0.86, 0.88, 0.9)]
+        + [(f, conf, min_similarity) for f in (0.3, 0.35, 0.4, 0.45, 0.5)]
+        + [(th, th, min_similarity) for th in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)]
+    )
     rows = []
-    for faq_th, th in grid:
+    for faq_th, th, sim in grid:
 
-        def ok(a: dict[str, Any], faq_th: float = faq_th, th: float = th) -> bool:
-            need = faq_th if a.get("curated_top") else th
-            return bool(a["confidence"] >= need and a["coverage"] >= min_coverage)
+        def ok(a: dict[str, Any], faq_th: float = faq_th, th: float = th, sim: float = sim) -> bool:
+            curated = bool(a.get("curated_top"))
+            if a["confidence"] < (faq_th if curated else th) or a["coverage"] < policy.min_coverage:
+                return False
+            return curated or a.get("similarity") is None or a["similarity"] >= sim
 
         n = len(full) or 1
         rows.append(
             {
+                "min_similarity": sim,
                 "min_confidence_faq": faq_th,
                 "min_confidence": th,
                 "found": round(sum(ok(a) for a in full) / n, 3),
@@ -150,16 +161,18 @@ def format_report(r: dict[str, Any]) -> str:
             f'| withheld gold: correctly "not found" | {r["withheld_not_found"]} |',
             f"| answer latency p50 / p95 (warm) | {r['answer_p50_ms']} ms / {r['answer_p95_ms']} ms |",
             f"| thresholds | confidence {r['min_confidence']} ({r.get('min_confidence_faq', '-')} when an FAQ "
-            f"entry ranks first), coverage {r['min_coverage']} |",
+            f"entry ranks first), coverage {r['min_coverage']}, similarity {r.get('min_similarity', '-')} "
+            "for passages other than FAQ entries |",
+            f"| embedding | {r.get('embedding_model', '-')} |",
             "",
             "## Calibration: other thresholds on the same runs",
             "",
-            "| min_confidence (FAQ first) | min_confidence (other) | answered as found | found and gold in top 5 "
-            "| withheld: false found |",
-            "|---|---|---|---|---|",
+            "| min_similarity (not FAQ) | min_confidence (FAQ first) | min_confidence (other) | answered as found "
+            "| found and gold in top 5 | withheld: false found |",
+            "|---|---|---|---|---|---|",
             *[
-                f"| {c['min_confidence_faq']} | {c['min_confidence']} | {c['found']} | "
-                f"{c['found_and_gold_in_top5']} | {c['withheld_false_found']} |"
+                f"| {c.get('min_similarity', '-')} | {c['min_confidence_faq']} | {c['min_confidence']} | "
+                f"{c['found']} | {c['found_and_gold_in_top5']} | {c['withheld_false_found']} |"
                 for c in r.get("calibration", [])
             ],
             "",
@@ -169,6 +182,27 @@ def format_report(r: dict[str, Any]) -> str:
             "manual sections, ranked first by both rankers, on the same topic as the withheld FAQ answer.",
             "An FAQ entry ranked first overall is trusted with less ranker agreement (0.40): it is a curated",
             "answer to a question, and a question whose FAQ entry is missing rarely puts another FAQ entry first.",
+            "Any other passage must also be close to the question in the embedding (min_similarity, cosine,",
+            "per model; applies to questions in a language the model reads): on the topic is not enough.",
+            "",
+            "## Withheld variant: questions still answered",
+            "",
+            "Counted as false 'found' above. The remaining documents do cover some of these topics, so",
+            "read them before tightening thresholds further (the best passage and its cosine similarity):",
+            "",
+            "| id | question | best passage | similarity |",
+            "|---|---|---|---|",
+            *[
+                f"| {a['id']} | {_cell(a.get('question', ''))} | {_cell(a.get('top', ''))} | "
+                f"{'-' if a.get('similarity') is None else round(a['similarity'], 3)} |"
+                for a in r.get("details", {}).get("withheld", [])
+                if a["found"]
+            ],
             "",
         ]
     )
+
+
+def _cell(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -53,6 +53,9 @@ class AnswerPolicy:
     min_confidence_faq: float = 0.40
     curated_types: tuple[str, ...] = ("faq",)
     min_coverage: float = 0.2
+    # cosine similarity (question, best passage) that a passage other than a curated FAQ entry needs,
+    # when the embedding model knows the question's language; model-specific (settings.py), 0 = off
+    min_similarity: float = 0.0
     max_quotes: int = 3
     relative_score: float = (
         0.5  # a further passage is quoted when its score is at least this share of the best
@@ -303,19 +306,32 @@ class AnswerEngine:
         hits = self.searcher.search(query, self.policy.k, doc_types=types)
         conf = measure(self.searcher.kb, query, hits)
         conf.fused = self.searcher.relative_confidence(query, hits)
+        if hits and self.searcher.knows_language(query):
+            conf.top_similarity = hits[0].dense_score
         return hits, conf
 
-    def threshold(self, hits: Sequence[SearchHit]) -> float:
-        """The confidence an answer needs: less when the best passage is a curated FAQ entry that
-        also shares words with the question (found by the lexical ranker, not by the embedding alone)."""
-        p = self.policy
-        curated = (
-            bool(hits) and hits[0].chunk.doc_type in p.curated_types and hits[0].lexical_rank is not None
+    def curated_top(self, hits: Sequence[SearchHit]) -> bool:
+        """The best passage is a curated FAQ entry that also shares words with the question (found by
+        the lexical ranker, not by the embedding alone)."""
+        return (
+            bool(hits)
+            and hits[0].chunk.doc_type in self.policy.curated_types
+            and hits[0].lexical_rank is not None
         )
-        return min(p.min_confidence_faq, p.min_confidence) if curated else p.min_confidence
+
+    def threshold(self, hits: Sequence[SearchHit]) -> float:
+        """The confidence an answer needs: less when the best passage is a curated FAQ entry."""
+        p = self.policy
+        return min(p.min_confidence_faq, p.min_confidence) if self.curated_top(hits) else p.min_confidence
 
     def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
-        return conf.fused >= self.threshold(hits) and conf.coverage >= self.policy.min_coverage
+        p = self.policy
+        if conf.fused < self.threshold(hits) or conf.coverage < p.min_coverage:
+            return False
+        # a manual section that both rankers like must also be close to the question in meaning:
+        # on its topic is not enough (the embedding tells "about projects" from "the project's name")
+        too_far = conf.top_similarity is not None and conf.top_similarity < p.min_similarity
+        return self.curated_top(hits) or not too_far
 
     # -- whole answers ----------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:

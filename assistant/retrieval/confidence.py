@@ -12,6 +12,10 @@ Absolute signals:
   chunk (text, section and title). A question about something the documents never mention leaves
   its rare words uncovered.
 - *similarity*: the cosine similarity of the best dense hit, for languages the embedding model knows.
+- *top similarity*: the cosine similarity of the best hit itself. A manual section that both rankers
+  put first is still only on the question's topic when the embedding finds it far from the question
+  (on the withheld benchmark: "What's the name of this project?" -> "Create Project", cosine 0.37);
+  the answer engine asks passages that are not curated FAQ entries for a model-specific minimum.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class Confidence:
     terms: list[str]
     uncovered: list[str]
     fused: float = 0.0  # the best hit's fused score as a share of the highest possible
+    # cosine similarity of the best hit to the question, when the embedding model knows the
+    # question's language (None otherwise, or when the dense side did not find that hit)
+    top_similarity: float | None = None
 
 
 def term_idf(kb: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]:

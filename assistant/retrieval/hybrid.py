@@ -116,6 +116,11 @@ class HybridSearcher:
             for e in chosen
         ]
 
+    def knows_language(self, query: str) -> bool:
+        """Whether the embedding model reads this query's language (its similarities mean something)."""
+        q_lang = detect_language(query)
+        return q_lang in self.model_languages or q_lang == "other"
+
     def relative_confidence(self, query: str, hits: Sequence[SearchHit]) -> float:
         """The best hit's fused score as a share of the highest possible score for this query:
         1.0 for a top-boosted type ranked first by both rankers, 0.556 for an unboosted chunk that both
