@@ -15,7 +15,7 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ZH_TICKETS := id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间
 
-.PHONY: venv demo demo-data browser serve ui test test-fast eval lint corpus clean
+.PHONY: venv demo demo-data browser serve ui test test-fast eval eval-multilingual lint corpus clean
 
 $(STAMP): pyproject.toml requirements/torch.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ eval: venv
 	$(BIN)/assistant eval answers --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/answers-dolphinscheduler-zh.md
 	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-en --out evals/reports/retrieval-dolphinscheduler-en.md
 	$(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-zh --out evals/reports/retrieval-dolphinscheduler-zh.md
+
+## the same benchmarks with the multilingual embedding option (reports *-e5.md)
+eval-multilingual: venv
+	for set in en zh; do \
+	  ASSISTANT_EMBEDDING__PROVIDER=e5-multilingual $(BIN)/assistant eval answers --bench ../shared/datasets/qa/dolphinscheduler-$$set --out evals/reports/answers-dolphinscheduler-$$set-e5.md && \
+	  ASSISTANT_EMBEDDING__PROVIDER=e5-multilingual $(BIN)/assistant eval retrieval --bench ../shared/datasets/qa/dolphinscheduler-$$set --out evals/reports/retrieval-dolphinscheduler-$$set-e5.md || exit 1; \
+	done
 
 lint: venv
 	$(BIN)/ruff check assistant evals ui tests

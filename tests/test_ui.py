@@ -129,9 +129,14 @@ def test_a_revoked_key_is_signed_out_at_the_next_click(ui_env: dict[str, Any]) -
     at.text_input(key="api_key").input(secret)
     at.button[0].click().run()
     assert at.session_state["principal"].name == "temp"
+    at.switch_page("pages/tickets.py").run()
+    at.get("file_uploader")[0].upload("batch.csv", "标题\n打印机卡纸\n".encode("gbk"), "text/csv").run()
+    [(_, saved)] = at.session_state["_uploads"].values()
+    assert saved.exists()
     store.revoke(str(record["id"]))
     at.run()
     assert "principal" not in at.session_state and any("密钥无效" in w.value for w in at.warning)
+    assert not saved.parent.exists()  # signing out removes the saved copies of uploaded exports
 
 
 def test_language_switch_changes_the_labels(ui_env: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ signed-in key, the language and the chosen knowledge base. Pages hold no busines
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -37,6 +38,8 @@ def t(key: str, **kwargs: object) -> str:
 def sign_out() -> None:
     """Forget everything of this browser session but the language (the next person starts clean)."""
     keep = st.session_state.get("lang", "中文")
+    for _, path in st.session_state.get("_uploads", {}).values():  # saved copies of uploaded exports
+        shutil.rmtree(path.parent, ignore_errors=True)
     for k in list(st.session_state.keys()):
         del st.session_state[k]
     st.session_state["lang"] = keep
