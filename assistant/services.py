@@ -49,8 +49,14 @@ class Services:
         return CALIBRATED_MIN_SIMILARITY.get(self.embeddings.model_id, 0.0)
 
     def engine(self, kb: str) -> AnswerEngine:
+        return AnswerEngine(
+            self.searcher(kb), llm=self.llm, policy=self.engine_policy(), mode=self.settings.llm.mode
+        )
+
+    def engine_policy(self) -> AnswerPolicy:
+        """When answers count as found and how much they quote, from the settings."""
         a = self.settings.answer
-        policy = AnswerPolicy(
+        return AnswerPolicy(
             k=a.k,
             min_confidence=a.min_confidence,
             min_confidence_faq=a.min_confidence_faq,
@@ -58,7 +64,6 @@ class Services:
             min_similarity=self.min_similarity,
             max_quotes=a.max_quotes,
         )
-        return AnswerEngine(self.searcher(kb), llm=self.llm, policy=policy, mode=self.settings.llm.mode)
 
     @property
     def changes(self) -> ChangeRequests:

@@ -16,12 +16,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from assistant.chains.answer import AnswerPolicy
 from assistant.errors import InvalidInput
 from assistant.services import Services
-from assistant.settings import AnswerSettings
 from evals.retrieval import load_questions, percentile, score_questions
 
 
@@ -50,6 +51,7 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
                 # the lower FAQ threshold applies (an FAQ entry first, sharing words with the question)
                 "curated_top": engine.curated_top(hits),
                 "similarity": conf.top_similarity,
+                "_evidence": (hits, conf),  # for the threshold sweep (not in JSON output)
             }
         )
     return out
@@ -105,31 +107,31 @@ def run_answer_eval(
         "min_confidence_faq": services.settings.answer.min_confidence_faq,
         "min_similarity": services.min_similarity,
         "embedding_model": services.embeddings.model_id,
-        "calibration": _sweep(answers, held, services.settings.answer, services.min_similarity),
+        "calibration": _sweep(answers, held, services.engine_policy()),
         "details": {"full": answers, "withheld": held},
     }
 
 
 def _sweep(
-    full: list[dict[str, Any]], held: list[dict[str, Any]], policy: AnswerSettings, min_similarity: float
+    full: list[dict[str, Any]], held: list[dict[str, Any]], policy: AnswerPolicy
 ) -> list[dict[str, float]]:
-    """What other thresholds would give: found rate, gold-in-top-5-and-found, false found. The first
-    rows vary the similarity floor for passages other than FAQ entries, the next the threshold for
-    FAQ-topped results, the rest one confidence threshold for all (each with the others as configured)."""
-    faq, conf = policy.min_confidence_faq, policy.min_confidence
+    """What other thresholds would give: found rate, gold-in-top-5-and-found, false found, each decided
+    by ``AnswerPolicy.is_found`` on the same retrieval as the answer's. The first rows vary the
+    similarity floor for passages other than FAQ entries, the next the threshold for FAQ-topped results,
+    the rest one confidence threshold for all (each with the others as configured)."""
+    faq, conf, floor = policy.min_confidence_faq, policy.min_confidence, policy.min_similarity
     grid = (
         [(faq, conf, m) for m in (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.84, 0.86, 0.88, 0.9)]
-        + [(f, conf, min_similarity) for f in (0.3, 0.35, 0.4, 0.45, 0.5)]
-        + [(th, th, min_similarity) for th in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)]
+        + [(f, conf, floor) for f in (0.3, 0.35, 0.4, 0.45, 0.5)]
+        + [(th, th, floor) for th in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)]
     )
     rows = []
     for faq_th, th, sim in grid:
+        variant = replace(policy, min_confidence_faq=faq_th, min_confidence=th, min_similarity=sim)
 
-        def ok(a: dict[str, Any], faq_th: float = faq_th, th: float = th, sim: float = sim) -> bool:
-            curated = bool(a.get("curated_top"))
-            if a["confidence"] < (faq_th if curated else th) or a["coverage"] < policy.min_coverage:
-                return False
-            return curated or a.get("similarity") is None or a["similarity"] >= sim
+        def ok(a: dict[str, Any], variant: AnswerPolicy = variant) -> bool:
+            hits, confidence = a["_evidence"]
+            return variant.is_found(confidence, hits)
 
         n = len(full) or 1
         rows.append(

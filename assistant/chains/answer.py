@@ -64,6 +64,31 @@ class AnswerPolicy:
     # what answers draw on: documentation, not other people's incident tickets (support sees those)
     doc_types: tuple[str, ...] = ("spec", "manual", "faq", "transcript", "other")
 
+    def curated_top(self, hits: Sequence[SearchHit]) -> bool:
+        """The best passage is a curated FAQ entry that also shares words with the question (found by
+        the lexical ranker, not by the embedding alone)."""
+        return (
+            bool(hits) and hits[0].chunk.doc_type in self.curated_types and hits[0].lexical_rank is not None
+        )
+
+    def threshold(self, hits: Sequence[SearchHit]) -> float:
+        """The confidence an answer needs: less when the best passage is a curated FAQ entry."""
+        return (
+            min(self.min_confidence_faq, self.min_confidence)
+            if self.curated_top(hits)
+            else self.min_confidence
+        )
+
+    def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
+        """Whether the knowledge base answers the question, judged from one retrieval."""
+        if not hits or conf.fused < self.threshold(hits) or conf.coverage < self.min_coverage:
+            return False
+        # a manual section that both rankers like must also be close to the question in meaning:
+        # on its topic is not enough (the embedding tells "about projects" from "the project's name")
+        if self.min_similarity <= 0 or conf.top_similarity is None or self.curated_top(hits):
+            return True
+        return bool(conf.top_similarity >= self.min_similarity)  # NaN: not close
+
 
 @dataclass
 class Turn:
@@ -311,27 +336,13 @@ class AnswerEngine:
         return hits, conf
 
     def curated_top(self, hits: Sequence[SearchHit]) -> bool:
-        """The best passage is a curated FAQ entry that also shares words with the question (found by
-        the lexical ranker, not by the embedding alone)."""
-        return (
-            bool(hits)
-            and hits[0].chunk.doc_type in self.policy.curated_types
-            and hits[0].lexical_rank is not None
-        )
+        return self.policy.curated_top(hits)
 
     def threshold(self, hits: Sequence[SearchHit]) -> float:
-        """The confidence an answer needs: less when the best passage is a curated FAQ entry."""
-        p = self.policy
-        return min(p.min_confidence_faq, p.min_confidence) if self.curated_top(hits) else p.min_confidence
+        return self.policy.threshold(hits)
 
     def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
-        p = self.policy
-        if conf.fused < self.threshold(hits) or conf.coverage < p.min_coverage:
-            return False
-        # a manual section that both rankers like must also be close to the question in meaning:
-        # on its topic is not enough (the embedding tells "about projects" from "the project's name")
-        too_far = conf.top_similarity is not None and conf.top_similarity < p.min_similarity
-        return self.curated_top(hits) or not too_far
+        return self.policy.is_found(conf, hits)
 
     # -- whole answers ----------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:

