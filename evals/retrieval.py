@@ -107,7 +107,9 @@ def run_retrieval_eval(
             "chunks": stats["chunks"],
             "chunks_per_second": round(stats["chunks"] / ingest_s, 1) if ingest_s else None,
             "embedding_model": services.embeddings.model_id,
-            "embedding_backend": services.settings.embedding.backend,
+            "embedding_backend": services.settings.embedding.backend
+            if services.settings.embedding.provider == "sentence-transformers"
+            else services.settings.embedding.provider,
             "chunk_size": services.settings.chunking.chunk_size,
         }
     finally:
