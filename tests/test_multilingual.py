@@ -124,7 +124,8 @@ def test_similarity_floor_keeps_on_topic_passages_from_answering(services: Servi
     # both rankers put the "create" section first, yet it does not say what the project is called
     assert hits[0].dense_rank == 1 and hits[0].lexical_rank == 1 and "Create" in hits[0].chunk.section
     assert conf.top_similarity is not None and conf.top_similarity < services.min_similarity
-    assert not engine.answer(question).found
+    refused = engine.answer(question)
+    assert not refused.found and "not_found:far_in_meaning" in refused.flags
     assert engine.answer("How do I create a project?").found
     # the model does not read Chinese: its cosine says nothing there, so no floor applies
     assert engine.retrieve("如何创建项目？")[1].top_similarity is None
@@ -170,5 +171,7 @@ def test_answer_decision_table(
     low = Confidence(
         coverage=0.1, similarity=0.9, terms=["x"], uncovered=["x"], fused=0.9, top_similarity=0.9
     )
-    assert not policy.is_found(low, [_hit(doc_type, 0.9, lexical_rank)])  # coverage guard first
-    assert not policy.is_found(conf, [])
+    assert policy.why_not_found(low, [_hit(doc_type, 0.9, lexical_rank)]) == "low_coverage"
+    assert policy.why_not_found(conf, []) == "no_passages"
+    if not found and lexical_rank is not None:
+        assert policy.why_not_found(conf, [_hit(doc_type, similarity, lexical_rank)]) == "far_in_meaning"

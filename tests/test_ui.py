@@ -205,6 +205,8 @@ def test_help_desk_not_found_offers_a_ticket(ui_env: dict[str, Any]) -> None:
     at = signed_in(ui_env["keys"], "end_user")  # the help desk is the first page
     at.chat_input(key="question").set_value("火星基地的氧气配额如何申请？").run()
     assert any("没有找到答案" in w.value for w in at.warning), texts(at)
+    # the reason is told in words, not as a code
+    assert any(c.value.startswith("提示:") and "not_found:" not in c.value for c in at.caption), texts(at)
     conv = at.session_state["conversation_id"]
     mid = services(ui_env).helpdesk.conversation(conv)["messages"][0]["message_id"]
     at.button(key=f"ticket_{mid}").click().run()

@@ -57,6 +57,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "feedback_send": ("提交反馈", "Send feedback"),
     "feedback_thanks": ("感谢反馈！", "Thanks for the feedback!"),
     "flags": ("提示", "Notes"),
+    # why an answer was "not found" (answer flags not_found:*)
+    "not_found:no_passages": ("知识库中没有相关内容", "nothing related in the knowledge base"),
+    "not_found:low_confidence": ("检索结果不够确定", "retrieval is not confident enough"),
+    "not_found:low_coverage": (
+        "问题中的关键词在文档中没有出现",
+        "the question's key words are not in the documents",
+    ),
+    "not_found:far_in_meaning": (
+        "最接近的段落只是同一主题，并未回答问题",
+        "the closest passage is on the topic but does not answer the question",
+    ),
     # interviews
     "sessions": ("访谈会话", "Interview sessions"),
     "new_session": ("新建访谈", "New session"),

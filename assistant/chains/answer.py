@@ -81,13 +81,21 @@ class AnswerPolicy:
 
     def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
         """Whether the knowledge base answers the question, judged from one retrieval."""
-        if not hits or conf.fused < self.threshold(hits) or conf.coverage < self.min_coverage:
-            return False
+        return self.why_not_found(conf, hits) is None
+
+    def why_not_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> str | None:
+        """None when the knowledge base answers the question, else the reason (an answer flag)."""
+        if not hits:
+            return "no_passages"
+        if conf.fused < self.threshold(hits):
+            return "low_confidence"
+        if conf.coverage < self.min_coverage:
+            return "low_coverage"
         # a manual section that both rankers like must also be close to the question in meaning:
         # on its topic is not enough (the embedding tells "about projects" from "the project's name")
         if self.min_similarity <= 0 or conf.top_similarity is None or self.curated_top(hits):
-            return True
-        return bool(conf.top_similarity >= self.min_similarity)  # NaN: not close
+            return None
+        return None if conf.top_similarity >= self.min_similarity else "far_in_meaning"  # NaN: far
 
 
 @dataclass
@@ -358,8 +366,10 @@ class AnswerEngine:
         query = self.standalone(question, history, flags)
         hits, conf = self.retrieve(query)
         base = {"mode": self.mode, "language": language, "query": query, "confidence": conf.fused}
-        if not hits or not self.is_found(conf, hits):
+        reason = self.policy.why_not_found(conf, hits)
+        if reason is not None:
             text, topics = not_found_answer(hits, language)
+            flags.append(f"not_found:{reason}")
             yield Answer(answer=text, found=False, nearest_topics=topics, flags=flags, **base)  # type: ignore[arg-type]
             return
         if self.llm is None:

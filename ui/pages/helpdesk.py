@@ -11,6 +11,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.schemas import Answer
 from ui.common import require, require_kb, run, services, t
+from ui.i18n import TEXT
 
 who = require()
 kb = require_kb()
@@ -84,7 +85,7 @@ def show_answer(message: dict[str, Any]) -> None:
         st.warning(t("not_found_title"), icon=":material/search_off:")
     st.markdown(message["answer"])
     if message.get("flags"):
-        st.caption(t("flags") + ": " + ", ".join(message["flags"]))
+        st.caption(t("flags") + ": " + ", ".join(t(f) if f in TEXT else f for f in message["flags"]))
     show_citations(message.get("citations") or [], key)
     if not message["found"]:
         show_not_found(message, key)
