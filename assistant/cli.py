@@ -1173,6 +1173,7 @@ def eval_answers(
     if as_json:
         result.pop("calibration", None)
         result["withheld_found_ids"] = [a["id"] for a in details.get("withheld", []) if a["found"]]
+        result["leave_one_out_found_ids"] = [a["id"] for a in details.get("leave_one_out", []) if a["found"]]
         _print_json(result)
     else:
         typer.echo(report)

@@ -159,6 +159,8 @@ def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services
     ][:1]
     assert configured["found"] == r["found_rate"]
     assert configured["withheld_false_found"] == r["withheld_false_found"]
+    assert configured["leave_one_out_false_found"] == r["leave_one_out_false_found"]
+    assert 0 <= r["leave_one_out_false_found"] <= 1 and len(r["details"]["leave_one_out"]) == 2
     report = format_report(r)
     assert "withheld gold" in report and f"| {r['min_similarity']} | 0.4 | 0.55 |" in report
-    assert "questions still answered" in report
+    assert "questions still answered" in report and "Leave-one-out" in report
