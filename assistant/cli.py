@@ -52,7 +52,7 @@ def _services():  # type: ignore[no-untyped-def]
     from assistant.services import build_services
     from assistant.settings import get_settings
 
-    return build_services(get_settings())
+    return build_services(_run(get_settings))
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:

@@ -20,7 +20,7 @@ from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
-from assistant.settings import CALIBRATED_MIN_SIMILARITY, Settings
+from assistant.settings import CALIBRATED_MIN_SIMILARITY, Settings, get_settings
 from assistant.tools.changes import Actor, ChangeRequests, draft_fields, draft_prose
 from assistant.tools.helpdesk import HelpDesk
 from assistant.tools.interviews import Interviews
@@ -348,7 +348,7 @@ _SHARED_LOCK = threading.Lock()
 def shared_services(settings: Settings | None = None) -> Services:
     """One Services per data directory per process, for servers that host the API and the web UI
     together: an embedded Chroma store must have a single owner (PersistentClient is not process-safe)."""
-    settings = settings or Settings()
+    settings = settings or get_settings()
     key = str(settings.home.resolve())
     with _SHARED_LOCK:
         if key not in _SHARED:
@@ -358,7 +358,7 @@ def shared_services(settings: Settings | None = None) -> Services:
 
 def build_services(settings: Settings | None = None, **overrides: Any) -> Services:
     """Build every service from settings; pass ``embeddings=``, ``vector_store=`` or ``llm=`` to swap a backend."""
-    settings = settings or Settings()
+    settings = settings or get_settings()
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     embeddings = overrides.get("embeddings") or make_embeddings(

@@ -195,5 +195,22 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides: object) -> Settings:
-    """Read settings from the environment (and a ``.env`` file if present), with overrides."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read settings from the environment (and a ``.env`` file if present), with overrides.
+
+    Raises:
+        ConfigError: a setting has a bad value; the message names the environment variable.
+    """
+    from pydantic import ValidationError
+
+    from assistant.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            name = "ASSISTANT_" + "__".join(str(part) for part in err["loc"]).upper()
+            value = err.get("input")
+            shown = f" (got {value!r})" if isinstance(value, str | int | float) else ""
+            problems.append(f"{name}: {err['msg']}{shown}")
+        raise ConfigError("bad setting: " + "; ".join(problems)) from None

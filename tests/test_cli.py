@@ -407,3 +407,23 @@ def test_demo_keys_and_ui_refuse_bad_input(kb_home: Path, model_cache: Path, tmp
         taken = busy.getsockname()[1]
         out = run(kb_home, model_cache, "ui", "--port", str(taken), "--api-port", "0")
     assert out.returncode == 2 and f"cannot listen on 127.0.0.1:{taken}" in out.stderr
+
+
+def test_a_bad_setting_names_the_variable(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "ASSISTANT_HOME": str(tmp_path / "home"),
+        "ASSISTANT_ANSWER__MIN_SIMILARITY": "abc",
+        "ASSISTANT_EMBEDDING__BATCH_SIZE": "0",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "kb", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "ASSISTANT_ANSWER__MIN_SIMILARITY" in r.stderr and "'abc'" in r.stderr
+    assert "ASSISTANT_EMBEDDING__BATCH_SIZE" in r.stderr
+    assert not (tmp_path / "home").exists()  # nothing written

@@ -12,7 +12,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.services import Services, shared_services
-from assistant.settings import Settings
+from assistant.settings import get_settings
 from assistant.tools.auth import KeyStore, Principal, Role
 from ui.i18n import text
 
@@ -23,7 +23,7 @@ def services() -> Services:
     """One Services per data directory, shared by every session of this server process (and by the
     HTTP API when `assistant ui` hosts both)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return shared_services(Settings())
+    return shared_services(get_settings())
 
 
 def lang() -> str:
