@@ -51,8 +51,6 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
                 "confidence": conf.fused,
                 "coverage": conf.coverage,
                 "gold_in_top5": any(h.chunk.source in q["gold"] for h in hits),
-                # the lower FAQ threshold applies (an FAQ entry first, sharing words with the question)
-                "curated_top": engine.curated_top(hits),
                 "similarity": conf.top_similarity,
                 "_evidence": (hits, conf),  # for the threshold sweep (not in JSON output)
             }
@@ -151,7 +149,8 @@ def _sweep(
     full: list[dict[str, Any]], held: list[dict[str, Any]], loo: list[dict[str, Any]], policy: AnswerPolicy
 ) -> list[dict[str, float]]:
     """What other thresholds would give: found rate, gold-in-top-5-and-found, false found, each decided
-    by ``AnswerPolicy.is_found`` on the same retrieval as the answer's. The first rows vary the
+    by ``AnswerPolicy.is_found`` on a retrieval of the same question right after the answer (the same
+    hits but for rare ties in the approximate vector search). The first rows vary the
     similarity floor for passages other than FAQ entries, the next the threshold for FAQ-topped results,
     the rest one confidence threshold for all (each with the others as configured)."""
     faq, conf, floor = policy.min_confidence_faq, policy.min_confidence, policy.min_similarity
@@ -221,7 +220,8 @@ def format_report(r: dict[str, Any]) -> str:
             "unanswered. The default 0.55 keeps manual answers; most remaining withheld 'found' cases are",
             "manual sections, ranked first by both rankers, on the same topic as the withheld FAQ answer.",
             "An FAQ entry ranked first overall is trusted with less ranker agreement (0.40): it is a curated",
-            "answer to a question, and a question whose FAQ entry is missing rarely puts another FAQ entry first.",
+            "answer to a question. When only the question's own entry is missing, though, a neighbouring",
+            "entry often ranks first and is taken as the answer (the leave-one-out column).",
             "Any other passage must also be close to the question in the embedding (min_similarity, cosine,",
             "per model; applies to questions in a language the model reads): on the topic is not enough.",
             "",
@@ -230,14 +230,7 @@ def format_report(r: dict[str, Any]) -> str:
             "Counted as false 'found' above. The remaining documents do cover some of these topics, so",
             "read them before tightening thresholds further (the best passage and its cosine similarity):",
             "",
-            "| id | question | best passage | similarity |",
-            "|---|---|---|---|",
-            *[
-                f"| {a['id']} | {_cell(a.get('question', ''))} | {_cell(a.get('top', ''))} | "
-                f"{'-' if a.get('similarity') is None else round(a['similarity'], 3)} |"
-                for a in r.get("details", {}).get("withheld", [])
-                if a["found"]
-            ],
+            *_answered_table(r.get("details", {}).get("withheld", [])),
             "",
             "## Leave-one-out: questions answered without their own gold files",
             "",
@@ -245,17 +238,24 @@ def format_report(r: dict[str, Any]) -> str:
             "neighbouring entry (the FAQ repeats itself), many are not: no signal we have tells the missing",
             "entry's neighbour from the entry itself (see the closing notes of the help-desk issue).",
             "",
-            "| id | question | best passage | similarity |",
-            "|---|---|---|---|",
-            *[
-                f"| {a['id']} | {_cell(a.get('question', ''))} | {_cell(a.get('top', ''))} | "
-                f"{'-' if a.get('similarity') is None else round(a['similarity'], 3)} |"
-                for a in r.get("details", {}).get("leave_one_out", [])
-                if a["found"]
-            ],
+            *_answered_table(r.get("details", {}).get("leave_one_out", [])),
             "",
         ]
     )
+
+
+def _answered_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown rows of the questions answered as found: id, question, best passage, its cosine."""
+    return [
+        "| id | question | best passage | similarity |",
+        "|---|---|---|---|",
+        *[
+            f"| {a['id']} | {_cell(a.get('question', ''))} | {_cell(a.get('top', ''))} | "
+            f"{'-' if a.get('similarity') is None else round(a['similarity'], 3)} |"
+            for a in rows
+            if a["found"]
+        ],
+    ]
 
 
 def _cell(text: str, limit: int = 110) -> str:

@@ -13,8 +13,10 @@ import pytest
 from tests.conftest import ROOT
 
 
-def run(home: Path, cache: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache)}
+def run(
+    home: Path, cache: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
         env=env,
@@ -409,20 +411,9 @@ def test_demo_keys_and_ui_refuse_bad_input(kb_home: Path, model_cache: Path, tmp
     assert out.returncode == 2 and f"cannot listen on 127.0.0.1:{taken}" in out.stderr
 
 
-def test_a_bad_setting_names_the_variable(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "ASSISTANT_HOME": str(tmp_path / "home"),
-        "ASSISTANT_ANSWER__MIN_SIMILARITY": "abc",
-        "ASSISTANT_EMBEDDING__BATCH_SIZE": "0",
-    }
-    r = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "kb", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_a_bad_setting_names_the_variable(tmp_path: Path, model_cache: Path) -> None:
+    bad = {"ASSISTANT_ANSWER__MIN_SIMILARITY": "abc", "ASSISTANT_EMBEDDING__BATCH_SIZE": "0"}
+    r = run(tmp_path / "home", model_cache, "kb", "list", env=bad)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "ASSISTANT_ANSWER__MIN_SIMILARITY" in r.stderr and "'abc'" in r.stderr
     assert "ASSISTANT_EMBEDDING__BATCH_SIZE" in r.stderr

@@ -343,15 +343,6 @@ class AnswerEngine:
             conf.top_similarity = hits[0].dense_score
         return hits, conf
 
-    def curated_top(self, hits: Sequence[SearchHit]) -> bool:
-        return self.policy.curated_top(hits)
-
-    def threshold(self, hits: Sequence[SearchHit]) -> float:
-        return self.policy.threshold(hits)
-
-    def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
-        return self.policy.is_found(conf, hits)
-
     # -- whole answers ----------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         events = list(self.stream(question, history))

