@@ -161,6 +161,15 @@ def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services
     assert configured["withheld_false_found"] == r["withheld_false_found"]
     assert configured["leave_one_out_false_found"] == r["leave_one_out_false_found"]
     assert 0 <= r["leave_one_out_false_found"] <= 1 and len(r["details"]["leave_one_out"]) == 2
+    # the threshold search includes the configured setting, so it never does worse than it
+    reach = r["reachable"]
+    assert reach["settings_tried"] > 1000 and reach["withheld_limit"] == 0.2
+    if configured["withheld_false_found"] < 0.2:
+        best = reach["best"]
+        assert best["withheld_false_found"] < 0.2
+        assert best["found_and_gold_in_top5"] >= configured["found_and_gold_in_top5"]
+        assert all(1 <= x["gold_rank"] <= 5 for x in reach["left_over"])
     report = format_report(r)
     assert "withheld gold" in report and f"| {r['min_similarity']} | 0.4 | 0.55 |" in report
     assert "questions still answered" in report and "Leave-one-out" in report
+    assert "What thresholds can reach" in report
