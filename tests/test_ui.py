@@ -4,6 +4,7 @@ Chroma, SQLite) on the sample corpus. The browser test is in test_ui_browser.py.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,55 @@ def test_a_revoked_key_is_signed_out_at_the_next_click(ui_env: dict[str, Any]) -
     at.run()
     assert "principal" not in at.session_state and any("密钥无效" in w.value for w in at.warning)
     assert not saved.parent.exists()  # signing out removes the saved copies of uploaded exports
+
+
+def _entry_then_page() -> None:
+    """What one run of the app does: the entry script checks the key, then the page it runs asks."""
+    import streamlit as st
+
+    from ui.common import principal
+
+    entry = principal()
+    page = principal(fresh=False)
+    st.session_state["seen"] = (entry is not None, page is not None)
+
+
+def test_each_run_looks_the_key_up_once(ui_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    store = KeyStore(services(ui_env).db)
+    calls: list[str | None] = []
+    real = KeyStore.authenticate
+
+    def counted(self: KeyStore, secret: str | None) -> Any:
+        calls.append(secret)
+        return real(self, secret)
+
+    monkeypatch.setattr(KeyStore, "authenticate", counted)
+    at = AppTest.from_function(_entry_then_page, default_timeout=60)
+    at.session_state["_secret"] = ui_env["keys"]["support"]
+    at.session_state["principal"] = store.authenticate(ui_env["keys"]["support"])
+    calls.clear()
+    at.run()
+    assert at.session_state["seen"] == (True, True) and len(calls) == 1  # one lookup, passed on
+    at.run()
+    assert len(calls) == 2  # and again at the next run: a revoked key stops at the next click
+    at.session_state["_secret"] = "not-a-key"
+    at.run()
+    assert at.session_state["seen"] == (False, False) and len(calls) == 3
+
+
+def test_saved_uploads_stay_in_the_data_directory_and_abandoned_ones_expire(tmp_path: Path) -> None:
+    from ui.common import UPLOAD_TTL_SECONDS, save_upload
+
+    root = tmp_path / "ui-uploads"
+    first = save_upload("../../导出.csv", "标题\n打印机卡纸\n".encode("gbk"), root)
+    assert first.parent.parent == root and first.name == "导出.csv"  # no way out of its folder
+    assert first.read_bytes().decode("gbk").startswith("标题")
+    abandoned = save_upload("old.csv", b"x", root)
+    stale = time.time() - UPLOAD_TTL_SECONDS - 60
+    os.utime(abandoned.parent, (stale, stale))
+    second = save_upload("new.csv", b"y", root)
+    assert not abandoned.parent.exists()  # a session that never signed out: swept after a day
+    assert first.exists() and second.exists()  # recent uploads of live sessions stay
 
 
 def test_language_switch_changes_the_labels(ui_env: dict[str, Any]) -> None:

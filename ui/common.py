@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -35,6 +38,32 @@ def t(key: str, **kwargs: object) -> str:
     return text(key, lang(), **kwargs)
 
 
+# saved copies of uploaded exports whose browser session ended without signing out are removed after
+# this long (the next upload by anyone sweeps them)
+UPLOAD_TTL_SECONDS = 24 * 3600
+
+
+def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
+    """Save an uploaded export in its own folder under the data directory (readers go by its
+    suffix) and remove folders left there by sessions that ended more than a day ago."""
+    root = root or services().settings.home / "ui-uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for old in root.iterdir():
+        try:
+            if old.stat().st_mtime >= cutoff:
+                continue
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink()
+        except OSError:  # another session removed it first
+            continue
+    path = Path(tempfile.mkdtemp(prefix="upload-", dir=root)) / Path(name).name
+    path.write_bytes(data)
+    return path
+
+
 def sign_out() -> None:
     """Forget everything of this browser session but the language (the next person starts clean)."""
     keep = st.session_state.get("lang", "中文")
@@ -45,23 +74,27 @@ def sign_out() -> None:
     st.session_state["lang"] = keep
 
 
-def principal() -> Principal | None:
+def principal(fresh: bool = True) -> Principal | None:
     """The signed-in key, checked again on every run: a key revoked since sign-in stops working at
-    the next click."""
+    the next click. The entry script checks it (``fresh``); the page it then runs in the same script
+    run takes that result instead of looking the key up a second time."""
     if st.session_state.get("principal") is None:
         return None
+    if not fresh and st.session_state.pop("_key_checked", False):
+        return st.session_state["principal"]  # type: ignore[no-any-return]
     who = KeyStore(services().db).authenticate(st.session_state.get("_secret"))
     if who is None:
         sign_out()
         st.warning(t("bad_key"))
         return None
     st.session_state["principal"] = who
+    st.session_state["_key_checked"] = fresh  # only the entry script's check is passed on
     return who
 
 
 def require(capability: str | None = None) -> Principal:
     """The signed-in key, or stop the page; ``capability`` as in assistant.tools.auth.CAPABILITIES."""
-    p = principal()
+    p = principal(fresh=False)
     if p is None:
         st.info(t("welcome"))
         st.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, Mapping, read_rows
-from ui.common import ProgressBar, require, require_kb, run, services, t
+from ui.common import ProgressBar, require, require_kb, run, save_upload, services, t
 
 who = require("read_tickets")
 kb = require_kb()
@@ -37,10 +36,7 @@ def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
     if upload is None:
         return None
     if key not in saved:
-        folder = Path(tempfile.mkdtemp(prefix="upload-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        saved[key] = (upload.file_id, path)
+        saved[key] = (upload.file_id, save_upload(upload.name, upload.getvalue()))
     path = saved[key][1]
     table = run(read_rows, path)
     if not table or not table[0]:
