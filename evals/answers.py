@@ -36,10 +36,9 @@ def _ask_all(services: Services, kb: str, questions: list[dict[str, Any]]) -> li
     out = []
     for q in questions:
         t = time.perf_counter()
-        a = engine.answer(q["question"])
+        a, hits, conf = engine.answer_with_evidence(q["question"])
         ms = (time.perf_counter() - t) * 1000
         cited = [c.source for c in a.citations]
-        hits, conf = engine.retrieve(q["question"])
         out.append(
             {
                 "id": q.get("id"),
@@ -129,8 +128,8 @@ def _leave_one_out(
         for g in present:
             services.remove_document(kb, g)
         try:
-            hits, conf = engine.retrieve(q["question"])
-            found = engine.answer(q["question"]).found
+            answer, hits, conf = engine.answer_with_evidence(q["question"])
+            found = answer.found
         finally:
             if present:
                 services.ingest(kb, [docs / g for g in present], source_of={docs / g: g for g in present})
@@ -151,8 +150,7 @@ def _sweep(
     full: list[dict[str, Any]], held: list[dict[str, Any]], loo: list[dict[str, Any]], policy: AnswerPolicy
 ) -> list[dict[str, float]]:
     """What other thresholds would give: found rate, gold-in-top-5-and-found, false found, each decided
-    by ``AnswerPolicy.is_found`` on a retrieval of the same question right after the answer (the same
-    hits but for rare ties in the approximate vector search). The first rows vary the
+    by ``AnswerPolicy.is_found`` on the very retrieval the answer was decided on. The first rows vary the
     similarity floor for passages other than FAQ entries, the next the threshold for FAQ-topped results,
     the rest one confidence threshold for all (each with the others as configured)."""
     faq, conf, floor = policy.min_confidence_faq, policy.min_confidence, policy.min_similarity

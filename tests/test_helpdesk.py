@@ -49,6 +49,15 @@ def test_english_question_english_framing(desk: Services) -> None:
     quotes_are_verbatim(desk, a)
 
 
+def test_answer_comes_with_the_retrieval_it_was_decided_on(desk: Services) -> None:
+    engine = desk.engine("demo")
+    for question in ("如何重置密码？", "How do I configure payroll tax brackets?"):
+        a, hits, conf = engine.answer_with_evidence(question)
+        assert a.confidence == conf.fused and a.found == engine.policy.is_found(conf, hits)
+        assert {c.chunk_id for c in a.citations} <= {h.chunk.chunk_id for h in hits}
+        assert a.found == bool(a.citations)
+
+
 @pytest.mark.parametrize(
     "question, lang", [("How do I configure payroll tax brackets?", "en"), ("如何配置工资个税税率表？", "zh")]
 )

@@ -345,17 +345,32 @@ class AnswerEngine:
 
     # -- whole answers ----------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        events = list(self.stream(question, history))
-        final = events[-1]
-        assert isinstance(final, Answer)
-        return final
+        return self.answer_with_evidence(question, history)[0]
 
-    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
-        """Yield text deltas (LLM modes) and finally the validated :class:`Answer`."""
+    def answer_with_evidence(
+        self, question: str, history: Sequence[Turn] = ()
+    ) -> tuple[Answer, list[SearchHit], Confidence]:
+        """The answer and the retrieval it was decided on (for evaluation and diagnostics)."""
+        evidence: list[tuple[list[SearchHit], Confidence]] = []
+        final = list(self.stream(question, history, evidence))[-1]
+        assert isinstance(final, Answer)
+        hits, conf = evidence[0]
+        return final, hits, conf
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        evidence: list[tuple[list[SearchHit], Confidence]] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Yield text deltas (LLM modes) and finally the validated :class:`Answer`; the retrieval
+        behind it is appended to ``evidence`` when given."""
         language = question_language(question)
         flags: list[str] = []
         query = self.standalone(question, history, flags)
         hits, conf = self.retrieve(query)
+        if evidence is not None:
+            evidence.append((hits, conf))
         base = {"mode": self.mode, "language": language, "query": query, "confidence": conf.fused}
         reason = self.policy.why_not_found(conf, hits)
         if reason is not None:
