@@ -174,19 +174,27 @@ def test_each_run_looks_the_key_up_once(ui_env: dict[str, Any], monkeypatch: pyt
     assert at.session_state["seen"] == (False, False) and len(calls) == 3
 
 
-def test_saved_uploads_stay_in_the_data_directory_and_abandoned_ones_expire(tmp_path: Path) -> None:
-    from ui.common import UPLOAD_TTL_SECONDS, save_upload
+def test_scratch_copies_of_uploads_expire_a_day_after_their_last_use(tmp_path: Path) -> None:
+    from assistant.errors import InvalidInput
+    from assistant.ingest.uploads import SCRATCH_TTL_SECONDS, save_scratch_copy, touch_scratch_copy
 
     root = tmp_path / "ui-uploads"
-    first = save_upload("../../导出.csv", "标题\n打印机卡纸\n".encode("gbk"), root)
+    keep = root / "notes.txt"  # not a scratch folder: never swept
+    first = save_scratch_copy(root, "../../导出.csv", "标题\n打印机卡纸\n".encode("gbk"))
+    keep.write_text("x")
     assert first.parent.parent == root and first.name == "导出.csv"  # no way out of its folder
     assert first.read_bytes().decode("gbk").startswith("标题")
-    abandoned = save_upload("old.csv", b"x", root)
-    stale = time.time() - UPLOAD_TTL_SECONDS - 60
-    os.utime(abandoned.parent, (stale, stale))
-    second = save_upload("new.csv", b"y", root)
-    assert not abandoned.parent.exists()  # a session that never signed out: swept after a day
-    assert first.exists() and second.exists()  # recent uploads of live sessions stay
+    abandoned = save_scratch_copy(root, "old.csv", b"x")
+    in_use = save_scratch_copy(root, "open-tab.csv", b"y")
+    stale = time.time() - SCRATCH_TTL_SECONDS - 60
+    for path in (abandoned, in_use, keep):
+        os.utime(path.parent if path is not keep else path, (stale, stale))
+    assert touch_scratch_copy(in_use)  # the open tab used its copy again: its day starts over
+    save_scratch_copy(root, "new.csv", b"z")
+    assert not abandoned.parent.exists() and not touch_scratch_copy(abandoned)  # swept: the page saves again
+    assert first.exists() and in_use.exists() and keep.exists()
+    with pytest.raises(InvalidInput):
+        save_scratch_copy(root, "..", b"x")
 
 
 def test_language_switch_changes_the_labels(ui_env: dict[str, Any]) -> None:

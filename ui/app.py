@@ -84,4 +84,7 @@ else:
         else:
             st.session_state.pop("kb", None)
         st.button(t("sign_out"), key="sign_out", on_click=sign_out)
-page.run()
+try:
+    page.run()
+finally:  # the key check above is for this run's page only, whatever happens in it
+    st.session_state.pop("_key_checked", None)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +12,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.ingest.uploads import save_scratch_copy
 from assistant.services import Services, shared_services
 from assistant.settings import get_settings
 from assistant.tools.auth import KeyStore, Principal, Role
@@ -38,30 +37,9 @@ def t(key: str, **kwargs: object) -> str:
     return text(key, lang(), **kwargs)
 
 
-# saved copies of uploaded exports whose browser session ended without signing out are removed after
-# this long (the next upload by anyone sweeps them)
-UPLOAD_TTL_SECONDS = 24 * 3600
-
-
-def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
-    """Save an uploaded export in its own folder under the data directory (readers go by its
-    suffix) and remove folders left there by sessions that ended more than a day ago."""
-    root = root or services().settings.home / "ui-uploads"
-    root.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for old in root.iterdir():
-        try:
-            if old.stat().st_mtime >= cutoff:
-                continue
-            if old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                old.unlink()
-        except OSError:  # another session removed it first
-            continue
-    path = Path(tempfile.mkdtemp(prefix="upload-", dir=root)) / Path(name).name
-    path.write_bytes(data)
-    return path
+def save_upload(name: str, data: bytes) -> Path:
+    """A scratch copy of an uploaded export under the data directory (see save_scratch_copy)."""
+    return save_scratch_copy(services().settings.home / "ui-uploads", name, data)
 
 
 def sign_out() -> None:

@@ -350,21 +350,32 @@ class AnswerEngine:
     def answer_with_evidence(
         self, question: str, history: Sequence[Turn] = ()
     ) -> tuple[Answer, list[SearchHit], Confidence]:
-        """The answer and the retrieval it was decided on (for evaluation and diagnostics)."""
+        """Answer a question and return the retrieval the answer was decided on.
+
+        Args:
+            question: the user's question.
+            history: earlier turns of the conversation, oldest first.
+
+        Returns:
+            The answer, the passages retrieved for it and their confidence (in ``none`` mode the
+            answer is found exactly when ``self.policy.is_found`` holds for them).
+        """
         evidence: list[tuple[list[SearchHit], Confidence]] = []
-        final = list(self.stream(question, history, evidence))[-1]
+        final = list(self._stream(question, history, evidence))[-1]
         assert isinstance(final, Answer)
         hits, conf = evidence[0]
         return final, hits, conf
 
-    def stream(
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """Yield text deltas (LLM modes) and finally the validated :class:`Answer`."""
+        return self._stream(question, history, None)
+
+    def _stream(
         self,
         question: str,
-        history: Sequence[Turn] = (),
-        evidence: list[tuple[list[SearchHit], Confidence]] | None = None,
+        history: Sequence[Turn],
+        evidence: list[tuple[list[SearchHit], Confidence]] | None,
     ) -> Iterator[str | Answer]:
-        """Yield text deltas (LLM modes) and finally the validated :class:`Answer`; the retrieval
-        behind it is appended to ``evidence`` when given."""
         language = question_language(question)
         flags: list[str] = []
         query = self.standalone(question, history, flags)

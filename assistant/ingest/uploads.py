@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
@@ -53,3 +57,49 @@ class StoredUpload:
             self.target.unlink(missing_ok=True)
         else:
             self.target.write_bytes(self.previous)
+
+
+# scratch copies of uploaded exports (web UI) not used for this long are removed by the next save
+SCRATCH_TTL_SECONDS = 24 * 3600
+_SCRATCH_PREFIX = "upload-"
+
+
+def save_scratch_copy(root: Path, name: str | None, data: bytes, ttl: float = SCRATCH_TTL_SECONDS) -> Path:
+    """Save an uploaded export in a folder of its own under ``root`` for readers that go by suffix.
+
+    Scratch folders nobody has used for ``ttl`` seconds (see :func:`touch_scratch_copy`) are removed
+    first: a browser session that ends without signing out leaves its copy behind.
+
+    Args:
+        root: the folder that holds the scratch folders (created if missing).
+        name: the uploaded file's name; only a sanitised last component is kept.
+        data: the file's bytes.
+        ttl: seconds after the last use at which a scratch folder may be removed.
+
+    Returns:
+        The saved file.
+
+    Raises:
+        InvalidInput: the name has nothing usable left.
+    """
+    safe = sanitize_filename(name)
+    root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - ttl
+    for old in root.glob(f"{_SCRATCH_PREFIX}*"):
+        try:
+            if old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # another session removed it first
+            continue
+    path = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=root)) / safe
+    path.write_bytes(data)
+    return path
+
+
+def touch_scratch_copy(path: Path) -> bool:
+    """Mark a scratch copy as in use (its folder's age restarts); False when it is gone."""
+    try:
+        os.utime(path.parent)
+    except OSError:
+        return False
+    return path.exists()

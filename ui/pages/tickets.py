@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from assistant.ingest.uploads import touch_scratch_copy
 from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, Mapping, read_rows
 from ui.common import ProgressBar, require, require_kb, run, save_upload, services, t
 
@@ -26,7 +27,7 @@ one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
 
 def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
     """An uploaded export saved once per upload (readers go by its suffix), its columns and row
-    count; the file is removed when the upload is replaced or cleared."""
+    count; the copy is removed when the upload is replaced or cleared, or at sign-out."""
     upload = st.file_uploader(label, type=["csv", "xlsx", "json", "jsonl"], key=key)
     saved: dict[str, tuple[str, Path]] = st.session_state.setdefault("_uploads", {})
     previous = saved.get(key)
@@ -35,8 +36,13 @@ def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
         del saved[key]
     if upload is None:
         return None
-    if key not in saved:
-        saved[key] = (upload.file_id, save_upload(upload.name, upload.getvalue()))
+    # a copy unused for a day may have been swept while this session stayed open: save it again
+    if key not in saved or not touch_scratch_copy(saved[key][1]):
+        copy = run(save_upload, upload.name, upload.getvalue())  # a name with nothing usable: refused
+        if copy is None:
+            saved.pop(key, None)
+            return None
+        saved[key] = (upload.file_id, copy)
     path = saved[key][1]
     table = run(read_rows, path)
     if not table or not table[0]:
