@@ -162,26 +162,32 @@ def _sweep(
     rows = []
     for faq_th, th, sim in grid:
         variant = replace(policy, min_confidence_faq=faq_th, min_confidence=th, min_similarity=sim)
-
-        def ok(a: dict[str, Any], variant: AnswerPolicy = variant) -> bool:
-            hits, confidence = a["_evidence"]
-            return variant.is_found(confidence, hits)
-
-        n = len(full) or 1
         rows.append(
             {
                 "min_similarity": sim,
                 "min_confidence_faq": faq_th,
                 "min_confidence": th,
-                "found": round(sum(ok(a) for a in full) / n, 3),
-                "found_and_gold_in_top5": round(sum(ok(a) and a["gold_in_top5"] for a in full) / n, 3),
-                "withheld_false_found": round(sum(ok(a) for a in held) / (len(held) or 1), 3),
-                "leave_one_out_false_found": round(sum(ok(a) for a in loo) / (len(loo) or 1), 3),
+                "found": _share(variant, full),
+                "found_and_gold_in_top5": _share(variant, full, gold=True),
+                "withheld_false_found": _share(variant, held),
+                "leave_one_out_false_found": _share(variant, loo),
             }
         )
     return rows
 
 
+def _share(variant: AnswerPolicy, rows: list[dict[str, Any]], gold: bool = False) -> float:
+    """The share of answer records that ``variant`` answers as found, on the retrieval each answer was
+    decided on (with ``gold``: found and with a gold passage in the top 5)."""
+    found = [
+        a
+        for a in rows
+        if variant.is_found(a["_evidence"][1], a["_evidence"][0]) and (not gold or a["gold_in_top5"])
+    ]
+    return round(len(found) / (len(rows) or 1), 3)
+
+
+THRESHOLDS = ("min_confidence_faq", "min_confidence", "min_similarity", "min_coverage")
 WITHHELD_TARGET = 0.2  # the issue's limit on false "found" in the withheld variant
 
 
@@ -222,55 +228,41 @@ def _reachable(
         axis((0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7), policy.min_similarity),
         axis((0.0, 0.1, 0.15, 0.2, 0.25, 0.3), policy.min_coverage),
     )
-    best: dict[str, Any] = {}
     tried = 0
-    for faq_th, th, sim, cov in grid:
+    candidates: list[dict[str, Any]] = []
+    for values in grid:
         tried += 1
-        variant = replace(
-            policy, min_confidence_faq=faq_th, min_confidence=th, min_similarity=sim, min_coverage=cov
-        )
-
-        def share(rows: list[dict[str, Any]], gold: bool = False, variant: AnswerPolicy = variant) -> float:
-            hits = [
-                a
-                for a in rows
-                if variant.is_found(a["_evidence"][1], a["_evidence"][0]) and (not gold or a["gold_in_top5"])
-            ]
-            return round(len(hits) / (len(rows) or 1), 3)
-
-        false_found = share(held)
-        if false_found >= limit:
-            continue
-        row = {
-            "found_and_gold_in_top5": share(full, gold=True),
-            "withheld_false_found": false_found,
-            "leave_one_out_false_found": share(loo),
-            "min_confidence_faq": faq_th,
-            "min_confidence": th,
-            "min_similarity": sim,
-            "min_coverage": cov,
-        }
-        key = (row["found_and_gold_in_top5"], -row["leave_one_out_false_found"], -false_found)
-        if not best or key > (
-            best["found_and_gold_in_top5"],
-            -best["leave_one_out_false_found"],
-            -best["withheld_false_found"],
-        ):
-            best = row
+        setting: dict[str, Any] = dict(zip(THRESHOLDS, values, strict=True))
+        variant = replace(policy, **setting)
+        false_found = _share(variant, held)
+        if false_found < limit:
+            candidates.append(
+                {
+                    "found_and_gold_in_top5": _share(variant, full, gold=True),
+                    "withheld_false_found": false_found,
+                    "leave_one_out_false_found": _share(variant, loo),
+                    **setting,
+                }
+            )
+    best = max(
+        candidates,
+        key=lambda r: (
+            r["found_and_gold_in_top5"],
+            -r["leave_one_out_false_found"],
+            -r["withheld_false_found"],
+        ),
+        default=None,
+    )
     left: list[dict[str, Any]] = []
     if best:
-        variant = replace(
-            policy,
-            **{
-                k: best[k] for k in ("min_confidence_faq", "min_confidence", "min_similarity", "min_coverage")
-            },
-        )
+        chosen: dict[str, Any] = {k: best[k] for k in THRESHOLDS}
+        variant = replace(policy, **chosen)
         for a in full:
             hits, conf = a["_evidence"]
             if a["gold_in_top5"] and not variant.is_found(conf, hits):
                 rank = next(i for i, h in enumerate(hits, 1) if h.chunk.source in a["gold"])
                 left.append({"id": a["id"], "gold_rank": rank, "reason": variant.why_not_found(conf, hits)})
-    return {"settings_tried": tried, "withheld_limit": limit, "best": best or None, "left_over": left}
+    return {"settings_tried": tried, "withheld_limit": limit, "best": best, "left_over": left}
 
 
 def format_report(r: dict[str, Any]) -> str:
