@@ -11,20 +11,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.appdb import AppDB, open_app_db
+from langchain_core.tools import BaseTool
+
+from assistant.access.models import Principal
+from assistant.access.store import KeyStore
+from assistant.chains.agent import AgentAnswer, run_tool_agent
 from assistant.chains.answer import AnswerEngine, AnswerPolicy
+from assistant.changes.drafting import draft_fields, draft_prose
+from assistant.changes.models import Actor
+from assistant.changes.service import ChangeRequests
+from assistant.helpdesk.service import HelpDesk
+from assistant.helpdesk.store import ConversationStore
+from assistant.ingest.encoding import decode_bytes
+from assistant.ingest.loaders import LOADERS
 from assistant.ingest.pipeline import IngestPipeline, ProgressFn
-from assistant.kbstore import KnowledgeBases
+from assistant.ingest.tables import read_rows
+from assistant.ingest.uploads import check_upload, save_scratch_copy, touch_scratch_copy
+from assistant.interviews.classifier import RequirementClassifier
+from assistant.interviews.service import Interviews
+from assistant.knowledge.store import KnowledgeBases
+from assistant.learning.textclf import ModelStore
+from assistant.providers.database import AppDB, open_app_db
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
-from assistant.settings import CALIBRATED_MIN_SIMILARITY, Settings, get_settings
-from assistant.tools.changes import Actor, ChangeRequests, draft_fields, draft_prose
-from assistant.tools.helpdesk import HelpDesk
-from assistant.tools.interviews import Interviews
-from assistant.tools.support import SupportDesk
+from assistant.settings import CALIBRATED_MIN_SIMILARITY, RetrievalSettings, Settings, get_settings
+from assistant.support.service import SupportDesk
+from assistant.support.store import TicketStore
+from assistant.tools import make_tools
+
+#: what the door hands out, for type hints in the transports and the evaluations
+Searcher = HybridSearcher
+__all__ = ["AnswerPolicy", "Searcher", "Services", "build_services", "shared_services"]
 
 
 @dataclass
@@ -111,29 +131,15 @@ class Services:
                 "turn": found["turn"],
             }
         elif spec_req:
-            import json as _json
-
-            row = next(
-                (
-                    r
-                    for r in base.conn.execute("SELECT chunk_id, req_ids, text FROM chunks").fetchall()
-                    if spec_req in _json.loads(r["req_ids"])
-                ),
-                None,
-            )
-            if row is None:
+            chunk = base.find_requirement(spec_req)
+            if chunk is None:
                 raise NotFound(f"requirement {spec_req!r} is not in any document of {kb!r}")
-            line = next((ln for ln in row["text"].split("\n") if spec_req in ln), row["text"][:300])
+            line = next((ln for ln in chunk.text.split("\n") if spec_req in ln), chunk.text[:300])
             text = f"Change {spec_req}: {line.strip()}"
             source = {"kind": "spec", "id": spec_req}
         assert text is not None
 
-        def has(doc_type: str) -> bool:
-            row = base.conn.execute(
-                "SELECT 1 FROM documents WHERE doc_type = ? LIMIT 1", (doc_type,)
-            ).fetchone()
-            return row is not None
-
+        has = base.has_doc_type
         spec_hits = searcher.search(text[:2000], 3, doc_types=["spec"]) if has("spec") else []
         manual_hits = (
             searcher.search(text[:2000], 2, doc_types=["manual", "faq"])
@@ -150,6 +156,35 @@ class Services:
             fields.update(draft_prose(self.llm, text, [*spec_hits, *manual_hits]))
         return self.changes.create(kb, actor, fields)
 
+    # -- LLM tools ------------------------------------------------------------------------------
+    def tools(self, kb: str, principal: Principal | None = None) -> list[BaseTool]:
+        """The LangChain tools over this knowledge base that the caller may use (None: local operator)."""
+        if principal is not None:
+            principal.require(kb)
+        tickets = principal is None or principal.can("read_tickets")
+        return make_tools(kb, self.searcher(kb), principal, self.support.triage_for(kb) if tickets else None)
+
+    def ask_with_tools(
+        self, kb: str, question: str, principal: Principal | None = None, max_steps: int = 4
+    ) -> AgentAnswer:
+        """LLM modes: the model answers after calling the tools it needs (``assistant agent``)."""
+        from assistant.chains.answer import question_language
+        from assistant.helpdesk.service import clean_question
+
+        question = clean_question(question)
+        tools = self.tools(kb, principal)
+        return run_tool_agent(self.llm, tools, question, question_language(question), max_steps)
+
+    @property
+    def keys(self) -> KeyStore:
+        """API keys: create, authenticate, list, revoke."""
+        return KeyStore(self.db)
+
+    @property
+    def requirements(self) -> RequirementClassifier:
+        """The requirement type classifier of this data directory."""
+        return RequirementClassifier(self.settings.home, self.embeddings)
+
     @property
     def interviews(self) -> Interviews:
         return Interviews(self.db, self.settings.home)
@@ -158,10 +193,9 @@ class Services:
         """Run extraction for a session with everything available: the type classifier if trained,
         the LLM in LLM modes, and the knowledge base's specs for conflicts and duplicates."""
         from assistant.errors import NotFound
-        from assistant.tools.requirements import RequirementClassifier
 
         session = self.interviews.get(session_id)
-        clf = RequirementClassifier(self.settings.home, self.embeddings)
+        clf = self.requirements
         try:
             model = clf.load()
             classifier = lambda texts: clf.classify(texts, model)  # noqa: E731
@@ -175,19 +209,26 @@ class Services:
 
     def insights(self, kb: str) -> dict[str, Any]:
         """Help-desk, ticket and change-request figures of one knowledge base (for charts and reports)."""
-        from assistant.tools.insights import insights
+        from assistant.insights.service import insights
 
         self.kbs.get(kb)
         return insights(self.db, self.helpdesk, self.changes, kb)
 
     @property
     def support(self) -> SupportDesk:
-        return SupportDesk(self)
+        return SupportDesk(
+            TicketStore(self.db),
+            ModelStore(self.settings.home),
+            self.kbs,
+            self.embeddings,
+            self.settings.chunking,
+            self.searcher,
+        )
 
     @property
     def helpdesk(self) -> HelpDesk:
         if self._helpdesk is None:
-            self._helpdesk = HelpDesk(self.db, self.engine)
+            self._helpdesk = HelpDesk(ConversationStore(self.db), TicketStore(self.db), self.engine)
         return self._helpdesk
 
     # -- knowledge bases --------------------------------------------------------------------
@@ -227,7 +268,7 @@ class Services:
         neither a stored upload nor chunks behind (a replaced upload gets its old content back)."""
         from assistant.errors import DocumentParse
         from assistant.ingest.uploads import StoredUpload, check_upload
-        from assistant.kbstore import kb_key, validate_kb_name
+        from assistant.knowledge.store import kb_key, validate_kb_name
 
         validate_kb_name(kb)
         name = check_upload(filename, len(data), self.settings.ingest.max_file_mb)
@@ -305,7 +346,42 @@ class Services:
         data = found[0].read_bytes()
         return data if hashlib.sha256(data).hexdigest() == found[1] else None
 
-    def searcher(self, kb: str) -> HybridSearcher:
+    # -- files the transports hand over ----------------------------------------------------------
+    @staticmethod
+    def supported_extensions() -> list[str]:
+        """File endings that ingestion reads (without the dot)."""
+        return sorted(e.lstrip(".") for e in LOADERS)
+
+    @staticmethod
+    def read_table(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+        """Columns and rows of a CSV, XLSX, JSON or JSONL export."""
+        return read_rows(path)
+
+    def save_scratch_upload(self, name: str, data: bytes) -> Path:
+        """A scratch copy of an uploaded export under the data directory (swept when unused for a day)."""
+        return save_scratch_copy(self.settings.home / "ui-uploads", name, data)
+
+    @staticmethod
+    def touch_scratch_upload(path: Path) -> bool:
+        """Keep a scratch copy alive; False when it has been swept."""
+        return touch_scratch_copy(path)
+
+    @staticmethod
+    def check_upload(filename: str | None, size: int, max_mb: float) -> str:
+        """The safe name of an upload, or the error that refuses it."""
+        return check_upload(filename, size, max_mb)
+
+    @staticmethod
+    def read_text(path: Path) -> str:
+        """A text file's content in whatever encoding it was saved (UTF-8, GBK/GB18030, UTF-16, ...)."""
+        return decode_bytes(path.read_bytes())[0]
+
+    def searcher(self, kb: str, retrieval: RetrievalSettings | None = None) -> HybridSearcher:
+        """The hybrid searcher of a knowledge base (with other retrieval settings: a new one, for benchmarks)."""
+        if retrieval is not None:
+            return HybridSearcher(
+                self.kbs.get(kb), self.embeddings, retrieval, self.settings.embedding.languages
+            )
         base = self.kbs.get(kb)
         if kb not in self._searchers or self._searchers[kb].kb is not base:
             self._searchers[kb] = HybridSearcher(

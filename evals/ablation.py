@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.retrieval.hybrid import HybridSearcher
 from assistant.services import build_services
 from assistant.settings import Settings
 from evals.retrieval import load_questions, score_questions
@@ -68,9 +67,7 @@ def main(benches: list[Path]) -> None:
             if size == 1000:
                 for name, overrides in VARIANTS:
                     rs = svc.settings.retrieval.model_copy(update=overrides)
-                    searcher = HybridSearcher(
-                        svc.kbs.get("b"), svc.embeddings, rs, svc.settings.embedding.languages
-                    )
+                    searcher = svc.searcher("b", retrieval=rs)
                     v = score_questions(searcher, load_questions(bench / "questions.jsonl"), 5)
                     RESULTS.setdefault(name, []).append(f"{v['recall@5']:.3f} / {v['mrr@10']:.3f}")
                     print(name, bench.name, RESULTS[name][-1], flush=True)

@@ -24,9 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.chains.answer import AnswerPolicy
 from assistant.errors import InvalidInput
-from assistant.services import Services
+from assistant.services import AnswerPolicy, Services
 from evals.retrieval import load_questions, percentile, score_questions
 
 

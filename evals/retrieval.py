@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
-from assistant.retrieval.hybrid import HybridSearcher
-from assistant.services import Services
+from assistant.services import Searcher, Services
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -40,7 +39,7 @@ def percentile(values: list[float], p: float) -> float:
     return s[idx]
 
 
-def score_questions(searcher: HybridSearcher, questions: list[dict[str, Any]], k: int) -> dict[str, Any]:
+def score_questions(searcher: Searcher, questions: list[dict[str, Any]], k: int) -> dict[str, Any]:
     """recall@k and MRR@10 by gold source file, and search latency, for one searcher."""
     searcher.search("warm up", 1)
     hits_at_k, rr, latencies = 0, 0.0, []

@@ -45,15 +45,10 @@ def main(folder: Path) -> None:
             report = services.ingest(kb, [path])
             secs = time.perf_counter() - t
             base = services.kbs.get(kb)
-            found: set[str] = set()
-            rows = base.conn.execute("SELECT req_ids FROM chunks").fetchall()
-            import json
-
-            for (ids,) in rows:
-                found |= {norm(i) for i in json.loads(ids)}
+            found = {norm(i) for i in base.requirement_ids()}
             hit = wanted & found
             lines.append(
-                f"| {path.name} | {len(wanted)} | {len(hit)} | {len(hit) / len(wanted):.3f} | {len(rows)} | "
+                f"| {path.name} | {len(wanted)} | {len(hit)} | {len(hit) / len(wanted):.3f} | {base.chunk_count()} | "
                 f"{secs:.0f} |"
             )
             missing = sorted(wanted - found)[:15]

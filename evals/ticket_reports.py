@@ -12,8 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from assistant.ingest.encoding import decode_bytes
-from assistant.services import build_services
+from assistant.services import Services, build_services
 from assistant.settings import Settings
 from evals.triage import format_duplicates, format_triage, run_duplicates_eval, run_triage_eval
 
@@ -24,7 +23,7 @@ ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=
 
 
 def split(path: Path, id_column: str, out: Path) -> tuple[Path, Path]:
-    text, _ = decode_bytes(path.read_bytes())
+    text = Services.read_text(path)
     rows = list(csv.DictReader(io.StringIO(text)))
     fields = list(rows[0])
     parts: dict[str, list[dict[str, str]]] = {"train": [], "test": []}

@@ -11,17 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
-from assistant.ingest.encoding import decode_bytes
 from assistant.services import Services
-from assistant.tools.support import INCIDENT_PREFIX
-from assistant.tools.tickets import Mapping, read_rows, validate_rows
-from assistant.tools.triage import embed, fit, ticket_text
-
-
-def _records(path: Path, spec: str | None, preset: str | None) -> list[dict[str, Any]]:
-    columns, rows = read_rows(path)
-    records, _ = validate_rows(rows, Mapping.parse(spec, preset).resolve(columns))
-    return records
+from assistant.support.models import INCIDENT_PREFIX
 
 
 def run_triage_eval(
@@ -29,23 +20,17 @@ def run_triage_eval(
 ) -> dict[str, Any]:
     from sklearn.metrics import classification_report, f1_score
 
-    tr = [r for r in _records(train, spec, preset) if (r.get(target) or "").strip()]
-    te = [r for r in _records(test, spec, preset) if (r.get(target) or "").strip()]
+    desk = services.support
+    tr = [r for r in desk.read_records(train, spec, preset) if (r.get(target) or "").strip()]
+    te = [r for r in desk.read_records(test, spec, preset) if (r.get(target) or "").strip()]
     if not te:
         raise InvalidInput(f"the test file has no rows with a '{target}'")
     t0 = time.perf_counter()
-    x_tr = [ticket_text(r["title"], r["text"]) for r in tr]
-    x_te = [ticket_text(r["title"], r["text"]) for r in te]
-    model = fit(
-        x_tr,
-        [r[target].strip() for r in tr],
-        embed(services.embeddings, x_tr),
-        target,
-        services.embeddings.model_id,
-        cross_validate=False,
-    )
+    x_tr = [desk.ticket_text(r["title"], r["text"]) for r in tr]
+    x_te = [desk.ticket_text(r["title"], r["text"]) for r in te]
+    model = desk.fit_model(x_tr, [r[target].strip() for r in tr], target)
     train_s = time.perf_counter() - t0
-    pred = [lab for lab, _ in model.predict(x_te, embed(services.embeddings, x_te))]
+    pred = desk.predict(model, x_te)
     truth = [r[target].strip() for r in te]
     labels = sorted(set(truth) | set(pred))
     per_class = dict(zip(labels, f1_score(truth, pred, average=None, labels=labels), strict=True))
@@ -79,7 +64,7 @@ def format_triage(r: dict[str, Any]) -> str:
 
 
 def _pairs(path: Path) -> list[tuple[str, list[str]]]:
-    text, _ = decode_bytes(path.read_bytes())
+    text = Services.read_text(path)
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise InvalidInput(f"{path.name} is empty")
@@ -113,7 +98,7 @@ def run_duplicates_eval(
             if issue not in known or not targets:
                 continue
             t = store.get(kb, issue)
-            q = ticket_text(t["title"], t["text"])[:3000]
+            q = services.support.ticket_text(t["title"], t["text"])[:3000]
             t1 = time.perf_counter()
             found = [
                 h.chunk.source[len(INCIDENT_PREFIX) :]

@@ -7,9 +7,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.access.store import KeyStore
 from assistant.api import create_app
 from assistant.services import Services
-from assistant.tools.auth import KeyStore
 from tests.conftest import ROOT, import_sample_tickets
 
 
@@ -209,7 +209,7 @@ def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
     client, h, services = api
     import_sample_tickets(services)
     services.support.train("demo", ["category"])
-    from assistant.tools.auth import KeyStore
+    from assistant.access.store import KeyStore
 
     secret, _ = KeyStore(services.db).create("support", "support", ["demo"])
     support = {"Authorization": f"Bearer {secret}"}
@@ -230,7 +230,7 @@ def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
 
 def test_change_request_routes(api) -> None:  # type: ignore[no-untyped-def]
     client, h, services = api
-    from assistant.tools.auth import KeyStore
+    from assistant.access.store import KeyStore
 
     keys = KeyStore(services.db)
     ccb = []

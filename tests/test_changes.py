@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.changes.export import export_docx, export_markdown
+from assistant.changes.models import ACTIONS, Actor
+from assistant.changes.service import ChangeRequests
 from assistant.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assistant.services import Services
-from assistant.tools.changes import ACTIONS, Actor, ChangeRequests, export_docx, export_markdown
 from tests.conftest import ROOT, import_sample_tickets
 
 REQ = Actor("李娜", "requester")
@@ -196,7 +198,7 @@ def test_drafting_from_each_source(demo: Services) -> None:
     assert t_cr["source"] == {"kind": "ticket", "id": ticket_id}
     spec_cr = demo.draft_change("demo", CONS, spec_req="REQ-INV-011")
     assert spec_cr["source"]["id"] == "REQ-INV-011" and "REQ-INV-011" in spec_cr["requested_change"]
-    from assistant.tools.transcripts import parse_transcript
+    from assistant.interviews.transcripts import parse_transcript
 
     s = demo.interviews.create("凤凰项目", "inventory", [{"name": "张伟"}], kb="demo")
     demo.interviews.add_turns(
@@ -235,9 +237,9 @@ def test_report_and_exports(demo: Services, tmp_path: Path) -> None:
 
 
 def test_llm_prose_is_checked_like_answers() -> None:
+    from assistant.changes.drafting import draft_prose
     from assistant.providers.fakes import FailingChatModel, FakeListChatModel
     from assistant.schemas import Chunk, DocType, SearchHit
-    from assistant.tools.changes import draft_prose
 
     chunk = Chunk(
         chunk_id="c1",

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InvalidInput, NotFound, OutputParseError
+from assistant.interviews.extraction import extract, llm_extract
+from assistant.interviews.spec import build_spec, spec_docx, spec_markdown
+from assistant.interviews.transcripts import parse_transcript
 from assistant.providers.fakes import FakeListChatModel
 from assistant.services import Services
-from assistant.tools.extraction import extract, llm_extract
-from assistant.tools.interviews import build_spec, spec_docx, spec_markdown
-from assistant.tools.transcripts import parse_transcript
 from tests.conftest import ROOT
 
 ZH = (ROOT / "tests" / "data" / "interview-zh.txt").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InvalidInput
-from assistant.tools.requirements import RequirementClassifier, read_labeled
+from assistant.interviews.classifier import RequirementClassifier, read_labeled
 from tests.conftest import SHARED
 
 EXAMPLES = {
@@ -138,7 +138,7 @@ def test_cli_batch_contract(tmp_path: Path, model_cache: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "requirements").exists(), reason="needs ../shared/datasets")
 def test_promise_cross_project_beats_simple_peers(real_embeddings) -> None:  # type: ignore[no-untyped-def]
-    from assistant.tools.requirements import evaluate
+    from assistant.interviews.classifier import evaluate
 
     r = evaluate(
         real_embeddings,

@@ -229,7 +229,7 @@ def test_faq_draft_approved_into_the_knowledge_base(desk: Services) -> None:
 def test_mapping_from_a_form_keeps_column_names_with_separators(
     fast_services: Services, tmp_path: Path
 ) -> None:
-    from assistant.tools.tickets import Mapping
+    from assistant.support.models import Mapping
 
     export = tmp_path / "export.csv"
     export.write_text(

@@ -13,11 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import assistant.services as services_module
+from assistant.access.store import KeyStore
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.providers.fakes import FakeListChatModel
 from assistant.services import Services, build_services
 from assistant.settings import Settings
-from assistant.tools.auth import KeyStore
 from tests.conftest import ROOT, import_sample_tickets
 
 APP = str(ROOT / "ui" / "app.py")

@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.access.store import KeyStore
+from assistant.interviews.transcripts import read_transcript
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.services import build_services
 from assistant.settings import Settings
-from assistant.tools.auth import KeyStore
-from assistant.tools.transcripts import read_transcript
 from tests.conftest import ROOT, free_ports, import_sample_tickets
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.tools.auth import KeyStore
 from ui.common import principal, role_label, services, sign_out, t
 
 st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
@@ -30,7 +29,7 @@ st.sidebar.segmented_control(
     args=("lang_select", "lang"),
 )
 
-# pages and the capability they need (assistant.tools.auth.CAPABILITIES; None: every role)
+# pages and the capability they need (assistant.access.models.CAPABILITIES; None: every role)
 PAGES = [
     ("pages/helpdesk.py", "page_helpdesk", ":material/support_agent:", None),
     ("pages/interviews.py", "page_interview", ":material/record_voice_over:", "interviews"),
@@ -47,7 +46,7 @@ def sign_in() -> None:
     with st.form("sign_in"):
         secret = st.text_input(t("api_key"), type="password", help=t("api_key_help"), key="api_key")
         if st.form_submit_button(t("sign_in"), type="primary"):
-            who = KeyStore(services().db).authenticate(secret)
+            who = services().keys.authenticate(secret)
             if who is None:
                 st.error(t("bad_key"))
             else:

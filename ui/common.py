@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from assistant.access.models import Principal, Role
 from assistant.errors import AssistantError
-from assistant.ingest.uploads import save_scratch_copy
 from assistant.services import Services, shared_services
 from assistant.settings import get_settings
-from assistant.tools.auth import KeyStore, Principal, Role
 from ui.i18n import text
 
 T = TypeVar("T")
@@ -39,7 +38,7 @@ def t(key: str, **kwargs: object) -> str:
 
 def save_upload(name: str, data: bytes) -> Path:
     """A scratch copy of an uploaded export under the data directory (see save_scratch_copy)."""
-    return save_scratch_copy(services().settings.home / "ui-uploads", name, data)
+    return services().save_scratch_upload(name, data)
 
 
 def sign_out() -> None:
@@ -60,7 +59,7 @@ def principal(fresh: bool = True) -> Principal | None:
         return None
     if not fresh and st.session_state.pop("_key_checked", False):
         return st.session_state["principal"]  # type: ignore[no-any-return]
-    who = KeyStore(services().db).authenticate(st.session_state.get("_secret"))
+    who = services().keys.authenticate(st.session_state.get("_secret"))
     if who is None:
         sign_out()
         st.warning(t("bad_key"))
@@ -71,7 +70,7 @@ def principal(fresh: bool = True) -> Principal | None:
 
 
 def require(capability: str | None = None) -> Principal:
-    """The signed-in key, or stop the page; ``capability`` as in assistant.tools.auth.CAPABILITIES."""
+    """The signed-in key, or stop the page; ``capability`` as in assistant.access.models.CAPABILITIES."""
     p = principal(fresh=False)
     if p is None:
         st.info(t("welcome"))

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from assistant import __version__
 from assistant.api import routes_changes, routes_helpdesk, routes_kb, routes_support
 from assistant.api.errors import install_error_handlers
+from assistant.api.models import HealthResponse
 from assistant.services import Services
 
 
@@ -26,7 +27,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_support.router)
     app.include_router(routes_changes.router)
 
-    @app.get("/v1/health", tags=["health"])
+    @app.get("/v1/health", tags=["health"], response_model=HealthResponse)
     def health() -> dict[str, Any]:
         """Liveness and what the server runs with (no key needed)."""
         s = services.settings

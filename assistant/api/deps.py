@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from assistant.access.models import Principal
 from assistant.errors import AssistantError
 from assistant.services import Services
-from assistant.tools.auth import KeyStore, Principal
 
 
 class Unauthorized(AssistantError):
@@ -27,7 +27,7 @@ def get_principal(
     secret = x_api_key
     if authorization and authorization.lower().startswith("bearer "):
         secret = authorization[7:]
-    principal = KeyStore(get_services(request).db).authenticate(secret)
+    principal = get_services(request).keys.authenticate(secret)
     if principal is None:
         raise Unauthorized(
             "missing or invalid API key: send 'Authorization: Bearer <key>' (create one with `assistant keys create`)"

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from assistant.access.models import Principal
 from assistant.api.deps import PrincipalDep, ServicesDep
-from assistant.tools.auth import Principal
-from assistant.tools.changes import Actor, actor_for
+from assistant.api.models import ChangeRequestDetail, ChangeRequestOut
+from assistant.changes.models import Actor, actor_for
 
 router = APIRouter(prefix="/v1/change-requests", tags=["change requests"])
 
@@ -32,7 +33,7 @@ class ActionRequest(BaseModel):
     comment: str | None = Field(None, max_length=2000)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=ChangeRequestOut)
 def draft(body: DraftRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Draft a change request from text, a ticket, an interview requirement or a spec requirement id."""
     principal.require(body.kb)
@@ -53,7 +54,7 @@ def draft(body: DraftRequest, services: ServicesDep, principal: PrincipalDep) ->
     )
 
 
-@router.get("")
+@router.get("", response_model=list[ChangeRequestOut])
 def list_requests(
     kb: str, services: ServicesDep, principal: PrincipalDep, status: str | None = None
 ) -> list[dict[str, Any]]:
@@ -61,14 +62,14 @@ def list_requests(
     return services.changes.find(kb, status)
 
 
-@router.get("/{cr_id}")
+@router.get("/{cr_id}", response_model=ChangeRequestDetail)
 def get_request(cr_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     cr = services.changes.get(cr_id)
     principal.require(cr["kb"])
     return {**cr, "audit": services.changes.audit(cr_id)}
 
 
-@router.post("/{cr_id}/{action}")
+@router.post("/{cr_id}/{action}", response_model=ChangeRequestOut)
 def act(
     cr_id: str, action: str, body: ActionRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.models import AskResponse, ConversationOut, FeedbackResponse, TicketOpened
 from assistant.errors import AssistantError
 from assistant.schemas import Answer
 
@@ -24,18 +25,6 @@ class AskRequest(BaseModel):
     stream: bool = Field(
         False, description="Answer as server-sent events: 'delta' events, then one 'answer' event."
     )
-
-
-class AskResponse(BaseModel):
-    answer: str
-    citations: list[dict[str, Any]]
-    found: bool
-    conversation_id: str | None
-    message_id: str | None
-    mode: str
-    flags: list[str]
-    nearest_topics: list[str]
-    confidence: float
 
 
 class FeedbackRequest(BaseModel):
@@ -82,7 +71,7 @@ def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any
     )
 
 
-@router.post("/feedback")
+@router.post("/feedback", response_model=FeedbackResponse)
 def feedback(body: FeedbackRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Thumbs up or down, with an optional comment, for one answer."""
     principal.require(services.helpdesk.message_kb(body.message_id))
@@ -90,14 +79,14 @@ def feedback(body: FeedbackRequest, services: ServicesDep, principal: PrincipalD
     return services.helpdesk.feedback(body.message_id, rating, body.comment)
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 def conversation(conversation_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """A conversation's questions, answers, citations and feedback."""
     principal.require(services.helpdesk.conversation_kb(conversation_id))
     return services.helpdesk.conversation(conversation_id)
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, response_model=TicketOpened)
 def open_ticket(body: TicketRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Open a support ticket for a question the documentation does not answer."""
     principal.require(body.kb)

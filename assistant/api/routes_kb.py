@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.models import IngestResponse, SearchResponse
 from assistant.errors import TooLarge
-from assistant.ingest.uploads import check_upload
-from assistant.schemas import DocType
+from assistant.schemas import DocType, KnowledgeBaseInfo
 
 router = APIRouter(prefix="/v1", tags=["knowledge bases"])
 
@@ -24,13 +24,13 @@ class SearchRequest(BaseModel):
     languages: list[str] | None = None
 
 
-@router.get("/kb")
+@router.get("/kb", response_model=list[KnowledgeBaseInfo])
 def list_kbs(services: ServicesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     """The knowledge bases this key may read."""
     return [i.model_dump() for i in services.list_kbs() if principal.may_read(i.name)]
 
 
-@router.post("/search")
+@router.post("/search", response_model=SearchResponse)
 def search(body: SearchRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Hybrid search; results carry source, page, section, score and text."""
     principal.require(body.kb)
@@ -43,7 +43,7 @@ def search(body: SearchRequest, services: ServicesDep, principal: PrincipalDep) 
     return {"query": body.query, "results": [h.public() for h in hits]}
 
 
-@router.post("/ingest")
+@router.post("/ingest", response_model=IngestResponse)
 async def ingest(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -55,7 +55,7 @@ async def ingest(
     """Upload one document into a knowledge base (consultant or admin keys)."""
     principal.require(kb, write=True)
     limit = int(services.settings.ingest.max_file_mb * 1024 * 1024)
-    check_upload(file.filename, 0, services.settings.ingest.max_file_mb)
+    services.check_upload(file.filename, 0, services.settings.ingest.max_file_mb)
     data = bytearray()
     while chunk := await file.read(1 << 20):
         data.extend(chunk)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.models import TriageResponse
 
 router = APIRouter(prefix="/v1", tags=["support"])
 
@@ -17,7 +18,7 @@ class TriageRequest(BaseModel):
     text: str = Field(min_length=1, max_length=20000, examples=["收货时提示超收比例超过允许范围"])
 
 
-@router.post("/triage")
+@router.post("/triage", response_model=TriageResponse)
 def triage(body: TriageRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Predicted labels with confidence, similar incidents with resolutions, likely duplicates, articles."""
     principal.require_can("read_tickets")

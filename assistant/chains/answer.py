@@ -1,9 +1,12 @@
-"""The help-desk answer chain.
+"""The help-desk answer pipeline (:class:`AnswerEngine`), one step after the other:
 
-``build_answer_chain(llm, searcher)`` returns a LangChain runnable that takes
-``{"question": str, "history": [(question, answer), ...]}`` and returns an :class:`Answer`:
+    condense follow-up  ->  hybrid retrieval + confidence  ->  decide found / not found
+                        ->  extractive or LLM answer  ->  citation check
 
-    condense follow-up  ->  hybrid retrieval + confidence  ->  extractive or LLM answer  ->  citation check
+The steps are plain methods so that the ``none`` mode runs without LangChain in the way and the
+evaluation can see the retrieval an answer was decided on; the LLM steps are LangChain runnables
+(``prompt | llm | StrOutputParser``: :func:`build_qa_chain`, :func:`condense_question`). Tool calling
+for LLM modes is in :mod:`assistant.chains.agent`.
 
 With ``llm=None`` (mode ``none``) the answer quotes the most relevant passages verbatim, trimmed to
 what answers the question (a procedure's numbered steps, else the best sentences), each with its
@@ -23,14 +26,15 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable
 
 from assistant.chains.prompts import CONDENSE_SYSTEM_PROMPT, LANGUAGE_NAMES, QA_SYSTEM_PROMPT, texts
 from assistant.providers.llm import describe_llm_error
 from assistant.retrieval.confidence import Confidence, measure
 from assistant.retrieval.hybrid import HybridSearcher
+from assistant.retrieval.query import Query
 from assistant.schemas import Answer, Citation, SearchHit
-from assistant.text import detect_language, query_terms, split_sentences, tokenize
+from assistant.text import detect_language, split_sentences, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +173,11 @@ def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
 
 
 def extractive_answer(
-    question: str, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str
+    question: str | Query, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str
 ) -> tuple[str, list[Citation]]:
     t = texts(language)
-    terms = query_terms(question)
+    q = Query.of(question)
+    terms, question = list(q.terms), q.text
     top = hits[0].score if hits else 0.0
     chosen = [h for h in hits if h.score >= policy.relative_score * top][: policy.max_quotes]
     citations: list[Citation] = []
@@ -332,8 +337,10 @@ class AnswerEngine:
                 log.warning("condense failed: %s", describe_llm_error(e))
         return history_query(question, history)
 
-    def retrieve(self, query: str) -> tuple[list[SearchHit], Confidence]:
-        present = {r[0] for r in self.searcher.kb.conn.execute("SELECT DISTINCT doc_type FROM documents")}
+    def retrieve(self, query: str | Query) -> tuple[list[SearchHit], Confidence]:
+        """The passages for a query and how sure they make us; the query is analysed once for all steps."""
+        query = Query.of(query)
+        present = self.searcher.kb.doc_types()
         # filter only when the knowledge base holds something answers must not quote (a filter costs time)
         types = list(self.policy.doc_types) if present - set(self.policy.doc_types) else None
         hits = self.searcher.search(query, self.policy.k, doc_types=types)
@@ -376,13 +383,15 @@ class AnswerEngine:
         history: Sequence[Turn],
         evidence: list[tuple[list[SearchHit], Confidence]] | None,
     ) -> Iterator[str | Answer]:
-        language = question_language(question)
+        asked = Query.of(question)
+        language = "zh" if asked.language == "zh" else "en"
         flags: list[str] = []
-        query = self.standalone(question, history, flags)
+        standalone = self.standalone(question, history, flags)
+        query = asked if standalone == question else Query.of(standalone)
         hits, conf = self.retrieve(query)
         if evidence is not None:
             evidence.append((hits, conf))
-        base = {"mode": self.mode, "language": language, "query": query, "confidence": conf.fused}
+        base = {"mode": self.mode, "language": language, "query": query.text, "confidence": conf.fused}
         reason = self.policy.why_not_found(conf, hits)
         if reason is not None:
             text, topics = not_found_answer(hits, language)
@@ -443,8 +452,3 @@ class AnswerEngine:
             flags=[*flags, "extractive_fallback"],
             **base,
         )
-
-
-def build_answer_chain(engine: AnswerEngine) -> Runnable[dict[str, Any], Answer]:
-    """The engine as a LangChain runnable: ``{"question", "history"}`` in, :class:`Answer` out."""
-    return RunnableLambda(lambda x: engine.answer(x["question"], x.get("history") or []))

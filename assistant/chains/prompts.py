@@ -1,6 +1,8 @@
-"""Prompts and fixed reply texts of the help-desk chains, in one place, per language."""
+"""The prompts of every chain, in one place; fixed reply texts come from :mod:`assistant.messages`."""
 
 from __future__ import annotations
+
+from assistant.messages import messages
 
 QA_SYSTEM_PROMPT = """You are the help desk of a company's business software (ERP/CRM/MES). Answer the user's
 question using ONLY the numbered passages below.
@@ -19,33 +21,24 @@ CONDENSE_SYSTEM_PROMPT = """Rewrite the user's last message as one standalone qu
 the conversation, in the same language as the last message. Keep names, numbers and terms. Reply with the
 question only."""
 
-LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
+CR_PROSE_PROMPT = """You help an ERP implementation consultant write a change request. Using ONLY the numbered
+passages, write 2-4 sentences in the language of the request: what the system does today and what the
+requested change affects. Cite passages as [1], [2] after each sentence. Do not invent facts.
 
-TEXTS = {
-    "zh": {
-        "found_intro": "根据文档，以下内容可以回答您的问题：",
-        "not_found": "抱歉，现有文档中没有找到关于这个问题的说明。",
-        "nearest": "最接近的主题：",
-        "offer_ticket": "如需进一步帮助，我可以为您创建工单，转给支持人员处理。",
-        "fallback_note": "（智能回答暂不可用，以下为文档原文摘录。）",
-        "sources": "来源",
-        "see_also": "另见：",
-        "page": "第 {page} 页",
-        "ticket_created": "已创建工单 {ticket}，支持人员会尽快处理。",
-    },
-    "en": {
-        "found_intro": "Here is what the documentation says:",
-        "not_found": "Sorry, the documentation does not cover this question.",
-        "nearest": "Nearest topics:",
-        "offer_ticket": "If you need more help, I can open a ticket for the support team.",
-        "fallback_note": "(The AI answer is unavailable right now; these are quotes from the documentation.)",
-        "sources": "Sources",
-        "see_also": "See also:",
-        "page": "p. {page}",
-        "ticket_created": "Ticket {ticket} was opened; the support team will follow up.",
-    },
-}
+Request: {request}
+
+Passages:
+{context}"""
+
+AGENT_SYSTEM_PROMPT = """You assist the users and the support team of a company's business software (ERP/CRM/MES)
+during and after its implementation. Use the tools to find facts: search the knowledge base, look up
+requirements by id, find similar incidents, triage tickets. Answer in {language}, briefly, and name the
+sources (file, page, section; ticket or requirement ids) your answer rests on. If the tools find nothing
+that answers the question, say so instead of guessing."""
+
+LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 
 
 def texts(language: str) -> dict[str, str]:
-    return TEXTS["zh" if language == "zh" else "en"]
+    """The help desk's fixed answer texts in a language (from the one catalogue)."""
+    return messages("answer", language)

@@ -2,7 +2,7 @@
 
 ``IngestPipeline.run`` walks the given paths, skips files whose content and settings are
 unchanged (no embedding work), parses and chunks the rest, embeds chunks in batches across files,
-and swaps each document's chunks in as one unit (see :mod:`assistant.kbstore`). A bad file becomes
+and swaps each document's chunks in as one unit (see :mod:`assistant.knowledge.store`). A bad file becomes
 a ``failed`` line in the report and never stops the batch; a document that was good before keeps
 its chunks when its new version fails.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from assistant.errors import AssistantError, DocumentParse, IngestError, TooLarge, UnsupportedFormat
 from assistant.ingest.chunking import SECTION_SEP, RawChunk, chunk_document
 from assistant.ingest.loaders import LOADERS, loader_for
-from assistant.kbstore import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
+from assistant.knowledge.store import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.schemas import Block, Chunk, DocType, FileOutcome, IngestReport, LoadedDocument
 from assistant.settings import ChunkingSettings

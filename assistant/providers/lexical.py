@@ -31,6 +31,8 @@ class LexicalIndex(Protocol):
         params: Sequence[object] = (),
     ) -> list[tuple[int, float]]: ...
 
+    def document_frequency(self, conn: sqlite3.Connection, term: str) -> int: ...
+
 
 class Fts5Index:
     """FTS5 with BM25 ranking; columns title, section and body weighted separately."""
@@ -79,3 +81,10 @@ class Fts5Index:
         rows = conn.execute(sql, (match, *params, n)).fetchall()
         # FTS5's bm25() is negative: smaller is better
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def document_frequency(self, conn: sqlite3.Connection, term: str) -> int:
+        """How many chunks hold this (segmented) term."""
+        row = conn.execute(
+            "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"' + term.replace('"', '""') + '"',)
+        ).fetchone()
+        return int(row[0])

@@ -24,9 +24,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.kbstore import KnowledgeBase
+from assistant.knowledge.store import KnowledgeBase
+from assistant.retrieval.query import Query
 from assistant.schemas import SearchHit
-from assistant.text import query_terms, tokenize
+from assistant.text import tokenize
 
 
 @dataclass
@@ -42,18 +43,14 @@ class Confidence:
 
 
 def term_idf(kb: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]:
-    total = kb.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] or 1
-    out = {}
-    for t in terms:
-        df = kb.conn.execute(
-            "SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"' + t.replace('"', '""') + '"',)
-        ).fetchone()[0]
-        out[t] = math.log(1 + (total - df + 0.5) / (df + 0.5))
-    return out
+    total = kb.chunk_count() or 1
+    return {
+        t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in kb.document_frequencies(terms).items()
+    }
 
 
-def measure(kb: KnowledgeBase, question: str, hits: Sequence[SearchHit], top: int = 3) -> Confidence:
-    terms = query_terms(question)
+def measure(kb: KnowledgeBase, question: str | Query, hits: Sequence[SearchHit], top: int = 3) -> Confidence:
+    terms = list(Query.of(question).terms)
     idf = term_idf(kb, terms)
     weight = sum(idf.values()) or 1.0
     best, best_uncovered = 0.0, list(terms)

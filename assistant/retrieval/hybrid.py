@@ -18,11 +18,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.errors import ConfigError, InvalidInput
-from assistant.kbstore import KnowledgeBase
+from assistant.knowledge.store import KnowledgeBase
 from assistant.providers.embeddings import NamedEmbeddings
+from assistant.retrieval.query import Query
 from assistant.schemas import Chunk, DocType, SearchHit
 from assistant.settings import RetrievalSettings
-from assistant.text import detect_language, query_terms
 
 MAX_QUERY_CHARS = 4000
 
@@ -42,7 +42,7 @@ class HybridSearcher:
 
     def search(
         self,
-        query: str,
+        query: str | Query,
         k: int | None = None,
         doc_types: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
@@ -52,7 +52,8 @@ class HybridSearcher:
         Raises:
             InvalidInput: empty or over-long query, bad k, unknown document type.
         """
-        query = (query or "").strip()
+        analysed = query if isinstance(query, Query) else None
+        query = (analysed.text if analysed is not None else str(query or "")).strip()
         if not query:
             raise InvalidInput("the query is empty")
         if len(query) > MAX_QUERY_CHARS:
@@ -68,16 +69,11 @@ class HybridSearcher:
                 )
         s = self.settings
         n = max(s.candidates, k)
-        terms = query_terms(query)
-        sql, params = self.kb.filters_sql(doc_types, languages)
-        lexical = self.kb.lexical.search(self.kb.conn, terms, n, sql, params)
-        lex_chunks = self.kb.chunks_by_rowid([r for r, _ in lexical])
-        lex_ranked = [(lex_chunks[r], score) for r, score in lexical if r in lex_chunks]
+        q = analysed if analysed is not None and analysed.text == query else Query.of(query)
+        terms = list(q.terms)
+        lex_ranked = self.kb.lexical_search(terms, n, doc_types, languages)
 
-        q_lang = detect_language(query)
-        dense_weight = (
-            s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
-        )
+        dense_weight = _dense_weight_for(self, q)
         dense_ranked: list[tuple[Chunk, float]] = []
         if dense_weight > 0:
             dense = self.kb.vectors.query(self.embeddings.embed_query(query), n, _where(doc_types, languages))
@@ -116,12 +112,12 @@ class HybridSearcher:
             for e in chosen
         ]
 
-    def knows_language(self, query: str) -> bool:
+    def knows_language(self, query: str | Query) -> bool:
         """Whether the embedding model reads this query's language, so that its cosine similarities
         mean something (a language detected only as 'other' does not count)."""
-        return detect_language(query) in self.model_languages
+        return Query.of(query).language in self.model_languages
 
-    def relative_confidence(self, query: str, hits: Sequence[SearchHit]) -> float:
+    def relative_confidence(self, query: str | Query, hits: Sequence[SearchHit]) -> float:
         """The best hit's fused score as a share of the highest possible score for this query:
         1.0 for a top-boosted type ranked first by both rankers, 0.556 for an unboosted chunk that both
         rankers put first (with the default weights and FAQ boost)."""
@@ -132,10 +128,10 @@ class HybridSearcher:
         return min(1.0, hits[0].score / top) if top > 0 else 0.0
 
 
-def _dense_weight_for(self: HybridSearcher, query: str) -> float:
+def _dense_weight_for(self: HybridSearcher, query: str | Query) -> float:
     """The dense ranking's weight for this query's language."""
     s = self.settings
-    q_lang = detect_language(query)
+    q_lang = Query.of(query).language
     return s.dense_weight if (q_lang in self.model_languages or q_lang == "other") else s.dense_weight_other
 
 

@@ -9,15 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.tools.changes import (
-    BOARD_STATES,
-    FINAL_STATES,
-    RISKS,
-    actor_for,
-    available_actions,
-    export_bytes,
-    export_markdown,
-)
+from assistant.changes.models import BOARD_STATES, FINAL_STATES, RISKS, actor_for, available_actions
 from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
 
 who = require()
@@ -151,19 +143,19 @@ with detail:
                 hide_index=True,
                 width="stretch",
             )
-        md = export_markdown(cr, audit, lang())
+        md = svc.changes.export_markdown(cr_id, lang())
         st.markdown(md)
         d1, d2 = st.columns(2)
         d1.download_button(
             t("export_cr_md"),
-            partial(export_bytes, cr, audit, "md", lang()),  # made on click, in this language
+            partial(svc.changes.export, cr_id, "md", lang()),  # made on click, in this language
             f"{cr_id}.md",
             "text/markdown",
             key="cr_md",
         )
         d2.download_button(
             t("export_cr_docx"),
-            partial(export_bytes, cr, audit, "docx", lang()),
+            partial(svc.changes.export, cr_id, "docx", lang()),
             f"{cr_id}.docx",
             key="cr_docx",
         )

@@ -8,8 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from assistant.tools.interviews import MODULES, PRIORITIES, TYPES, build_spec, load_guides, spec_bytes
-from assistant.tools.transcripts import Turn, parse_transcript
+from assistant.interviews.models import MODULES, PRIORITIES, TYPES
 from ui.common import current_kb, flash, lang, require, run, services, show_flash, t
 
 who = require("interviews")
@@ -17,7 +16,7 @@ svc = services()
 iv = svc.interviews
 st.title(t("page_interview"))
 show_flash()
-guides = load_guides(svc.settings.home)
+guides = iv.guides()
 
 
 def module_name(m: str) -> str:
@@ -131,14 +130,14 @@ with left:
         if st.form_submit_button(t("add_turn")):
             if not speaker.strip() or not said.strip():
                 st.error(t("speaker") + " / " + t("text") + " ?")
-            elif run(iv.add_turns, sid, [Turn("", speaker.strip(), said.strip())]):
+            elif run(iv.add_notes, sid, said, speaker):
                 st.rerun()
     with st.form("upload_transcript", clear_on_submit=True):
         upload = st.file_uploader(
             t("upload_transcript"), type=["txt", "md", "vtt", "srt", "docx", "json"], key="transcript_file"
         )
         if st.form_submit_button(t("add_turn") + " ↑") and upload is not None:
-            parsed = run(parse_transcript, upload.getvalue(), upload.name)
+            parsed = run(iv.parse_transcript, upload.getvalue(), upload.name)
             added = run(iv.add_turns, sid, parsed) if parsed else None
             if added:
                 flash(t("turns_added", n=len(added)))
@@ -215,18 +214,18 @@ if reqs:
             )
 
     # -- export --------------------------------------------------------------------------------
-    spec = build_spec(session, items, svc.settings.home)
+    spec = iv.spec(sid, items)
     c1, c2 = st.columns(2)
     c1.download_button(
         t("export_md"),
-        lambda: spec_bytes(spec, "md"),
+        lambda: iv.spec_bytes(spec, "md"),
         file_name=f"spec-{sid}.md",
         mime="text/markdown",
         key="spec_md",
     )
     c2.download_button(
         t("export_docx"),
-        lambda: spec_bytes(spec, "docx"),
+        lambda: iv.spec_bytes(spec, "docx"),
         file_name=f"spec-{sid}.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         key="spec_docx",

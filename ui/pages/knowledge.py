@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.ingest.loaders import LOADERS
 from assistant.schemas import DocType
 from ui.common import ProgressBar, current_kb, flash, require, run, services, show_flash, t
 
@@ -22,7 +21,7 @@ if who.can("write_documents"):
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader(
             t("upload_docs"),
-            type=sorted(e.lstrip(".") for e in LOADERS),
+            type=svc.supported_extensions(),
             accept_multiple_files=True,
             key="kb_files",
         )

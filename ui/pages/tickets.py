@@ -12,8 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assistant.ingest.uploads import touch_scratch_copy
-from assistant.tools.tickets import FIELDS, PRESETS, REQUIRED, Mapping, read_rows
+from assistant.support.models import FIELDS, PRESETS, REQUIRED, Mapping
 from ui.common import ProgressBar, require, require_kb, run, save_upload, services, t
 
 who = require("read_tickets")
@@ -37,14 +36,14 @@ def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
     if upload is None:
         return None
     # a copy unused for a day may have been swept while this session stayed open: save it again
-    if key not in saved or not touch_scratch_copy(saved[key][1]):
+    if key not in saved or not svc.touch_scratch_upload(saved[key][1]):
         copy = run(save_upload, upload.name, upload.getvalue())  # a name with nothing usable: refused
         if copy is None:
             saved.pop(key, None)
             return None
         saved[key] = (upload.file_id, copy)
     path = saved[key][1]
-    table = run(read_rows, path)
+    table = run(svc.read_table, path)
     if not table or not table[0]:
         return None
     return path, table[0], len(table[1])

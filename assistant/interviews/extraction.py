@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
+from assistant.interviews.transcripts import Turn
 from assistant.text import detect_language, split_sentences, tokenize
-from assistant.tools.transcripts import Turn
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from assistant.appdb import AppDB, register_schema
 from assistant.errors import InvalidInput, NotFound
-from assistant.kbstore import now_iso
-from assistant.tools.extraction import TYPE_RULES, against_specs, extract, llm_extract
-from assistant.tools.transcripts import Turn
+from assistant.interviews.extraction import TYPE_RULES, against_specs, extract, llm_extract
+from assistant.interviews.guides import load_guides
+from assistant.interviews.models import MODULES, PRIORITIES, TYPES, Turn
+from assistant.interviews.spec import build_spec, spec_bytes, spec_docx, spec_markdown
+from assistant.interviews.transcripts import parse_transcript, read_transcript
+from assistant.knowledge.store import now_iso
+from assistant.providers.database import AppDB, register_schema
 
 register_schema(
     """
@@ -34,28 +36,55 @@ CREATE TABLE IF NOT EXISTS interview_items (
 """
 )
 
-MODULES = ("procurement", "inventory", "production", "sales", "finance", "hr")
-TYPES = {"F", "A", "FT", "L", "LF", "MN", "O", "PE", "PO", "SC", "SE", "US"}
-PRIORITIES = {"Must", "Should", "Could", "Won't"}
-
-
-def load_guides(home: Path) -> dict[str, Any]:
-    """The shipped question guides, overridden by ``<home>/guides.json`` where the consultant edited them."""
-    guides = json.loads(resources.files("assistant").joinpath("data/guides.json").read_text(encoding="utf-8"))
-    custom = home / "guides.json"
-    if custom.exists():
-        try:
-            for module, langs in json.loads(custom.read_text(encoding="utf-8")).items():
-                guides.setdefault(module, {}).update(langs)
-        except (json.JSONDecodeError, AttributeError) as e:
-            raise InvalidInput(f"{custom} is not a valid guide file: {e}") from e
-    return guides  # type: ignore[no-any-return]
-
 
 class Interviews:
+    """Interview sessions, their turns and extracted items, guides and the specification."""
+
     def __init__(self, db: AppDB, home: Path) -> None:
         self.db = db
         self.home = home
+
+    # -- transcripts --------------------------------------------------------------------------
+    read_transcript = staticmethod(read_transcript)
+    parse_transcript = staticmethod(parse_transcript)
+
+    def add_notes(self, sid: str, text: str, speaker: str | None = None) -> list[Turn]:
+        """Typed notes: one turn of ``speaker``, or labelled lines ('客户：...') parsed into turns."""
+        turns = (
+            [Turn("", speaker.strip(), text.strip())]
+            if speaker
+            else parse_transcript(text.encode("utf-8"), "notes.txt")
+        )
+        return self.add_turns(sid, turns)
+
+    @staticmethod
+    def extract_transcript(path: Path, llm: Any = None) -> dict[str, Any]:
+        """Items of a transcript file that is not stored in a session (the LLM's list in LLM modes)."""
+        turns = read_transcript(path)
+        result: dict[str, Any] = dict(extract(turns))
+        if llm is not None:
+            result["requirements"], dropped = llm_extract(llm, turns)
+            result["dropped_quotes"] = dropped
+        result["turns"] = [t.__dict__ for t in turns]
+        return result
+
+    # -- guides and the specification -----------------------------------------------------------
+    def guides(self) -> dict[str, Any]:
+        return load_guides(self.home)
+
+    def spec(self, sid: str, items: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The specification of a session, from its stored (or the given) items."""
+        return build_spec(self.get(sid), items or self.items(sid), self.home)
+
+    spec_bytes = staticmethod(spec_bytes)
+
+    @staticmethod
+    def write_spec(spec: dict[str, Any], folder: Path, stem: str) -> tuple[Path, Path]:
+        """The specification as ``<stem>.md`` and ``<stem>.docx`` in a folder."""
+        folder.mkdir(parents=True, exist_ok=True)
+        md = folder / f"{stem}.md"
+        md.write_text(spec_markdown(spec), encoding="utf-8")
+        return md, spec_docx(spec, folder / f"{stem}.docx")
 
     # -- sessions ---------------------------------------------------------------------------
     def create(
@@ -273,225 +302,6 @@ class Interviews:
             "topics": topics,
             "uncovered": [t["topic"] for t in topics if not t["covered"]],
         }
-
-
-# ---------------------------------------------------------------------------------------------
-# specification drafting
-
-LABELS = {
-    "zh": {
-        "title": "需求规格说明书",
-        "project": "项目",
-        "module": "模块",
-        "date": "访谈日期",
-        "consultant": "实施顾问",
-        "scope": "1 范围",
-        "stakeholders": "2 干系人",
-        "current": "3 现状流程与痛点",
-        "steps": "现状流程",
-        "pains": "痛点",
-        "reqs": "4 需求清单",
-        "open": "5 待确认问题",
-        "conflicts": "6 矛盾与冲突",
-        "signoff": "7 签字确认",
-        "cols": ["编号", "需求描述", "类型", "优先级", "原话", "受访人"],
-        "scope_text": "本说明书记录 {module} 模块访谈中提出的需求，每条需求均可追溯到访谈原话。",
-        "sign": ["客户代表", "实施顾问", "日期"],
-        "none": "无",
-        "name": "姓名",
-        "role": "岗位",
-        "dept": "部门",
-    },
-    "en": {
-        "title": "Requirements Specification",
-        "project": "Project",
-        "module": "Module",
-        "date": "Interview date",
-        "consultant": "Consultant",
-        "scope": "1 Scope",
-        "stakeholders": "2 Stakeholders",
-        "current": "3 Current process and pain points",
-        "steps": "Current process",
-        "pains": "Pain points",
-        "reqs": "4 Requirements",
-        "open": "5 Open questions",
-        "conflicts": "6 Contradictions",
-        "signoff": "7 Sign-off",
-        "cols": ["ID", "Statement", "Type", "Priority", "Source quote", "Interviewee"],
-        "scope_text": "This specification records the requirements raised in the {module} interviews; every "
-        "requirement traces back to what was said.",
-        "sign": ["Customer representative", "Consultant", "Date"],
-        "none": "none",
-        "name": "Name",
-        "role": "Role",
-        "dept": "Department",
-    },
-}
-
-
-def build_spec(session: dict[str, Any], items: dict[str, Any], home: Path | None = None) -> dict[str, Any]:
-    lang = session["language"]
-    lab = dict(LABELS[lang])
-    try:
-        guide = load_guides(home or Path("/nonexistent"))[session["module"]]
-        session = {**session, "module": (guide.get(lang) or guide["en"])["title"]}
-    except (KeyError, InvalidInput):
-        pass
-    return {
-        "labels": lab,
-        "session": session,
-        "requirements": items["requirements"],
-        "pain_points": items["pain_points"],
-        "process_steps": items["process_steps"],
-        "open_questions": items["open_questions"],
-        "contradictions": items["contradictions"],
-    }
-
-
-def spec_markdown(spec: dict[str, Any]) -> str:
-    lab, s = spec["labels"], spec["session"]
-    out = [
-        f"# {lab['title']}: {s['project']}",
-        "",
-        f"{lab['project']}: {s['project']}  ",
-        f"{lab['module']}: {s['module']}  ",
-        f"{lab['date']}: {s.get('date') or ''}  ",
-        f"{lab['consultant']}: {s.get('consultant') or ''}",
-        "",
-        f"## {lab['scope']}",
-        "",
-        lab["scope_text"].format(module=s["module"]),
-        "",
-        f"## {lab['stakeholders']}",
-        "",
-        f"| {lab['name']} | {lab['role']} | {lab['dept']} |",
-        "|---|---|---|",
-    ]
-    out += [
-        f"| {p.get('name', '')} | {p.get('role', '')} | {p.get('department', '')} |"
-        for p in s["interviewees"]
-    ]
-    out += ["", f"## {lab['current']}", "", f"### {lab['steps']}", ""]
-    out += [f"{i}. {x['quote']} ({x['turn']})" for i, x in enumerate(spec["process_steps"], 1)] or [
-        lab["none"]
-    ]
-    out += ["", f"### {lab['pains']}", ""]
-    out += [f"- {x['quote']} ({x['speaker']}, {x['turn']})" for x in spec["pain_points"]] or [lab["none"]]
-    out += [
-        "",
-        f"## {lab['reqs']}",
-        "",
-        "| " + " | ".join(lab["cols"]) + " |",
-        "|" + "---|" * len(lab["cols"]),
-    ]
-    for r in spec["requirements"]:
-        quote = r["quote"].replace("|", "\\|")
-        notes = "".join(
-            f" ⚠ {ref['kind']}: {', '.join(ref.get('req_ids') or []) or ref['source']}"
-            for ref in r.get("refs", [])
-        )
-        out.append(
-            f"| {r['id']} | {r['statement']}{notes} | {r.get('type') or ''} | {r.get('priority') or ''} | "
-            f"“{quote}” ({r['turn']}) | {r['speaker']} |"
-        )
-    out += ["", f"## {lab['open']}", ""]
-    out += [f"- {x['quote']} ({x['speaker']}, {x['turn']})" for x in spec["open_questions"]] or [lab["none"]]
-    out += ["", f"## {lab['conflicts']}", ""]
-    out += [
-        f"- {c['speakers'][0]} ({c['turns'][0]}): “{c['quotes'][0]}” ↔ {c['speakers'][1]} ({c['turns'][1]}): "
-        f"“{c['quotes'][1]}” — {c['reason']}"
-        for c in spec["contradictions"]
-    ] or [lab["none"]]
-    out += [
-        "",
-        f"## {lab['signoff']}",
-        "",
-        "| " + " | ".join(lab["sign"]) + " |",
-        "|---|---|---|",
-        "|  |  |  |",
-        "",
-    ]
-    return "\n".join(out)
-
-
-def spec_bytes(spec: dict[str, Any], fmt: str) -> bytes:
-    """The specification as a Markdown or DOCX file's bytes (for downloads)."""
-    if fmt == "md":
-        return spec_markdown(spec).encode("utf-8")
-    if fmt != "docx":
-        raise InvalidInput(f"unknown format {fmt!r}; use md or docx")
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return spec_docx(spec, Path(tmp) / "spec.docx").read_bytes()
-
-
-def spec_docx(spec: dict[str, Any], path: Path) -> Path:
-    import docx
-
-    lab, s = spec["labels"], spec["session"]
-    d = docx.Document()
-    d.core_properties.title = f"{lab['title']}: {s['project']}"
-    d.add_heading(f"{lab['title']}: {s['project']}", level=0)
-    d.add_paragraph(
-        f"{lab['module']}: {s['module']}   {lab['date']}: {s.get('date') or ''}   "
-        f"{lab['consultant']}: {s.get('consultant') or ''}"
-    )
-    d.add_heading(lab["scope"], level=1)
-    d.add_paragraph(lab["scope_text"].format(module=s["module"]))
-    d.add_heading(lab["stakeholders"], level=1)
-    _table(
-        d,
-        [lab["name"], lab["role"], lab["dept"]],
-        [[p.get("name", ""), p.get("role", ""), p.get("department", "")] for p in s["interviewees"]],
-    )
-    d.add_heading(lab["current"], level=1)
-    d.add_heading(lab["steps"], level=2)
-    for x in spec["process_steps"] or [{"quote": lab["none"], "turn": ""}]:
-        d.add_paragraph(f"{x['quote']} {('(' + x['turn'] + ')') if x['turn'] else ''}", style="List Number")
-    d.add_heading(lab["pains"], level=2)
-    for x in spec["pain_points"] or [{"quote": lab["none"], "speaker": "", "turn": ""}]:
-        d.add_paragraph(f"{x['quote']} {x['speaker']} {x['turn']}".strip(), style="List Bullet")
-    d.add_heading(lab["reqs"], level=1)
-    _table(
-        d,
-        lab["cols"],
-        [
-            [
-                r["id"],
-                r["statement"],
-                r.get("type") or "",
-                r.get("priority") or "",
-                f"“{r['quote']}” ({r['turn']})",
-                r["speaker"],
-            ]
-            for r in spec["requirements"]
-        ],
-    )
-    d.add_heading(lab["open"], level=1)
-    for x in spec["open_questions"] or [{"quote": lab["none"], "speaker": "", "turn": ""}]:
-        d.add_paragraph(f"{x['quote']} {x['speaker']} {x['turn']}".strip(), style="List Bullet")
-    d.add_heading(lab["conflicts"], level=1)
-    for c in spec["contradictions"] or []:
-        d.add_paragraph(
-            f"{c['speakers'][0]}: “{c['quotes'][0]}” ↔ {c['speakers'][1]}: “{c['quotes'][1]}” ({c['reason']})",
-            style="List Bullet",
-        )
-    d.add_heading(lab["signoff"], level=1)
-    _table(d, lab["sign"], [["", "", ""]])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    d.save(str(path))
-    return path
-
-
-def _table(d: Any, header: list[str], rows: list[list[str]]) -> None:
-    t = d.add_table(rows=1 + len(rows), cols=len(header))
-    t.style = "Table Grid"
-    for i, h in enumerate(header):
-        t.cell(0, i).text = h
-    for r, row in enumerate(rows, 1):
-        for i, v in enumerate(row):
-            t.cell(r, i).text = str(v)
 
 
 def rule_types() -> list[str]:

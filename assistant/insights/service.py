@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.appdb import AppDB
-from assistant.tools.changes import OPEN_STATES, ChangeRequests
-from assistant.tools.helpdesk import HelpDesk
+from assistant.changes.models import OPEN_STATES
+from assistant.changes.service import ChangeRequests
+from assistant.helpdesk.service import HelpDesk
+from assistant.providers.database import AppDB
 
 # Monday of the ISO week of an ISO timestamp or date
 _WEEK = "date(substr({col}, 1, 10), '-' || ((strftime('%w', substr({col}, 1, 10)) + 6) % 7) || ' days')"

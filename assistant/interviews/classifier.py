@@ -15,24 +15,13 @@ from typing import Any
 import joblib
 
 from assistant.errors import InvalidInput, NotFound
+from assistant.ingest.tables import read_rows
+from assistant.interviews.models import TYPE_NAMES
+from assistant.learning.textclf import TriageModel, embed, fit
 from assistant.providers.embeddings import NamedEmbeddings
-from assistant.tools.tickets import read_rows
-from assistant.tools.triage import TriageModel, embed, fit
 
-TYPES = {
-    "F": "functional",
-    "A": "availability",
-    "FT": "fault tolerance",
-    "L": "legal",
-    "LF": "look and feel",
-    "MN": "maintainability",
-    "O": "operational",
-    "PE": "performance",
-    "PO": "portability",
-    "SC": "scalability",
-    "SE": "security",
-    "US": "usability",
-}
+TYPES = TYPE_NAMES  # code -> name
+
 _ARFF_ROW = re.compile(r"^\s*\d+\s*,\s*'(.*)'\s*,\s*([A-Za-z]+)\s*$")
 
 
@@ -65,9 +54,33 @@ def read_labeled(
 
 
 class RequirementClassifier:
+    """The requirement type classifier of a data directory (PROMISE codes, see TYPE_NAMES)."""
+
     def __init__(self, home: Path, embeddings: NamedEmbeddings) -> None:
         self.path = home / "requirements" / "type.joblib"
         self.embeddings = embeddings
+
+    read_labeled = staticmethod(read_labeled)
+
+    def train_file(self, path: Path, text_col: str | None, label_col: str | None) -> dict[str, Any]:
+        """Train on a labelled table or ARFF file."""
+        return self.train(*read_labeled(path, text_col, label_col))
+
+    def classify_file(self, path: Path, text_col: str) -> list[tuple[str, float] | None]:
+        """One (label, confidence) per row of a table, in order; None for a row without text."""
+        texts, _ = read_labeled(path, text_col, None)
+        model = self.load()
+        idx = [i for i, t in enumerate(texts) if t]
+        found = dict(zip(idx, self.classify([texts[i] for i in idx], model), strict=True))
+        return [found.get(i) for i in range(len(texts))]
+
+    def evaluate_files(
+        self, train: Path, test: Path, text_col: str | None, label_col: str | None
+    ) -> dict[str, Any]:
+        """Train on one labelled set, test on another (rows of both are compared without case)."""
+        return evaluate(
+            self.embeddings, read_labeled(train, text_col, label_col), read_labeled(test, text_col, label_col)
+        )
 
     def train(self, texts: list[str], labels: list[str | None]) -> dict[str, Any]:
         pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if t and lab]

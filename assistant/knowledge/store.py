@@ -33,8 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.appdb import transaction
 from assistant.errors import ConfigError, InvalidInput, NotFound
+from assistant.providers.database import transaction
 from assistant.providers.lexical import Fts5Index, LexicalIndex
 from assistant.providers.vectorstore import VectorIndex, VectorStore
 from assistant.schemas import Chunk, DocType, DocumentInfo, KnowledgeBaseInfo
@@ -358,6 +358,52 @@ class KnowledgeBase:
         ).fetchall()
         found = self.chunks_by_id([r[0] for r in rows])
         return [found[r[0]] for r in rows if r[0] in found]
+
+    def doc_types(self) -> set[str]:
+        """The document types this knowledge base holds."""
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT doc_type FROM documents")}
+
+    def has_doc_type(self, doc_type: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM documents WHERE doc_type = ? LIMIT 1", (doc_type,)).fetchone()
+        return row is not None
+
+    def find_requirement(self, req_id: str) -> Chunk | None:
+        """The first chunk (in document order) that states a requirement id, e.g. ``V2.1.1`` or ``REQ-PO-012``."""
+        rows = self.conn.execute(  # req_ids is a JSON list: its quoted elements are substrings
+            "SELECT chunk_id, req_ids FROM chunks WHERE instr(req_ids, ?) > 0 ORDER BY rowid",
+            (json.dumps(req_id),),
+        ).fetchall()
+        for r in rows:
+            if req_id in json.loads(r["req_ids"]):
+                return self.chunks_by_id([r["chunk_id"]]).get(r["chunk_id"])
+        return None
+
+    def requirement_ids(self) -> set[str]:
+        """Every requirement id stated in any chunk."""
+        found: set[str] = set()
+        for (ids,) in self.conn.execute("SELECT req_ids FROM chunks"):
+            found.update(json.loads(ids or "[]"))
+        return found
+
+    def chunk_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Per (segmented) term, how many chunks hold it: term statistics for confidence and IDF."""
+        return {t: self.lexical.document_frequency(self.conn, t) for t in terms}
+
+    def lexical_search(
+        self,
+        terms: Sequence[str],
+        n: int,
+        doc_types: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> list[tuple[Chunk, float]]:
+        """BM25 ranking of chunks for segmented terms, best first, with their scores."""
+        sql, params = self.filters_sql(doc_types, languages)
+        ranked = self.lexical.search(self.conn, terms, n, sql, params)
+        chunks = self.chunks_by_rowid([r for r, _ in ranked])
+        return [(chunks[r], score) for r, score in ranked if r in chunks]
 
     def filters_sql(
         self, doc_types: Sequence[str] | None, languages: Sequence[str] | None

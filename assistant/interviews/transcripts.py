@@ -6,19 +6,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import InvalidInput, NotFound
 from assistant.ingest.encoding import decode_bytes
-
-
-@dataclass
-class Turn:
-    ref: str
-    speaker: str
-    text: str
-
+from assistant.interviews.models import Turn
 
 _LABEL = re.compile(
     r"^\s*(?:\[?[\d:.]+\]?\s*)?([^\s:：\[\]]{1,24}(?:\s[^\s:：\[\]]{1,24}){0,2})\s*[:：]\s*(.*)$"

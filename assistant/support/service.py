@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.appdb import register_schema
 from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.ingest.pipeline import IngestPipeline, TextRecord
-from assistant.kbstore import now_iso
-from assistant.retrieval.hybrid import HybridSearcher
-from assistant.schemas import DocType
-from assistant.settings import CALIBRATED_DUPLICATE_SIMILARITY
-from assistant.text import tokenize
-from assistant.tools.tickets import ImportReport, Mapping, TicketStore, read_rows, validate_rows
-from assistant.tools.triage import (
+from assistant.ingest.tables import read_rows
+from assistant.knowledge.store import KnowledgeBases, now_iso
+from assistant.learning.textclf import (
     ModelStore,
     confidence_label,
     embed,
@@ -25,24 +21,15 @@ from assistant.tools.triage import (
     jaccard,
     ticket_text,
 )
+from assistant.providers.embeddings import NamedEmbeddings
+from assistant.retrieval.hybrid import HybridSearcher
+from assistant.schemas import DocType
+from assistant.settings import CALIBRATED_DUPLICATE_SIMILARITY, ChunkingSettings
+from assistant.support.imports import validate_rows
+from assistant.support.models import INCIDENT_PREFIX, ImportReport, Mapping
+from assistant.support.store import TicketStore
+from assistant.text import tokenize
 
-register_schema(
-    """
-CREATE TABLE IF NOT EXISTS faq_drafts (
-    id TEXT NOT NULL,
-    kb TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    tickets TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    decided_at TEXT,
-    PRIMARY KEY (kb, id)
-);
-"""
-)
-
-INCIDENT_PREFIX = "incidents/"
 FAQ_PREFIX = "faq/approved/"
 OPEN_STATES = ("new", "analysing")
 MAX_TICKET_CHARS = 20000
@@ -55,10 +42,27 @@ def incident_source(ticket_id: str) -> str:
 
 
 class SupportDesk:
-    def __init__(self, services: Any) -> None:
-        self.s = services
-        self.tickets = TicketStore(services.db)
-        self.models = ModelStore(services.settings.home)
+    """Use cases of support staff over the tickets of a knowledge base."""
+
+    def __init__(
+        self,
+        tickets: TicketStore,
+        models: ModelStore,
+        kbs: KnowledgeBases,
+        embeddings: NamedEmbeddings,
+        chunking: ChunkingSettings,
+        searchers: Callable[[str], HybridSearcher],
+    ) -> None:
+        """``searchers(kb)`` returns the hybrid searcher of a knowledge base."""
+        self.tickets = tickets
+        self.models = models
+        self.kbs = kbs
+        self.embeddings = embeddings
+        self.chunking = chunking
+        self.searchers = searchers
+
+    def _pipeline(self, base: Any) -> IngestPipeline:
+        return IngestPipeline(base, self.embeddings, self.chunking, 1 << 40)
 
     # -- import -----------------------------------------------------------------------------
     def import_file(
@@ -75,7 +79,7 @@ class SupportDesk:
         records, findings = validate_rows(rows, resolved)
         report = ImportReport(kb=kb, rows=len(rows), findings=findings)
         report.skipped = sum(1 for f in findings if f.severity == "error")
-        base = self.s.kbs.get(kb, create=True)
+        base = self.kbs.get(kb, create=True)
         with base.writing():
             self._store(kb, base, records, path, report, progress)
         return report
@@ -91,7 +95,7 @@ class SupportDesk:
     ) -> None:
         changed = self.tickets.upsert(kb, records, path.name, report)
         if changed:
-            pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
+            pipeline = self._pipeline(base)
             texts = [
                 TextRecord(
                     source=incident_source(r["id"]),
@@ -105,6 +109,31 @@ class SupportDesk:
             out = pipeline.index_records(texts, progress=progress)
             report.indexed = sum(1 for f in out.files if f.status in ("added", "updated"))
 
+    def read_records(
+        self, path: Path, spec: str | None = None, preset: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The ticket records of an export under a mapping (rows with errors left out), without storing them."""
+        columns, rows = read_rows(path)
+        records, _ = validate_rows(rows, Mapping.parse(spec, preset).resolve(columns))
+        return records
+
+    ticket_text = staticmethod(ticket_text)
+
+    def fit_model(self, texts: list[str], labels: list[str], target: str) -> Any:
+        """A triage model on these texts (no cross-validation, nothing stored): for benchmarks."""
+        return fit(
+            texts,
+            labels,
+            embed(self.embeddings, texts),
+            target,
+            self.embeddings.model_id,
+            cross_validate=False,
+        )
+
+    def predict(self, model: Any, texts: list[str]) -> list[str]:
+        """The label a model predicts for each text."""
+        return [label for label, _ in model.predict(texts, embed(self.embeddings, texts))]
+
     # -- training ---------------------------------------------------------------------------
     def train(
         self, kb: str, targets: list[str], progress: Callable[[str], None] = lambda m: None
@@ -115,7 +144,7 @@ class SupportDesk:
         bad = [t for t in targets if t not in allowed]
         if bad:
             raise InvalidInput(f"unknown target {bad[0]!r}; use one of: {', '.join(sorted(allowed))}")
-        self.s.kbs.get(kb)
+        self.kbs.get(kb)
         rows = self.tickets.all(kb)
         if not rows:
             raise InvalidInput(
@@ -123,7 +152,7 @@ class SupportDesk:
             )
         texts_all = [ticket_text(r["title"], r["text"]) for r in rows]
         progress(f"embedding {len(rows)} tickets ...")
-        vectors_all = embed(self.s.embeddings, texts_all)
+        vectors_all = embed(self.embeddings, texts_all)
         out = []
         for target in targets:
             column = "raw_status" if target == "status" else target
@@ -134,7 +163,7 @@ class SupportDesk:
                 [rows[i][column].strip() for i in idx],
                 vectors_all[idx] if vectors_all is not None else None,
                 target,
-                self.s.embeddings.model_id,
+                self.embeddings.model_id,
             )
             self.models.save(kb, model)
             out.append(model.meta())
@@ -144,6 +173,10 @@ class SupportDesk:
     def triage(self, kb: str, text: str) -> dict[str, Any]:
         return self.triage_many(kb, [text])[0]
 
+    def triage_for(self, kb: str) -> Callable[[str], dict[str, Any]]:
+        """Triage of one text in this knowledge base (what the triage tool runs)."""
+        return lambda text: self.triage(kb, text)
+
     def triage_many(self, kb: str, texts: list[str]) -> list[dict[str, Any]]:
         cleaned = []
         for t in texts:
@@ -151,10 +184,10 @@ class SupportDesk:
             if not t:
                 raise InvalidInput("the ticket text is empty")
             cleaned.append(t[:MAX_TICKET_CHARS])
-        searcher: HybridSearcher = self.s.searcher(kb)
+        searcher: HybridSearcher = self.searchers(kb)
         models = self.models.load_all(kb)
         vectors = (
-            embed(self.s.embeddings, cleaned) if models and any(m.embedding_model for m in models) else None
+            embed(self.embeddings, cleaned) if models and any(m.embedding_model for m in models) else None
         )
         predictions: list[dict[str, Any]] = [{} for _ in cleaned]
         for m in models:
@@ -216,10 +249,7 @@ class SupportDesk:
 
     @staticmethod
     def _has_incidents(searcher: HybridSearcher) -> bool:
-        row = searcher.kb.conn.execute(
-            "SELECT 1 FROM documents WHERE doc_type = 'incident' LIMIT 1"
-        ).fetchone()
-        return row is not None
+        return searcher.kb.has_doc_type(DocType.incident.value)
 
     def triage_batch(self, kb: str, path: Path, text_spec: str, batch: int = 64) -> Iterator[dict[str, Any]]:
         """One result per row, in order: {"row", "predictions", "similar": [{"id", "score"}]} (or "error")."""
@@ -302,36 +332,17 @@ class SupportDesk:
 
     def _keep_draft(self, kb: str, draft: dict[str, Any]) -> dict[str, Any]:
         """Store a draft for review; the same cluster of tickets keeps its id and its decision."""
-        import hashlib
-        import json
-
         draft_id = "FAQ-" + hashlib.sha1("|".join(draft["tickets"]).encode()).hexdigest()[:8].upper()
-        with self.s.db.transaction() as c:
-            row = c.execute(
-                "SELECT status FROM faq_drafts WHERE kb = ? AND id = ?", (kb, draft_id)
-            ).fetchone()
-            if row is None:
-                c.execute(
-                    "INSERT INTO faq_drafts VALUES (?, ?, ?, ?, ?, 'draft', ?, NULL)",
-                    (
-                        draft_id,
-                        kb,
-                        draft["question"],
-                        draft["answer"],
-                        json.dumps(draft["tickets"]),
-                        now_iso(),
-                    ),
-                )
-            status = row["status"] if row else "draft"
+        status = self.tickets.keep_faq_draft(
+            kb, draft_id, draft["question"], draft["answer"], draft["tickets"]
+        )
         return {"id": draft_id, "status": status, **draft}
 
     def faq_approve(
         self, kb: str, draft_id: str, question: str | None = None, answer: str | None = None
     ) -> dict[str, Any]:
         """Approve a draft (optionally edited) into the knowledge base as an FAQ entry, cited like any document."""
-        row = self.s.db.conn.execute(
-            "SELECT * FROM faq_drafts WHERE kb = ? AND id = ?", (kb, draft_id)
-        ).fetchone()
+        row = self.tickets.faq_draft(kb, draft_id)
         if row is None:
             raise NotFound(
                 f"no FAQ draft {draft_id!r} in {kb!r}; run `assistant faq suggest --kb {kb}` first"
@@ -342,8 +353,8 @@ class SupportDesk:
         a = (answer or row["answer"]).strip()
         if not q or not a:
             raise InvalidInput("an FAQ entry needs a question and an answer")
-        base = self.s.kbs.get(kb)
-        pipeline = IngestPipeline(base, self.s.embeddings, self.s.settings.chunking, 1 << 40)
+        base = self.kbs.get(kb)
+        pipeline = self._pipeline(base)
         record = TextRecord(
             source=f"{FAQ_PREFIX}{draft_id}", title=q, text=a, doc_type=DocType.faq, version=now_iso()
         )
@@ -351,12 +362,7 @@ class SupportDesk:
             report = pipeline.index_records([record])
         if report.failed:
             raise InvalidInput(report.failed[0].reason or "the entry could not be indexed")
-        with self.s.db.transaction() as c:
-            c.execute(
-                "UPDATE faq_drafts SET status = 'approved', question = ?, answer = ?, decided_at = ? "
-                "WHERE kb = ? AND id = ?",
-                (q, a, now_iso(), kb, draft_id),
-            )
+        self.tickets.approve_faq_draft(kb, draft_id, q, a)
         return {
             "id": draft_id,
             "status": "approved",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InvalidInput, NotFound
-from assistant.kbstore import kb_key
+from assistant.knowledge.store import kb_key
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.text import tokenize
 

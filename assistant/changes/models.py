@@ -1,0 +1,103 @@
+"""Change control, its value types: change requests, their workflow through the change-control board (CCB), and an
+append-only audit log.
+
+States::
+
+    draft -> submitted -> in_review -> approved -> implemented -> closed
+                                   \\-> rejected
+                                   \\-> needs_info -> draft (revise)
+    draft | submitted | in_review | needs_info -> withdrawn (by the requester)
+
+Approval needs ``approvals_required`` CCB approvals in the current review round; nobody approves
+their own request. Every change is written to ``cr_audit`` in the same transaction (who, when,
+from/to, comment, fields changed); the audit table refuses UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.errors import InvalidInput
+
+ROLES = ("requester", "consultant", "ccb", "admin")
+OPEN_STATES = ("draft", "submitted", "in_review", "needs_info")
+RISKS = ("low", "medium", "high")
+EDITABLE_STATES = ("draft", "needs_info")  # a request is edited only before or after a review
+#: the board's columns, in workflow order; the final states are counted below it
+BOARD_STATES = ("draft", "submitted", "in_review", "needs_info", "approved", "implemented")
+FINAL_STATES = ("closed", "rejected", "withdrawn")
+# action -> (from states, to state, roles allowed)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "submit": (("draft",), "submitted", ("requester", "consultant", "admin")),
+    "review": (("submitted",), "in_review", ("consultant", "ccb", "admin")),
+    "approve": (("in_review",), "approved", ("ccb", "admin")),
+    "reject": (("in_review",), "rejected", ("ccb", "admin")),
+    "needs_info": (("in_review",), "needs_info", ("ccb", "consultant", "admin")),
+    "revise": (("needs_info",), "draft", ("requester", "consultant", "admin")),
+    "implement": (("approved",), "implemented", ("consultant", "admin")),
+    "close": (("implemented",), "closed", ("consultant", "admin")),
+    "withdraw": (OPEN_STATES, "withdrawn", ("requester", "admin")),
+}
+EDITABLE = (
+    "title",
+    "background",
+    "current_behaviour",
+    "requested_change",
+    "reason",
+    "affected_modules",
+    "acceptance_criteria",
+    "attachments",
+    "impact",
+)
+MODULE_WORDS = {
+    "procurement": r"采购|请购|供应商|询价|purchas|requisition|supplier|vendor",
+    "inventory": r"库存|盘点|收货|发料|仓库|库位|批次|inventor|stock|warehouse|receipt|bin|count",
+    "production": r"生产|工单|报工|排产|production|work order|mrp",
+    "sales": r"销售|发货|客户|报价|sales|delivery|customer",
+    "finance": r"财务|发票|付款|结账|成本|凭证|financ|invoice|payment|closing|cost",
+    "hr": r"人事|考勤|薪资|工资|payroll|attendance|employee",
+}
+
+
+@dataclass
+class Actor:
+    name: str
+    role: str
+
+    def __post_init__(self) -> None:
+        if not (self.name or "").strip():
+            raise InvalidInput("say who you are (--as NAME)")
+        if self.role not in ROLES:
+            raise InvalidInput(f"unknown role {self.role!r}; use one of: {', '.join(ROLES)}")
+
+
+#: the change-control role of an API key's role
+ROLE_OF_KEY = {
+    "end_user": "requester",
+    "support": "requester",
+    "consultant": "consultant",
+    "ccb": "ccb",
+    "admin": "admin",
+}
+
+
+def actor_for(name: str, key_role: str) -> Actor:
+    """The workflow actor for a signed-in API key (the key's name is the actor's name)."""
+    return Actor(name, ROLE_OF_KEY[key_role])
+
+
+def available_actions(cr: dict[str, Any], actor: Actor) -> list[str]:
+    """The actions this actor may take on this request now (legal in its state and allowed to the role)."""
+    out = []
+    for action, (sources, _, roles) in ACTIONS.items():
+        if cr["status"] not in sources or actor.role not in roles:
+            continue
+        if action == "withdraw" and actor.role == "requester" and actor.name != cr["requester"]:
+            continue
+        if action == "approve" and (
+            actor.name == cr["requester"] or any(a["approver"] == actor.name for a in cr.get("approvals", []))
+        ):
+            continue
+        out.append(action)
+    return out

@@ -1,0 +1,141 @@
+"""The evaluation harness: `assistant eval ...` (reports go to evals/reports/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assistant.cli.common import JsonOpt, app, open_services, print_json, run
+
+eval_app = typer.Typer(help="Evaluation harness (reports go to evals/reports/).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    bench: Annotated[Path, typer.Option("--bench", help="Benchmark folder with docs/ and questions.jsonl.")],
+    k: Annotated[int, typer.Option("--k", help="Cut-off for recall.", min=1, max=100)] = 5,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest a benchmark into a throwaway knowledge base and report recall@k, MRR@10 and speed."""
+    from evals.retrieval import run_retrieval_eval
+
+    services = run(open_services)
+    result = run(run_retrieval_eval, services, bench, k=k, log=lambda m: typer.echo(m, err=True))
+    if as_json:
+        print_json(result)
+    else:
+        from evals.retrieval import format_report
+
+        typer.echo(format_report(result))
+    if out:
+        from evals.retrieval import format_report
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@eval_app.command("answers")
+def eval_answers(
+    bench: Annotated[Path, typer.Option("--bench", help="Benchmark folder with docs/ and questions.jsonl.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Citation precision/recall, 'not found' on withheld gold documents, and answer latency."""
+    from evals.answers import format_report, run_answer_eval
+
+    services = run(open_services)
+    result = run(run_answer_eval, services, bench, log=lambda m: typer.echo(m, err=True))
+    report = format_report(result)
+    details = result.pop("details", {})
+    if as_json:
+        result.pop("calibration", None)
+        result["withheld_found_ids"] = [a["id"] for a in details.get("withheld", []) if a["found"]]
+        result["leave_one_out_found_ids"] = [a["id"] for a in details.get("leave_one_out", []) if a["found"]]
+        print_json(result)
+    else:
+        typer.echo(report)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report, encoding="utf-8")
+
+
+@eval_app.command("triage")
+def eval_triage(
+    train: Annotated[Path, typer.Option("--train", help="Training export.")],
+    test: Annotated[Path, typer.Option("--test", help="Test export.")],
+    target: Annotated[str, typer.Option("--target", help="Field to predict (mapped name, e.g. priority).")],
+    mapping: Annotated[
+        str | None, typer.Option("--map", help="Column mapping, as for tickets import.")
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train on one export, test on another: macro-F1 and per-class F1."""
+    from evals.triage import format_triage, run_triage_eval
+
+    services = run(open_services)
+    r = run(run_triage_eval, services, train, test, target, mapping, preset)
+    _emit(r, format_triage(r), as_json, out)
+
+
+@eval_app.command("duplicates")
+def eval_duplicates(
+    history: Annotated[Path, typer.Option("--history", help="Incident history export.")],
+    pairs: Annotated[
+        Path, typer.Option("--pairs", help="CSV of known duplicates: issue id, duplicate id(s).")
+    ],
+    mapping: Annotated[str | None, typer.Option("--map", help="Column mapping for the history.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Duplicate recall@k: for each known pair, is the duplicate among the k most similar incidents?"""
+    from evals.triage import format_duplicates, run_duplicates_eval
+
+    services = run(open_services)
+    r = run(run_duplicates_eval, services, history, pairs, mapping, preset, k)
+    _emit(r, format_duplicates(r), as_json, out)
+
+
+@eval_app.command("requirements")
+def eval_requirements(
+    train: Annotated[Path, typer.Option("--train", help="Training set (table or .arff).")],
+    test: Annotated[Path, typer.Option("--test", help="Test set (table or .arff).")],
+    text_col: Annotated[str | None, typer.Option("--text-col")] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col")] = None,
+    out: Annotated[Path | None, typer.Option("--out")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Macro-F1 over all requirement kinds and for functional vs non-functional."""
+    services = run(open_services)
+    r = run(services.requirements.evaluate_files, train, test, text_col, label_col)
+    r = {"train": train.name, "test": test.name, **r}
+    lines = [
+        f"# Requirement classification: {train.name} -> {test.name}",
+        "",
+        f"macro-F1 over all kinds **{r['macro_f1_all_kinds']}**, functional vs non-functional "
+        f"**{r['macro_f1_f_vs_nfr']}**; {r['train_rows']} training rows, {r['test_rows']} test rows "
+        f"({r['dropped_overlap']} test rows also in the training set were dropped).",
+        "",
+        "| type | F1 | test rows |",
+        "|---|---|---|",
+        *[f"| {k} | {v} | {r['support'][k]} |" for k, v in r["per_class_f1"].items()],
+        "",
+    ]
+    _emit(r, "\n".join(lines), as_json, out)
+
+
+def _emit(result: dict[str, Any], text: str, as_json: bool, out: Path | None) -> None:
+    print_json(result) if as_json else typer.echo(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")

@@ -1,0 +1,215 @@
+"""Value types of the support desk: ticket fields and states, the column mapping of an export,
+and the import report. Pure values: the API, the CLI and the web UI may import them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.errors import InvalidInput
+
+#: the source of an indexed incident ticket is this prefix and its id
+INCIDENT_PREFIX = "incidents/"
+
+FIELDS = ("id", "text", "title", "category", "priority", "status", "resolution", "created")
+REQUIRED = ("id", "text")
+
+PRESETS: dict[str, str] = {
+    "jira": "id=Issue key|Issue id,title=Summary,text=Summary+Description,category=Component/s|Component|Issue Type,"
+    "priority=Priority,status=Status,resolution=Resolution,created=Created",
+    "zendesk": "id=Id|Ticket ID|id,title=Subject|subject,text=Subject+Description|subject+description,"
+    "category=Group|Type|type,priority=Priority|priority,status=Status|status,created=Created at|Requested|created_at",
+    "servicenow": "id=number|Number,title=short_description|Short description,"
+    "text=short_description+description|Short description+Description,category=category|Category,"
+    "priority=priority|Priority,status=state|State,resolution=close_notes|Resolution notes,created=opened_at|Opened",
+}
+
+#: lifecycle of a ticket in the assistant (closed loop), and the legal moves
+STATES = ("new", "analysing", "resolved", "reviewed")
+TRANSITIONS = {
+    "new": {"analysing", "resolved"},
+    "analysing": {"resolved", "new"},
+    "resolved": {"reviewed", "analysing"},
+    "reviewed": set(),
+}
+STATE_OF = {
+    "open": "new",
+    "new": "new",
+    "reopened": "new",
+    "to do": "new",
+    "todo": "new",
+    "新建": "new",
+    "待处理": "new",
+    "in progress": "analysing",
+    "patch available": "analysing",
+    "pending": "analysing",
+    "on hold": "analysing",
+    "analysing": "analysing",
+    "处理中": "analysing",
+    "分析中": "analysing",
+    "resolved": "resolved",
+    "closed": "resolved",
+    "done": "resolved",
+    "solved": "resolved",
+    "fixed": "resolved",
+    "已解决": "resolved",
+    "已关闭": "resolved",
+    "reviewed": "reviewed",
+    "已复核": "reviewed",
+}
+KNOWN_PRIORITIES = {
+    "blocker",
+    "critical",
+    "major",
+    "minor",
+    "trivial",
+    "highest",
+    "high",
+    "medium",
+    "normal",
+    "low",
+    "lowest",
+    "urgent",
+    "p1",
+    "p2",
+    "p3",
+    "p4",
+    "p5",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "1 - critical",
+    "2 - high",
+    "3 - moderate",
+    "4 - low",
+    "5 - planning",
+    "紧急",
+    "高",
+    "中",
+    "低",
+    "一般",
+    "严重",
+    "致命",
+}
+
+
+@dataclass
+class Mapping:
+    fields: dict[str, list[list[str]]]  # field -> alternatives, each a list of columns to join
+
+    @classmethod
+    def parse(cls, spec: str | None, preset: str | None = None) -> Mapping:
+        """Parse ``field=Col+Col2|Alt,field2=...``; a preset fills what the spec leaves out."""
+        if not spec and not preset:
+            raise InvalidInput(
+                "give a column mapping (--map 'id=Issue id,text=Summary+Description') or --preset jira|zendesk|servicenow"
+            )
+        merged: dict[str, str] = {}
+        if preset:
+            if preset.lower() not in PRESETS:
+                raise InvalidInput(f"unknown preset {preset!r}; use one of: {', '.join(PRESETS)}")
+            merged.update(_split_spec(PRESETS[preset.lower()]))
+        if spec:
+            merged.update(_split_spec(spec))
+        missing = [f for f in REQUIRED if f not in merged]
+        if missing:
+            raise InvalidInput(
+                f"the mapping needs {' and '.join(missing)} (e.g. id=Issue id,text=Summary+Description)"
+            )
+        return cls(
+            {k: [[c.strip() for c in alt.split("+")] for alt in v.split("|")] for k, v in merged.items()}
+        )
+
+    @classmethod
+    def of(cls, columns: dict[str, list[str]], preset: str | None = None) -> Mapping:
+        """A mapping from chosen column lists (a form: column names may hold ',', '+' or '|');
+        a preset fills the fields left out."""
+        unknown = [f for f in columns if f not in FIELDS]
+        if unknown:
+            raise InvalidInput(f"unknown field {unknown[0]!r} in the mapping; fields: {', '.join(FIELDS)}")
+        chosen = {k: [[c for c in cols]] for k, cols in columns.items() if cols}
+        base = cls.parse(None, preset).fields if preset else {}
+        merged = {**base, **chosen}
+        missing = [f for f in REQUIRED if f not in merged]
+        if missing:
+            raise InvalidInput(f"the mapping needs {' and '.join(missing)}: choose the column(s) for them")
+        return cls(merged)
+
+    def resolve(self, columns: list[str]) -> dict[str, list[str]]:
+        """Pick, per field, the first alternative whose columns all exist."""
+        have = {c.strip(): c for c in columns}
+        out: dict[str, list[str]] = {}
+        for name, alternatives in self.fields.items():
+            for alt in alternatives:
+                if all(c in have for c in alt):
+                    out[name] = [have[c] for c in alt]
+                    break
+            else:
+                if name in REQUIRED:
+                    wanted = " or ".join("+".join(a) for a in alternatives)
+                    raise InvalidInput(
+                        f"column(s) {wanted} for '{name}' not found; the file has: {', '.join(columns)}"
+                    )
+        return out
+
+
+def _split_spec(spec: str) -> dict[str, str]:
+    out = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InvalidInput(f"mapping entry {part.strip()!r} needs the form field=Column")
+        key, value = part.split("=", 1)
+        key = key.strip().lower()
+        if key not in FIELDS:
+            raise InvalidInput(f"unknown field {key!r} in the mapping; fields: {', '.join(FIELDS)}")
+        if not value.strip():
+            raise InvalidInput(f"mapping entry {key!r} names no column")
+        out[key] = value.strip()
+    return out
+
+
+@dataclass
+class Finding:
+    row: int  # 1-based data row (the header is row 0)
+    kind: str  # duplicate_id, duplicate_text, missing_field, bad_date, unknown_label, encoding_damage
+    severity: str  # error (row skipped) or warning (row imported)
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kb: str
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    indexed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kb": self.kb,
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "indexed": self.indexed,
+            "findings": [f.__dict__ for f in self.findings],
+            "summary": {
+                k: sum(1 for f in self.findings if f.kind == k)
+                for k in sorted({f.kind for f in self.findings})
+            },
+        }
+
+
+def state_of(raw_status: str | None, resolution: str | None = None) -> str:
+    state = STATE_OF.get((raw_status or "").strip().lower())
+    if state:
+        return state
+    return "resolved" if resolution else "new"
