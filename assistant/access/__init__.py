@@ -1,0 +1,1 @@
+"""Who may do what: API keys (store), roles and capabilities (models)."""

@@ -1,0 +1,1 @@
+"""Figures for continuous improvement across help desk, tickets and change requests (read-only)."""

@@ -1,0 +1,1 @@
+"""Consultants' interviews: sessions and turns (store), transcripts, extraction, guides, type classifier, specification."""

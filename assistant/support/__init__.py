@@ -1,0 +1,1 @@
+"""The support desk: tickets (store), export imports, triage models in use, similar incidents, FAQ drafts."""
