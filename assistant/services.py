@@ -38,6 +38,7 @@ from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import CALIBRATED_MIN_SIMILARITY, RetrievalSettings, Settings, get_settings
+from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
 from assistant.tools import make_tools
@@ -131,11 +132,10 @@ class Services:
                 "turn": found["turn"],
             }
         elif spec_req:
-            chunk = base.find_requirement(spec_req)
-            if chunk is None:
+            found_req = base.find_requirement(spec_req)
+            if found_req is None:
                 raise NotFound(f"requirement {spec_req!r} is not in any document of {kb!r}")
-            line = next((ln for ln in chunk.text.split("\n") if spec_req in ln), chunk.text[:300])
-            text = f"Change {spec_req}: {line.strip()}"
+            text = f"Change {spec_req}: {found_req[1]}"
             source = {"kind": "spec", "id": spec_req}
         assert text is not None
 
@@ -146,11 +146,10 @@ class Services:
             if has("manual") or has("faq")
             else []
         )
-        incidents = []
-        if has("incident"):
-            for h in searcher.search(text[:2000], 3, doc_types=["incident"]):
-                tid = h.chunk.source.split("/", 1)[-1]
-                incidents.append({"id": tid, "title": h.chunk.title, "score": round(h.score, 3)})
+        incidents = [
+            {"id": incident_id(h.chunk.source), "title": h.chunk.title, "score": round(h.score, 3)}
+            for h in self.support.incident_hits(searcher, text[:2000], 3)
+        ]
         fields = draft_fields(text, actor.name, title, spec_hits, manual_hits, incidents, source)
         if self.llm is not None:
             fields.update(draft_prose(self.llm, text, [*spec_hits, *manual_hits]))
@@ -161,8 +160,7 @@ class Services:
         """The LangChain tools over this knowledge base that the caller may use (None: local operator)."""
         if principal is not None:
             principal.require(kb)
-        tickets = principal is None or principal.can("read_tickets")
-        return make_tools(kb, self.searcher(kb), principal, self.support.triage_for(kb) if tickets else None)
+        return make_tools(kb, self.searcher(kb), self.support, principal)
 
     def ask_with_tools(
         self, kb: str, question: str, principal: Principal | None = None, max_steps: int = 4

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.errors import InvalidInput
 from assistant.services import Services
-from assistant.support.models import INCIDENT_PREFIX
+from assistant.support.models import incident_id
 
 
 def run_triage_eval(
@@ -100,10 +100,7 @@ def run_duplicates_eval(
             t = store.get(kb, issue)
             q = services.support.ticket_text(t["title"], t["text"])[:3000]
             t1 = time.perf_counter()
-            found = [
-                h.chunk.source[len(INCIDENT_PREFIX) :]
-                for h in searcher.search(q, k + 1, doc_types=["incident"])
-            ]
+            found = [incident_id(h.chunk.source) for h in searcher.search(q, k + 1, doc_types=["incident"])]
             latencies.append((time.perf_counter() - t1) * 1000)
             found = [f for f in found if f != issue][:k]
             total += 1

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
 from assistant.access.models import Principal, Role
-from assistant.errors import ConfigError, PermissionDenied
+from assistant.errors import ConfigError, InvalidInput, PermissionDenied
 from assistant.providers.fakes import ToolCallingFakeChatModel
 from assistant.services import build_services
 from tests.conftest import ROOT, import_sample_tickets
@@ -79,6 +79,7 @@ def test_an_unknown_tool_and_a_missing_requirement_are_answered_not_raised(setti
     llm = _scripted(
         _call("drop_tables", {}, 1),
         _call("lookup_requirement", {"requirement_id": "REQ-NOPE-999"}, 2),
+        _call("search_knowledge_base", {"k": 3}, 3),  # the required query is missing
         AIMessage(content="The specification has no such requirement."),
     )
     s = build_services(settings, embeddings=real_embeddings, llm=llm)
@@ -89,6 +90,8 @@ def test_an_unknown_tool_and_a_missing_requirement_are_answered_not_raised(setti
         and "lookup_requirement" in result.tool_calls[0].result["error"]
     )
     assert result.tool_calls[1].result == {"id": "REQ-NOPE-999", "found": False}
+    assert "search_knowledge_base could not run" in result.tool_calls[2].result["error"]
+    assert result.complete and result.steps == 4
 
 
 def test_the_step_limit_ends_a_model_that_never_answers(settings, real_embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +100,9 @@ def test_the_step_limit_ends_a_model_that_never_answers(settings, real_embedding
     assert not s.ingest("demo", [ROOT / "corpus" / "faq"]).failed
     result = s.ask_with_tools("demo", "How do I reset my password?", max_steps=2)
     assert not result.complete and result.steps == 2 and len(result.tool_calls) == 2
+    for bad in (0, 11):
+        with pytest.raises(InvalidInput, match="max_steps"):
+            s.ask_with_tools("demo", "How do I reset my password?", max_steps=bad)
 
 
 def test_without_an_llm_the_tool_chain_says_what_to_configure(services) -> None:  # type: ignore[no-untyped-def]

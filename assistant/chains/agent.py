@@ -15,10 +15,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
+from pydantic import ValidationError
 
-from assistant.chains.prompts import AGENT_SYSTEM_PROMPT
-from assistant.errors import ConfigError, ProviderError
+from assistant.chains.prompts import AGENT_SYSTEM_PROMPT, LANGUAGE_NAMES
+from assistant.errors import AssistantError, ConfigError, InvalidInput, ProviderError
 from assistant.providers.llm import describe_llm_error
+
+MAX_STEPS = 10
 
 
 @dataclass
@@ -47,10 +50,12 @@ def run_tool_agent(
     """
     if llm is None:
         raise ConfigError("this needs an LLM mode: set ASSISTANT_LLM__MODE and ASSISTANT_LLM__BASE_URL")
+    if not 1 <= max_steps <= MAX_STEPS:
+        raise InvalidInput(f"max_steps must be between 1 and {MAX_STEPS}")
     by_name = {t.name: t for t in tools}
     model = llm.bind_tools(list(tools))
     messages: list[BaseMessage] = [
-        SystemMessage(AGENT_SYSTEM_PROMPT.format(language=language)),
+        SystemMessage(AGENT_SYSTEM_PROMPT.format(language=LANGUAGE_NAMES.get(language, language))),
         HumanMessage(question),
     ]
     calls: list[ToolCall] = []
@@ -64,14 +69,21 @@ def run_tool_agent(
         if not reply.tool_calls:
             return AgentAnswer(answer=str(reply.content).strip(), tool_calls=calls, steps=step)
         for tc in reply.tool_calls:
-            chosen = by_name.get(tc["name"])
-            result: Any = (
-                chosen.invoke(tc["args"])
-                if chosen is not None
-                else {"error": f"no tool {tc['name']!r}; available: {', '.join(by_name)}"}
-            )
+            result = _run_tool(by_name, tc["name"], tc["args"])
             calls.append(ToolCall(tc["name"], dict(tc["args"]), result))
             messages.append(
                 ToolMessage(json.dumps(result, ensure_ascii=False, default=str), tool_call_id=tc["id"] or "")
             )
     return AgentAnswer(answer="", tool_calls=calls, steps=max_steps, complete=False)
+
+
+def _run_tool(by_name: dict[str, BaseTool], name: str, args: dict[str, Any]) -> Any:
+    """A tool's result, or an error the model can read: an unknown tool, arguments that do not fit its
+    schema, or a refusal from the service (the model's mistakes must not end the conversation)."""
+    chosen = by_name.get(name)
+    if chosen is None:
+        return {"error": f"no tool {name!r}; available: {', '.join(by_name)}"}
+    try:
+        return chosen.invoke(args)
+    except (ValidationError, AssistantError, ValueError, TypeError) as e:
+        return {"error": f"{name} could not run with {args!r}: {e}"}

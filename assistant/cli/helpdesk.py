@@ -46,6 +46,15 @@ def ask(
         typer.echo(f"open a ticket: {hint}", err=True)
 
 
+#: what each tool did, in words, for the trace printed before an answer
+TOOL_WORDS = {
+    "search_knowledge_base": "searched the knowledge base for",
+    "lookup_requirement": "looked up requirement",
+    "find_similar_incidents": "looked for similar incidents to",
+    "triage_ticket": "triaged",
+}
+
+
 @app.command()
 def agent(
     question: Annotated[str, typer.Argument(help="A question in Chinese or English.")],
@@ -74,7 +83,8 @@ def agent(
         )
         return
     for c in result.tool_calls:
-        typer.echo(f"· {c.name}({json.dumps(c.args, ensure_ascii=False)})", err=True)
+        what = ", ".join(str(v) for v in c.args.values())
+        typer.echo(f"· {TOOL_WORDS.get(c.name, c.name)}: {what}", err=True)
     if not result.complete:
         fail(f"no answer within {max_steps} model calls; raise --max-steps")
     typer.echo(result.answer)

@@ -20,8 +20,6 @@ from assistant.interviews.models import TYPE_NAMES
 from assistant.learning.textclf import TriageModel, embed, fit
 from assistant.providers.embeddings import NamedEmbeddings
 
-TYPES = TYPE_NAMES  # code -> name
-
 _ARFF_ROW = re.compile(r"^\s*\d+\s*,\s*'(.*)'\s*,\s*([A-Za-z]+)\s*$")
 
 
@@ -86,10 +84,10 @@ class RequirementClassifier:
         pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if t and lab]
         if not pairs:
             raise InvalidInput("no rows with both a text and a label")
-        unknown = sorted({lab for _, lab in pairs if lab not in TYPES})
+        unknown = sorted({lab for _, lab in pairs if lab not in TYPE_NAMES})
         if unknown:
             raise InvalidInput(
-                f"unknown requirement type(s) {', '.join(unknown)[:200]}; use: {', '.join(TYPES)}"
+                f"unknown requirement type(s) {', '.join(unknown)[:200]}; use: {', '.join(TYPE_NAMES)}"
             )
         xs = [t for t, _ in pairs]
         ys = [lab for _, lab in pairs]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODULES = ("procurement", "inventory", "production", "sales", "finance", "hr")
-TYPES = {"F", "A", "FT", "L", "LF", "MN", "O", "PE", "PO", "SC", "SE", "US"}
 PRIORITIES = {"Must", "Should", "Could", "Won't"}
 
 #: requirement type codes of the PROMISE taxonomy and their names
@@ -23,10 +22,13 @@ TYPE_NAMES = {
     "SE": "security",
     "US": "usability",
 }
+TYPES = frozenset(TYPE_NAMES)
 
 
 @dataclass
 class Turn:
+    """One turn of an interview: its reference (T1, T2, ...), who spoke and what they said."""
+
     ref: str
     speaker: str
     text: str

@@ -367,15 +367,18 @@ class KnowledgeBase:
         row = self.conn.execute("SELECT 1 FROM documents WHERE doc_type = ? LIMIT 1", (doc_type,)).fetchone()
         return row is not None
 
-    def find_requirement(self, req_id: str) -> Chunk | None:
-        """The first chunk (in document order) that states a requirement id, e.g. ``V2.1.1`` or ``REQ-PO-012``."""
+    def find_requirement(self, req_id: str) -> tuple[Chunk, str] | None:
+        """The first chunk (in document order) that states a requirement id (``V2.1.1``, ``REQ-PO-012``)
+        and the line of it that does; None when no document states it."""
         rows = self.conn.execute(  # req_ids is a JSON list: its quoted elements are substrings
             "SELECT chunk_id, req_ids FROM chunks WHERE instr(req_ids, ?) > 0 ORDER BY rowid",
             (json.dumps(req_id),),
         ).fetchall()
         for r in rows:
-            if req_id in json.loads(r["req_ids"]):
-                return self.chunks_by_id([r["chunk_id"]]).get(r["chunk_id"])
+            chunk = self.chunks_by_id([r["chunk_id"]]).get(r["chunk_id"])
+            if chunk is not None and req_id in json.loads(r["req_ids"]):
+                line = next((ln for ln in chunk.text.split("\n") if req_id in ln), chunk.text[:300])
+                return chunk, line.strip()
         return None
 
     def requirement_ids(self) -> set[str]:
@@ -400,12 +403,12 @@ class KnowledgeBase:
         languages: Sequence[str] | None = None,
     ) -> list[tuple[Chunk, float]]:
         """BM25 ranking of chunks for segmented terms, best first, with their scores."""
-        sql, params = self.filters_sql(doc_types, languages)
+        sql, params = self._filters_sql(doc_types, languages)
         ranked = self.lexical.search(self.conn, terms, n, sql, params)
         chunks = self.chunks_by_rowid([r for r, _ in ranked])
         return [(chunks[r], score) for r, score in ranked if r in chunks]
 
-    def filters_sql(
+    def _filters_sql(
         self, doc_types: Sequence[str] | None, languages: Sequence[str] | None
     ) -> tuple[str, list[object]]:
         sql = ""
@@ -424,7 +427,7 @@ class KnowledgeBase:
         failed = c.execute(
             "SELECT COUNT(*) FROM documents WHERE status = 'failed' OR error IS NOT NULL"
         ).fetchone()[0]
-        chunks = c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        chunks = self.chunk_count()
         return KnowledgeBaseInfo(
             name=self.name,
             created_at=self.meta("created_at") or "",

@@ -11,6 +11,17 @@ from assistant.errors import InvalidInput
 #: the source of an indexed incident ticket is this prefix and its id
 INCIDENT_PREFIX = "incidents/"
 
+
+def incident_source(ticket_id: str) -> str:
+    """The source name under which a ticket is indexed."""
+    return f"{INCIDENT_PREFIX}{ticket_id}"
+
+
+def incident_id(source: str) -> str:
+    """The ticket id of an indexed incident's source name."""
+    return source[len(INCIDENT_PREFIX) :] if source.startswith(INCIDENT_PREFIX) else source
+
+
 FIELDS = ("id", "text", "title", "category", "priority", "status", "resolution", "created")
 REQUIRED = ("id", "text")
 

@@ -23,10 +23,10 @@ from assistant.learning.textclf import (
 )
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.retrieval.hybrid import HybridSearcher
-from assistant.schemas import DocType
+from assistant.schemas import DocType, SearchHit
 from assistant.settings import CALIBRATED_DUPLICATE_SIMILARITY, ChunkingSettings
 from assistant.support.imports import validate_rows
-from assistant.support.models import INCIDENT_PREFIX, ImportReport, Mapping
+from assistant.support.models import ImportReport, Mapping, incident_id, incident_source
 from assistant.support.store import TicketStore
 from assistant.text import tokenize
 
@@ -35,10 +35,6 @@ OPEN_STATES = ("new", "analysing")
 MAX_TICKET_CHARS = 20000
 SEARCH_CHARS = 3000
 INDEX_CHARS = 3000  # the start of a long ticket says what it is about; the rest is logs
-
-
-def incident_source(ticket_id: str) -> str:
-    return f"{INCIDENT_PREFIX}{ticket_id}"
 
 
 class SupportDesk:
@@ -73,10 +69,7 @@ class SupportDesk:
         preset: str | None = None,
         progress: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> ImportReport:
-        mapping = spec if isinstance(spec, Mapping) else Mapping.parse(spec, preset)
-        columns, rows = read_rows(path)
-        resolved = mapping.resolve(columns)
-        records, findings = validate_rows(rows, resolved)
+        rows, records, findings = _parse_export(path, spec, preset)
         report = ImportReport(kb=kb, rows=len(rows), findings=findings)
         report.skipped = sum(1 for f in findings if f.severity == "error")
         base = self.kbs.get(kb, create=True)
@@ -113,9 +106,7 @@ class SupportDesk:
         self, path: Path, spec: str | None = None, preset: str | None = None
     ) -> list[dict[str, Any]]:
         """The ticket records of an export under a mapping (rows with errors left out), without storing them."""
-        columns, rows = read_rows(path)
-        records, _ = validate_rows(rows, Mapping.parse(spec, preset).resolve(columns))
-        return records
+        return _parse_export(path, spec, preset)[1]
 
     ticket_text = staticmethod(ticket_text)
 
@@ -173,10 +164,6 @@ class SupportDesk:
     def triage(self, kb: str, text: str) -> dict[str, Any]:
         return self.triage_many(kb, [text])[0]
 
-    def triage_for(self, kb: str) -> Callable[[str], dict[str, Any]]:
-        """Triage of one text in this knowledge base (what the triage tool runs)."""
-        return lambda text: self.triage(kb, text)
-
     def triage_many(self, kb: str, texts: list[str]) -> list[dict[str, Any]]:
         cleaned = []
         for t in texts:
@@ -200,15 +187,11 @@ class SupportDesk:
         self, kb: str, searcher: HybridSearcher, text: str, predictions: dict[str, Any]
     ) -> dict[str, Any]:
         query = text[:SEARCH_CHARS]
-        incidents = (
-            searcher.search(query, 5, doc_types=[DocType.incident.value])
-            if self._has_incidents(searcher)
-            else []
-        )
+        incidents = self.incident_hits(searcher, query, 5)
         similar, duplicates = [], []
         dup_cosine = CALIBRATED_DUPLICATE_SIMILARITY.get(searcher.embeddings.model_id)
         for h in incidents:
-            tid = h.chunk.source[len(INCIDENT_PREFIX) :]
+            tid = incident_id(h.chunk.source)
             try:
                 t = self.tickets.get(kb, tid)
             except Exception:
@@ -248,8 +231,11 @@ class SupportDesk:
         }
 
     @staticmethod
-    def _has_incidents(searcher: HybridSearcher) -> bool:
-        return searcher.kb.has_doc_type(DocType.incident.value)
+    def incident_hits(searcher: HybridSearcher, text: str, k: int) -> list[SearchHit]:
+        """Indexed tickets closest to a text, best first (none when the knowledge base holds none)."""
+        if not searcher.kb.has_doc_type(DocType.incident.value):
+            return []
+        return searcher.search(text, k, doc_types=[DocType.incident.value])
 
     def triage_batch(self, kb: str, path: Path, text_spec: str, batch: int = 64) -> Iterator[dict[str, Any]]:
         """One result per row, in order: {"row", "predictions", "similar": [{"id", "score"}]} (or "error")."""
@@ -370,3 +356,13 @@ class SupportDesk:
             "question": q,
             "answer": a,
         }
+
+
+def _parse_export(
+    path: Path, spec: str | Mapping | None, preset: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
+    """The rows of an export, the ticket records under a mapping and the per-row findings."""
+    mapping = spec if isinstance(spec, Mapping) else Mapping.parse(spec, preset)
+    columns, rows = read_rows(path)
+    records, findings = validate_rows(rows, mapping.resolve(columns))
+    return rows, records, findings

@@ -7,7 +7,6 @@ the ids a person or the model can cite (source, page, section; ticket ids; requi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.tools import BaseTool, tool
@@ -16,7 +15,8 @@ from assistant.access.models import Principal
 from assistant.errors import AssistantError
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType
-from assistant.support.models import INCIDENT_PREFIX
+from assistant.support.models import incident_id
+from assistant.support.service import SupportDesk
 
 __all__ = ["make_tools"]
 
@@ -28,18 +28,15 @@ def _where(chunk: Any) -> dict[str, Any]:
 
 
 def make_tools(
-    kb: str,
-    searcher: HybridSearcher,
-    principal: Principal | None = None,
-    triage: Callable[[str], dict[str, Any]] | None = None,
+    kb: str, searcher: HybridSearcher, support: SupportDesk, principal: Principal | None = None
 ) -> list[BaseTool]:
     """The tools for one knowledge base, as the caller may use them.
 
     Args:
         kb: the knowledge base the tools work on.
         searcher: its hybrid searcher.
+        support: the support desk (similar incidents and triage, for roles with ticket access).
         principal: the caller; None means a local operator with every capability (the CLI).
-        triage: the support desk's triage of one ticket text (offered to roles with ticket access).
     """
     tickets_allowed = principal is None or principal.can("read_tickets")
     doc_types = [t.value for t in DocType if tickets_allowed or t is not DocType.incident]
@@ -60,11 +57,11 @@ def make_tools(
     @tool
     def lookup_requirement(requirement_id: str) -> dict[str, Any]:
         """Look up a requirement of the specification by its id (e.g. REQ-PO-012 or V2.1.1)."""
-        chunk = searcher.kb.find_requirement(requirement_id.strip())
-        if chunk is None:
+        found = searcher.kb.find_requirement(requirement_id.strip())
+        if found is None:
             return {"id": requirement_id, "found": False}
-        line = next((ln for ln in chunk.text.split("\n") if requirement_id in ln), chunk.text[:300])
-        return {"id": requirement_id, "found": True, "statement": line.strip(), **_where(chunk)}
+        chunk, line = found
+        return {"id": requirement_id, "found": True, "statement": line, **_where(chunk)}
 
     tools: list[BaseTool] = [search_knowledge_base, lookup_requirement]
     if not tickets_allowed:
@@ -73,25 +70,21 @@ def make_tools(
     @tool
     def find_similar_incidents(description: str, k: int = 5) -> list[dict[str, Any]]:
         """Find earlier support tickets similar to a problem description, with their ids."""
-        if not searcher.kb.has_doc_type(DocType.incident.value):
-            return []
-        hits = searcher.search(description[:3000], max(1, min(k, 10)), doc_types=[DocType.incident.value])
+        try:
+            hits = support.incident_hits(searcher, description[:3000], max(1, min(k, 10)))
+        except AssistantError as e:
+            return [{"error": str(e)}]
         return [
-            {"id": h.chunk.source[len(INCIDENT_PREFIX) :], "title": h.chunk.title, "score": round(h.score, 4)}
+            {"id": incident_id(h.chunk.source), "title": h.chunk.title, "score": round(h.score, 4)}
             for h in hits
         ]
 
-    tools.append(find_similar_incidents)
-    if triage is not None:
-        run_triage = triage
+    @tool
+    def triage_ticket(text: str) -> dict[str, Any]:
+        """Suggest category and priority for a new ticket, with similar incidents and duplicates."""
+        try:
+            return support.triage(kb, text)
+        except AssistantError as e:
+            return {"error": str(e)}
 
-        @tool
-        def triage_ticket(text: str) -> dict[str, Any]:
-            """Suggest category and priority for a new ticket, with similar incidents and duplicates."""
-            try:
-                return run_triage(text)
-            except AssistantError as e:
-                return {"error": str(e)}
-
-        tools.append(triage_ticket)
-    return tools
+    return [*tools, find_similar_incidents, triage_ticket]
