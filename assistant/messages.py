@@ -1,7 +1,9 @@
 """Every text a person reads, in Chinese and English, in one catalogue: the web UI's labels, the
 help desk's fixed answer texts, the change-request export and the requirements specification.
 
-Keys are stable and grouped by where the text appears; each entry is ``(中文, English)``.
+Keys are stable and grouped by where the text appears; each entry is ``(中文, English)``. The
+``workflow`` group names the stored codes (change-request states, actions, roles, modules, risks)
+wherever they are shown: the web UI, the CR export.
 ``message("answer", "not_found", "zh")`` gives one text, ``messages("spec", "en")`` all texts of a
 group in one language (for templates). A language other than ``zh`` reads English.
 """
@@ -123,6 +125,8 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "from_spec": ("规格需求编号", "Spec requirement id"),
         "request_text": ("变更内容（用户原话或邮件）", "The request (the user's words or an email)"),
         "ticket_id": ("工单号", "Ticket id"),
+        "ticket_title": ("标题", "Title"),
+        "n_labels": ("{n} 个标签", "{n} labels"),
         "spec_req": ("需求编号，例如 REQ-INV-011", "Requirement id, e.g. REQ-INV-011"),
         "title": ("标题（可选）", "Title (optional)"),
         "draft_button": ("生成变更申请", "Draft change request"),
@@ -140,33 +144,12 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "age_days": ("天数", "days"),
         "export_cr_md": ("下载（Markdown）", "Download (Markdown)"),
         "export_cr_docx": ("下载（DOCX）", "Download (DOCX)"),
-        "state_draft": ("草稿", "Draft"),
-        "state_submitted": ("已提交", "Submitted"),
-        "state_in_review": ("评审中", "In review"),
-        "state_needs_info": ("待补充", "Needs info"),
-        "state_approved": ("已批准", "Approved"),
-        "state_rejected": ("已驳回", "Rejected"),
-        "state_implemented": ("已实施", "Implemented"),
-        "state_closed": ("已关闭", "Closed"),
-        "state_withdrawn": ("已撤回", "Withdrawn"),
-        "act_submit": ("提交", "Submit"),
-        "act_review": ("开始评审", "Start review"),
-        "act_approve": ("批准", "Approve"),
-        "act_reject": ("驳回", "Reject"),
-        "act_needs_info": ("要求补充", "Ask for more information"),
-        "act_revise": ("退回修改", "Revise"),
-        "act_implement": ("标记已实施", "Mark implemented"),
-        "act_close": ("关闭", "Close"),
-        "act_withdraw": ("撤回", "Withdraw"),
         "impact": ("影响评估（系统建议，待确认）", "Impact (proposals, to be confirmed)"),
         "confirm_impact": ("确认影响评估", "Confirm impact estimates"),
         "effort_days": ("工作量（人天）", "Effort (person-days)"),
         "schedule": ("进度影响", "Schedule"),
         "cost": ("成本（元）", "Cost"),
         "risk": ("风险", "Risk"),
-        "risk_low": ("低", "low"),
-        "risk_medium": ("中", "medium"),
-        "risk_high": ("高", "high"),
         "confirm": ("确认", "Confirm"),
         "impact_saved": ("影响评估已确认。", "Impact estimates confirmed."),
         "triage": ("分诊", "Triage"),
@@ -259,6 +242,45 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "score": ("得分", "score"),
         "chunks": ("片段数", "chunks"),
         "error": ("错误", "error"),
+    },
+    "workflow": {
+        "state_draft": ("草稿", "Draft"),
+        "state_submitted": ("已提交", "Submitted"),
+        "state_in_review": ("评审中", "In review"),
+        "state_needs_info": ("待补充", "Needs info"),
+        "state_approved": ("已批准", "Approved"),
+        "state_rejected": ("已驳回", "Rejected"),
+        "state_implemented": ("已实施", "Implemented"),
+        "state_closed": ("已关闭", "Closed"),
+        "state_withdrawn": ("已撤回", "Withdrawn"),
+        "act_submit": ("提交", "Submit"),
+        "act_review": ("开始评审", "Start review"),
+        "act_approve": ("批准", "Approve"),
+        "act_reject": ("驳回", "Reject"),
+        "act_needs_info": ("要求补充", "Ask for more information"),
+        "act_revise": ("退回修改", "Revise"),
+        "act_implement": ("标记已实施", "Mark implemented"),
+        "act_close": ("关闭", "Close"),
+        "act_withdraw": ("撤回", "Withdraw"),
+        "risk_low": ("低", "low"),
+        "risk_medium": ("中", "medium"),
+        "risk_high": ("高", "high"),
+        "ticket_state_new": ("新建", "New"),
+        "ticket_state_analysing": ("分析中", "Analysing"),
+        "ticket_state_resolved": ("已解决", "Resolved"),
+        "ticket_state_reviewed": ("已复核", "Reviewed"),
+        "act_create": ("创建", "Create"),
+        "act_edit": ("编辑", "Edit"),
+        "cr_role_requester": ("申请人", "Requester"),
+        "cr_role_consultant": ("实施顾问", "Consultant"),
+        "cr_role_ccb": ("变更委员会", "Change board"),
+        "cr_role_admin": ("管理员", "Administrator"),
+        "module_procurement": ("采购", "Procurement"),
+        "module_inventory": ("库存", "Inventory"),
+        "module_production": ("生产", "Production"),
+        "module_sales": ("销售", "Sales"),
+        "module_finance": ("财务", "Finance"),
+        "module_hr": ("人事", "HR"),
     },
     "answer": {
         "found_intro": ("根据文档，以下内容可以回答您的问题：", "Here is what the documentation says:"),
@@ -361,6 +383,15 @@ def message(group: str, key: str, language: str, **kwargs: object) -> str:
     """One text of a group in a language, with ``{placeholders}`` filled from kwargs."""
     text = str(_pick(CATALOGUE[group][key], language))
     return text.format(**kwargs) if kwargs else text
+
+
+def label(group: str, prefix: str, code: str | None, language: str) -> str:
+    """The words for a stored code (a state, an action, a role, a module): ``label("workflow",
+    "state_", "approved", "zh")`` is 已批准; a code without an entry is shown as it is."""
+    if not code:
+        return ""
+    entry = CATALOGUE[group].get(prefix + code)
+    return str(_pick(entry, language)) if entry else code
 
 
 def messages(group: str, language: str) -> dict[str, Any]:

@@ -6,7 +6,40 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
-from assistant.messages import messages
+from assistant.messages import label, messages
+
+
+def _state(code: str | None, language: str) -> str:
+    return label("workflow", "state_", code, language)
+
+
+def _action(code: str, language: str) -> str:
+    # the action codes are English verbs already ("approve", "needs_info"): the audit log keeps them
+    # as the board wrote them in English, and takes the label in Chinese
+    return label("workflow", "act_", code, language) if language == "zh" else code.replace("_", " ")
+
+
+def _role(code: str, language: str) -> str:
+    return label("workflow", "cr_role_", code, language)
+
+
+def _when(iso: str | None) -> str:
+    """A stored UTC timestamp as people read it: ``2026-12-01 09:34 UTC``."""
+    return f"{iso[:16].replace('T', ' ')} UTC" if iso else ""
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """A snippet on one line (a quoted numbered list must not continue the document's own list)."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
+
+
+def _modules(codes: list[str], language: str) -> str:
+    return ("、" if language == "zh" else ", ").join(label("workflow", "module_", m, language) for m in codes)
+
+
+def _value(key: str, value: Any, language: str) -> str:
+    return label("workflow", "risk_", str(value), language) if key == "risk" else str(value)
 
 
 def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: str = "en") -> str:
@@ -15,7 +48,8 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
     lines = [
         f"# {cr['id']}: {cr['title']}",
         "",
-        f"{L['status']}: **{cr['status']}** · {L['requester']}: {cr['requester']} · {L['created']} {cr['created_at']}",
+        f"{L['status']}: **{_state(cr['status'], language)}** · {L['requester']}: {cr['requester']} · "
+        f"{L['created']} {_when(cr['created_at'])}",
         "",
         f"## {L['requested_change']}",
         "",
@@ -29,13 +63,21 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
         "",
     ]
     lines += [
-        f"- {c['section']} ({c['source']}{', ' + L['page'] + ' ' + str(c['page']) if c.get('page') else ''}): {c['snippet'][:160]}"
+        f"- {c['section']} ({c['source']}{', ' + L['page'] + ' ' + str(c['page']) if c.get('page') else ''}): "
+        f"{_one_line(c['snippet'])}"
         for c in cr.get("current_behaviour") or []
     ] or [L["none_found"]]
-    lines += ["", f"## {L['modules']}", "", ", ".join(cr.get("affected_modules") or []) or L["none"], ""]
+    lines += [
+        "",
+        f"## {L['modules']}",
+        "",
+        _modules(cr.get("affected_modules") or [], language) or L["none"],
+        "",
+    ]
     lines += [f"## {L['requirements']}", ""]
     lines += [
-        f"- {r['id']} — {r['source']}: {r['snippet'][:160]}" for r in cr.get("affected_requirements") or []
+        f"- {r['id']} — {r['source']}: {_one_line(r['snippet'])}"
+        for r in cr.get("affected_requirements") or []
     ] or [L["none"]]
     lines += ["", f"## {L['incidents']}", ""]
     lines += [f"- {i['id']}: {i.get('title', '')}" for i in cr.get("related_incidents") or []] or [L["none"]]
@@ -49,7 +91,7 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
     for k in ("effort_days", "schedule", "cost", "risk"):
         v = imp.get(k) or {}
         lines.append(
-            f"| {L[k]} | {v.get('value') if v.get('value') is not None else L['to_fill']} | "
+            f"| {L[k]} | {_value(k, v['value'], language) if v.get('value') is not None else L['to_fill']} | "
             f"{L['proposed'] if v.get('proposed') else L['confirmed']} |"
         )
     lines += ["", f"## {L['acceptance']}", ""]
@@ -58,7 +100,9 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
         for a in cr.get("acceptance_criteria") or []
     ]
     lines += ["", f"## {L['approvals']}", ""]
-    lines += [f"- {a['approver']} {L['at']} {a['at']}" for a in cr.get("approvals") or []] or [L["none_yet"]]
+    lines += [f"- {a['approver']} {L['at']} {_when(a['at'])}" for a in cr.get("approvals") or []] or [
+        L["none_yet"]
+    ]
     lines += [
         "",
         f"## {L['audit']}",
@@ -67,8 +111,8 @@ def export_markdown(cr: dict[str, Any], audit: list[dict[str, Any]], language: s
         "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {a['at']} | {a['actor']} ({a['role']}) | {a['action']} | {a['from_state'] or ''} | {a['to_state'] or ''} | "
-        f"{a['comment'] or ''} |"
+        f"| {_when(a['at'])} | {a['actor']} ({_role(a['role'], language)}) | {_action(a['action'], language)} | "
+        f"{_state(a['from_state'], language)} | {_state(a['to_state'], language)} | {a['comment'] or ''} |"
         for a in audit
     ]
     return "\n".join(lines) + "\n"
@@ -94,7 +138,8 @@ def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path, lan
     d.core_properties.title = f"{cr['id']}: {cr['title']}"
     d.add_heading(f"{cr['id']}: {cr['title']}", level=0)
     d.add_paragraph(
-        f"{L['status']}: {cr['status']}   {L['requester']}: {cr['requester']}   {L['created']}: {cr['created_at']}"
+        f"{L['status']}: {_state(cr['status'], language)}   {L['requester']}: {cr['requester']}   "
+        f"{L['created']}: {_when(cr['created_at'])}"
     )
     for heading, body in (
         (L["requested_change"], cr.get("requested_change") or ""),
@@ -113,7 +158,7 @@ def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path, lan
     for k in ("effort_days", "schedule", "cost", "risk"):
         v = (cr.get("impact") or {}).get(k) or {}
         cells = t.add_row().cells
-        cells[0].text, cells[1].text = L[k], "" if v.get("value") is None else str(v.get("value"))
+        cells[0].text, cells[1].text = L[k], "" if v.get("value") is None else _value(k, v["value"], language)
         cells[2].text = L["proposed"] if v.get("proposed") else L["confirmed"]
     d.add_heading(L["audit"], level=1)
     a_t = d.add_table(rows=1, cols=5)
@@ -122,8 +167,10 @@ def export_docx(cr: dict[str, Any], audit: list[dict[str, Any]], path: Path, lan
         a_t.cell(0, i).text = h.capitalize()
     for a in audit:
         cells = a_t.add_row().cells
-        cells[0].text, cells[1].text, cells[2].text = a["at"], f"{a['actor']} ({a['role']})", a["action"]
-        cells[3].text, cells[4].text = f"{a['from_state'] or ''} → {a['to_state'] or ''}", a["comment"] or ""
+        cells[0].text, cells[1].text = _when(a["at"]), f"{a['actor']} ({_role(a['role'], language)})"
+        cells[2].text = _action(a["action"], language)
+        cells[3].text = f"{_state(a['from_state'], language)} → {_state(a['to_state'], language)}"
+        cells[4].text = a["comment"] or ""
     path.parent.mkdir(parents=True, exist_ok=True)
     d.save(str(path))
     return path

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from assistant.changes.models import BOARD_STATES, FINAL_STATES, RISKS, actor_for, available_actions
+from assistant.messages import label, messages
 from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
 
 who = require()
@@ -110,7 +111,11 @@ with detail:
                     risk = c4.selectbox(
                         t("risk"),
                         ["", *RISKS],
-                        format_func=lambda r: t("risk_" + r) if r else f"({current('risk') or '-'})",
+                        format_func=lambda r: (
+                            t("risk_" + r)
+                            if r
+                            else f"({label('workflow', 'risk_', current('risk'), lang()) or '-'})"
+                        ),
                     )
                     if st.form_submit_button(t("confirm")):
                         done = run(
@@ -127,16 +132,17 @@ with detail:
                             st.rerun()
         audit = svc.changes.audit(cr_id)
         with st.expander(t("audit"), expanded=False):
+            head = messages("change_export", lang())
             st.dataframe(
                 [
                     {
-                        "at": a["at"][:19].replace("T", " "),
-                        "actor": a["actor"],
-                        "role": a["role"],
-                        "action": a["action"],
-                        "from": a["from_state"],
-                        "to": a["to_state"],
-                        "comment": a["comment"],
+                        head["when"]: a["at"][:16].replace("T", " ") + " UTC",
+                        head["who"]: a["actor"],
+                        t("role"): label("workflow", "cr_role_", a["role"], lang()),
+                        head["action"]: label("workflow", "act_", a["action"], lang()),
+                        head["from"]: label("workflow", "state_", a["from_state"], lang()),
+                        head["to"]: label("workflow", "state_", a["to_state"], lang()),
+                        head["comment"]: a["comment"],
                     }
                     for a in audit
                 ],

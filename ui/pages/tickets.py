@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from assistant.messages import label as words_for
 from assistant.support.models import FIELDS, PRESETS, REQUIRED, Mapping
-from ui.common import ProgressBar, require, require_kb, run, save_upload, services, t
+from ui.common import ProgressBar, lang, require, require_kb, run, save_upload, services, t
 
 who = require("read_tickets")
 kb = require_kb()
@@ -62,7 +63,9 @@ def show_result(result: dict[str, Any]) -> None:
     if result["duplicates"]:
         st.subheader(t("duplicates"))
         for d in result["duplicates"]:
-            st.warning(f"**{d['id']}** ({d['status']}) {d['title']}")
+            st.warning(
+                f"**{d['id']}** ({words_for('workflow', 'ticket_state_', d['status'], lang())}) {d['title']}"
+            )
     st.subheader(t("similar"))
     if result["similar"]:
         st.dataframe(
@@ -71,10 +74,10 @@ def show_result(result: dict[str, Any]) -> None:
                     {
                         "id": s["id"],
                         t("score"): s["score"],
-                        "title": s["title"],
+                        t("ticket_title"): s["title"],
                         t("category"): s["category"],
                         t("priority"): s["priority"],
-                        t("status"): s["status"],
+                        t("status"): words_for("workflow", "ticket_state_", s["status"], lang()),
                         t("resolution"): s["resolution"],
                     }
                     for s in result["similar"]
@@ -181,6 +184,7 @@ with history:
         t("targets"),
         ["category", "priority", "status"],
         default=["category", "priority"],
+        format_func=t,
         key="train_targets",
     )
     if st.button(t("train"), key="train", disabled=not targets or not who.can("import_tickets")):
@@ -190,9 +194,10 @@ with history:
                 status.update(state="complete")
                 for m in metas:
                     st.write(
-                        f"**{m['target']}**: macro-F1 (5-fold) {m['cv_macro_f1']:.3f} · {m['rows']} · {', '.join(m['labels'])}"
+                        f"**{t(m['target'])}**: macro-F1 (5-fold) {m['cv_macro_f1']:.3f} · {m['rows']} · {', '.join(m['labels'])}"
                     )
     for meta in desk.models.metas(kb):
         st.caption(
-            f"{t('trained')}: {meta['target']} · {meta['trained_at'][:16]} · macro-F1 {meta['cv_macro_f1']:.3f} · {len(meta['labels'])} labels"
+            f"{t('trained')}: {t(meta['target'])} · {meta['trained_at'][:16].replace('T', ' ')} UTC · "
+            f"macro-F1 {meta['cv_macro_f1']:.3f} · {t('n_labels', n=len(meta['labels']))}"
         )
