@@ -15,6 +15,7 @@ from langchain_core.tools import BaseTool
 
 from assistant.access.models import Principal
 from assistant.access.store import KeyStore
+from assistant.caller import Caller
 from assistant.chains.agent import AgentAnswer, run_tool_agent
 from assistant.chains.answer import AnswerEngine, AnswerPolicy
 from assistant.changes.drafting import draft_fields, draft_prose
@@ -45,7 +46,7 @@ from assistant.tools import make_tools
 
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
-__all__ = ["AnswerPolicy", "Searcher", "Services", "build_services", "shared_services"]
+__all__ = ["AnswerPolicy", "Caller", "Searcher", "Services", "build_services", "shared_services"]
 
 
 @dataclass
@@ -406,9 +407,47 @@ class Services:
     def kb_stats(self, kb: str) -> dict[str, Any]:
         return self.kbs.get(kb).stats()
 
-    def delete_kb(self, kb: str) -> None:
+    def delete_kb(self, kb: str, archive: bool = False) -> dict[str, Any]:
+        """Delete a knowledge base and everything of it: its index and vectors, tickets, FAQ drafts,
+        conversations, messages and feedback, change requests with approvals and audit log,
+        interview sessions of it, uploaded copies and triage models. With ``archive`` the rows are
+        first written to ``<home>/archives/<kb>-<time>.json`` (the file's path is returned)."""
+        import json
+        import shutil
+        from datetime import UTC, datetime
+
+        from assistant.knowledge.store import kb_key, validate_kb_name
+
+        validate_kb_name(kb)
+        self.kbs.get(kb)  # NotFound before anything is touched
+        archived: Path | None = None
+        if archive:
+            records = self.db.kb_records(kb)
+            folder = self.settings.home / "archives"
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            archived = folder / f"{kb_key(kb)}-{stamp}.json"
+            tmp = archived.with_suffix(".tmp")
+            tmp.write_text(
+                json.dumps(
+                    {"kb": kb, "archived_at": stamp, "records": records}, ensure_ascii=False, indent=1
+                ),
+                encoding="utf-8",
+            )
+            tmp.replace(archived)
         self._searchers.pop(kb, None)
-        self.kbs.delete(kb)
+        self.kbs.delete(kb)  # the index goes first: without it the knowledge base is gone for readers
+        counts = self.db.purge_kb(kb)
+        for folder in (
+            self.settings.home / "uploads" / kb_key(kb),
+            self.settings.home / "triage" / kb_key(kb),
+        ):
+            shutil.rmtree(folder, ignore_errors=True)
+        return {"kb": kb, "deleted": counts, "archive": str(archived) if archived else None}
+
+    def as_caller(self, principal: Principal) -> Caller:
+        """What one signed-in person may do (every permission check of the API and the web UI)."""
+        return Caller(self, principal)
 
     def close(self) -> None:
         self.kbs.close()

@@ -35,6 +35,16 @@ CALIBRATED_DUPLICATE_SIMILARITY: dict[str, float] = {
 }
 
 
+#: one unit for sizes everywhere (settings, checks and messages): 1 MB = 1024 × 1024 bytes
+MB = 1024 * 1024
+
+
+def mb_text(n_bytes: float) -> str:
+    """A byte count in MB as people read it: ``50``, ``52.5``, ``0.3``."""
+    value = n_bytes / MB
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value >= 0.1 else f"{value:.2g}"
+
+
 class EmbeddingSettings(BaseModel):
     provider: str = Field(
         "sentence-transformers",

@@ -108,7 +108,12 @@ def test_scope_violation_reveals_nothing(api) -> None:  # type: ignore[no-untype
         "/v1/ask", json={"kb": "secret-project", "question": "回退方案"}, headers=h["admin"]
     ).json()
     leak = client.get(f"/v1/conversations/{other['conversation_id']}", headers=h["end_user"])
-    assert leak.status_code == 403
+    unknown = client.get("/v1/conversations/0000000000000000", headers=h["end_user"])
+    # answered exactly as an unknown id: ids cannot be probed
+    assert leak.status_code == unknown.status_code == 404
+    assert error(leak)["message"].replace(other["conversation_id"], "X") == error(unknown)["message"].replace(
+        "0000000000000000", "X"
+    )
 
 
 def test_search_route_and_validation(api) -> None:  # type: ignore[no-untyped-def]
@@ -286,7 +291,16 @@ def test_drafting_needs_access_to_its_source(api) -> None:  # type: ignore[no-un
         json={"kb": "demo", "session": session["id"], "req": "R1"},
         headers=h["consultant"],
     )
-    assert r.status_code == 403
+    unknown = client.post(
+        "/v1/change-requests",
+        json={"kb": "demo", "session": "S-NOSUCH", "req": "R1"},
+        headers=h["consultant"],
+    )
+    # out of scope answers exactly like an unknown session: ids cannot be probed
+    assert r.status_code == unknown.status_code == 404
+    assert error(r)["message"].replace(session["id"], "X") == error(unknown)["message"].replace(
+        "S-NOSUCH", "X"
+    )
 
 
 def test_search_keeps_incident_tickets_from_roles_without_ticket_access(api) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "assistant.insights": 4,
     "assistant.tools": 5,
     "assistant.services": 6,
+    "assistant.caller": 6,
     "assistant.api": 7,
     "assistant.cli": 7,
     "ui": 7,

@@ -13,7 +13,7 @@ import streamlit as st
 
 from assistant.access.models import Principal, Role
 from assistant.errors import AssistantError
-from assistant.services import Services, shared_services
+from assistant.services import Caller, Services, shared_services
 from assistant.settings import get_settings
 from ui.i18n import text
 
@@ -80,6 +80,11 @@ def require(capability: str | None = None) -> Principal:
         st.error(t("read_only"))
         st.stop()
     return p
+
+
+def caller(capability: str | None = None) -> Caller:
+    """The signed-in person's view of the services (every permission check happens there)."""
+    return services().as_caller(require(capability))
 
 
 def current_kb() -> str | None:

@@ -31,6 +31,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "documents": frozenset({Role.support, Role.consultant}),  # the document list and the search tester
     "write_documents": frozenset(WRITERS),
     "insights": frozenset({Role.support, Role.consultant, Role.ccb}),
+    # submit, revise, withdraw and edit change requests drafted by someone else (everyone may on
+    # their own; the workflow in assistant.changes enforces it, a test keeps the two in step)
+    "others_change_requests": frozenset({Role.consultant}),
 }
 
 

@@ -8,11 +8,17 @@ from fastapi import Depends, Header, Request
 
 from assistant.access.models import Principal
 from assistant.errors import AssistantError
-from assistant.services import Services
+from assistant.services import Caller, Services
 
 
 class Unauthorized(AssistantError):
     code = "unauthorized"
+
+
+class InvalidForm(AssistantError):
+    """A form field is missing or has a bad value (answered 422 like FastAPI's own validation)."""
+
+    code = "invalid_request"
 
 
 def get_services(request: Request) -> Services:
@@ -37,3 +43,11 @@ def get_principal(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_caller(request: Request, principal: PrincipalDep) -> Caller:
+    """The signed-in key's view of the services: every permission check happens there."""
+    return get_services(request).as_caller(principal)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

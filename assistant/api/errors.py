@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import errors as e
-from assistant.api.deps import Unauthorized
+from assistant.api.deps import InvalidForm, Unauthorized
 
 STATUS: list[tuple[type[e.AssistantError], int]] = [
     (Unauthorized, 401),
+    (InvalidForm, 422),
     (e.PermissionDenied, 403),
     (e.NotFound, 404),
     (e.InvalidTransition, 409),

@@ -167,3 +167,11 @@ class ChangeRequestOut(Open):
 
 class ChangeRequestDetail(ChangeRequestOut):
     audit: list[AuditEntry]
+
+
+class KbDeleted(BaseModel):
+    """What deleting a knowledge base removed (rows per table) and where the archive is, if asked."""
+
+    kb: str
+    deleted: dict[str, int]
+    archive: str | None = None

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from assistant.access.models import Principal
-from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.deps import CallerDep
 from assistant.api.models import ChangeRequestDetail, ChangeRequestOut
-from assistant.changes.models import Actor, actor_for
 
 router = APIRouter(prefix="/v1/change-requests", tags=["change requests"])
-
-
-def actor_of(p: Principal) -> Actor:
-    return actor_for(p.name, p.role.value)
 
 
 class DraftRequest(BaseModel):
@@ -34,46 +28,42 @@ class ActionRequest(BaseModel):
 
 
 @router.post("", status_code=201, response_model=ChangeRequestOut)
-def draft(body: DraftRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+def draft(body: DraftRequest, caller: CallerDep) -> dict[str, Any]:
     """Draft a change request from text, a ticket, an interview requirement or a spec requirement id."""
-    principal.require(body.kb)
-    if body.ticket:
-        principal.require_can("read_tickets")
-    if body.session:  # interviews are the consultants'; and of a knowledge base this key may read
-        principal.require_can("interviews")
-        principal.require(services.interviews.get(body.session).get("kb") or body.kb)
-    return services.draft_change(
-        body.kb,
-        actor_of(principal),
-        body.text,
-        body.ticket,
-        body.session,
-        body.req,
-        body.spec_req,
-        body.title,
+    return caller.draft_change(
+        body.kb, body.text, body.ticket, body.session, body.req, body.spec_req, body.title
     )
 
 
 @router.get("", response_model=list[ChangeRequestOut])
-def list_requests(
-    kb: str, services: ServicesDep, principal: PrincipalDep, status: str | None = None
-) -> list[dict[str, Any]]:
-    principal.require(kb)
-    return services.changes.find(kb, status)
+def list_requests(kb: str, caller: CallerDep, status: str | None = None) -> list[dict[str, Any]]:
+    return caller.change_requests(kb, status)
 
 
 @router.get("/{cr_id}", response_model=ChangeRequestDetail)
-def get_request(cr_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    cr = services.changes.get(cr_id)
-    principal.require(cr["kb"])
-    return {**cr, "audit": services.changes.audit(cr_id)}
+def get_request(cr_id: str, caller: CallerDep) -> dict[str, Any]:
+    return caller.change_request(cr_id)
+
+
+@router.get("/{cr_id}/export", response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
+def export_request(cr_id: str, caller: CallerDep, format: str = "md", lang: str = "en") -> Response:
+    """The request and its audit log as Markdown (``format=md``) or Word (``format=docx``)."""
+    from assistant.errors import InvalidInput
+
+    if format not in ("md", "docx") or lang not in ("en", "zh"):
+        raise InvalidInput("format must be md or docx, lang en or zh")
+    data = caller.export_change(cr_id, format, lang)
+    media = (
+        "text/markdown; charset=utf-8"
+        if format == "md"
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{cr_id}.{format}"'}
+    )
 
 
 @router.post("/{cr_id}/{action}", response_model=ChangeRequestOut)
-def act(
-    cr_id: str, action: str, body: ActionRequest, services: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
+def act(cr_id: str, action: str, body: ActionRequest, caller: CallerDep) -> dict[str, Any]:
     """Workflow action: submit, review, approve, reject, needs_info, revise, implement, close, withdraw."""
-    cr = services.changes.get(cr_id)
-    principal.require(cr["kb"])
-    return services.changes.act(cr_id, action.replace("-", "_"), actor_of(principal), body.comment)
+    return caller.act(cr_id, action, body.comment)

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.deps import CallerDep
 from assistant.api.models import AskResponse, ConversationOut, FeedbackResponse, TicketOpened
 from assistant.errors import AssistantError
 from assistant.schemas import Answer
@@ -44,17 +44,11 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 
 
 @router.post("/ask", response_model=AskResponse, responses={200: {"content": {"text/event-stream": {}}}})
-def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any:
+def ask(body: AskRequest, caller: CallerDep) -> Any:
     """Answer a question from a knowledge base, with numbered citations (or say it is not covered)."""
-    principal.require(body.kb)
-    if body.conversation_id:
-        principal.require(services.helpdesk.conversation_kb(body.conversation_id))
-    services.kbs.get(body.kb)  # 404 before a stream starts
     if not body.stream:
-        return services.helpdesk.ask(
-            body.kb, body.question, body.conversation_id, user=principal.key_id
-        ).public()
-    events = services.helpdesk.ask_stream(body.kb, body.question, body.conversation_id, user=principal.key_id)
+        return caller.ask(body.kb, body.question, body.conversation_id).public()
+    events = caller.ask_stream(body.kb, body.question, body.conversation_id)  # refusals before the stream
 
     def generate() -> Iterator[str]:
         try:
@@ -72,24 +66,19 @@ def ask(body: AskRequest, services: ServicesDep, principal: PrincipalDep) -> Any
 
 
 @router.post("/feedback", response_model=FeedbackResponse)
-def feedback(body: FeedbackRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Thumbs up or down, with an optional comment, for one answer."""
-    principal.require(services.helpdesk.message_kb(body.message_id))
+def feedback(body: FeedbackRequest, caller: CallerDep) -> dict[str, Any]:
+    """Thumbs up or down, with an optional comment, for one of your answers."""
     rating = 1 if body.rating in ("up", 1) else -1
-    return services.helpdesk.feedback(body.message_id, rating, body.comment)
+    return caller.feedback(body.message_id, rating, body.comment)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
-def conversation(conversation_id: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    """A conversation's questions, answers, citations and feedback."""
-    principal.require(services.helpdesk.conversation_kb(conversation_id))
-    return services.helpdesk.conversation(conversation_id)
+def conversation(conversation_id: str, caller: CallerDep) -> dict[str, Any]:
+    """One of your conversations: questions, answers, citations and feedback."""
+    return caller.conversation(conversation_id)
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOpened)
-def open_ticket(body: TicketRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+def open_ticket(body: TicketRequest, caller: CallerDep) -> dict[str, Any]:
     """Open a support ticket for a question the documentation does not answer."""
-    principal.require(body.kb)
-    if body.conversation_id:
-        principal.require(services.helpdesk.conversation_kb(body.conversation_id))
-    return services.helpdesk.open_ticket(body.kb, body.question, body.conversation_id, user=principal.name)
+    return caller.open_ticket(body.kb, body.question, body.conversation_id)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from assistant.api.deps import PrincipalDep, ServicesDep
-from assistant.api.models import IngestResponse, SearchResponse
+from assistant.api.deps import CallerDep, InvalidForm
+from assistant.api.models import IngestResponse, KbDeleted, SearchResponse
 from assistant.errors import TooLarge
 from assistant.schemas import DocType, KnowledgeBaseInfo
+from assistant.settings import MB, mb_text
+
+#: room for the multipart framing and the small form fields around the file
+FORM_OVERHEAD = 64 * 1024
 
 router = APIRouter(prefix="/v1", tags=["knowledge bases"])
 
@@ -25,45 +30,100 @@ class SearchRequest(BaseModel):
 
 
 @router.get("/kb", response_model=list[KnowledgeBaseInfo])
-def list_kbs(services: ServicesDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+def list_kbs(caller: CallerDep) -> list[dict[str, Any]]:
     """The knowledge bases this key may read."""
-    return [i.model_dump() for i in services.list_kbs() if principal.may_read(i.name)]
+    return [i.model_dump() for i in caller.knowledge_bases()]
+
+
+@router.delete("/kb/{name}", response_model=KbDeleted)
+def delete_kb(name: str, caller: CallerDep, archive: bool = False) -> dict[str, Any]:
+    """Delete a knowledge base and every record of it (admin keys); ``archive=true`` first writes
+    the records to a JSON file under the data directory."""
+    return caller.delete_kb(name, archive=archive)
 
 
 @router.post("/search", response_model=SearchResponse)
-def search(body: SearchRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+def search(body: SearchRequest, caller: CallerDep) -> dict[str, Any]:
     """Hybrid search; results carry source, page, section, score and text."""
-    principal.require(body.kb)
     types = [t.value for t in body.types] if body.types else None
-    if not principal.can("read_tickets"):  # incident tickets are for support and consultants
-        if types and DocType.incident.value in types:
-            principal.require_can("read_tickets")
-        types = types or [t.value for t in DocType if t is not DocType.incident]
-    hits = services.search(body.kb, body.query, body.k, types, body.languages)
+    hits = caller.search(body.kb, body.query, body.k, types, body.languages)
     return {"query": body.query, "results": [h.public() for h in hits]}
 
 
-@router.post("/ingest", response_model=IngestResponse)
-async def ingest(
-    services: ServicesDep,
-    principal: PrincipalDep,
-    kb: Annotated[str, Form(min_length=1, max_length=100)],
-    file: Annotated[UploadFile, File(description="PDF, DOCX, Markdown, HTML or text")],
-    doc_type: Annotated[DocType | None, Form()] = None,
-    version: Annotated[str | None, Form(max_length=100)] = None,
-) -> dict[str, Any]:
-    """Upload one document into a knowledge base (consultant or admin keys)."""
-    principal.require(kb, write=True)
-    limit = int(services.settings.ingest.max_file_mb * 1024 * 1024)
-    services.check_upload(file.filename, 0, services.settings.ingest.max_file_mb)
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes ``limit`` bytes: nothing more is read."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(
+            f"the upload ({mb_text(int(declared))} MB) is over the {mb_text(limit - FORM_OVERHEAD)} MB limit"
+        )
     data = bytearray()
-    while chunk := await file.read(1 << 20):
+    async for chunk in request.stream():
         data.extend(chunk)
         if len(data) > limit:
-            raise TooLarge(f"the upload is over the {services.settings.ingest.max_file_mb:g} MB limit")
+            raise TooLarge(f"the upload is over the {mb_text(limit - FORM_OVERHEAD)} MB limit")
+    return bytes(data)
+
+
+async def _form(request: Request, body: bytes) -> Any:
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    parsed = Request(request.scope, replay)
+    return await parsed.form(max_files=1, max_fields=10)
+
+
+INGEST_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kb", "file"],
+                    "properties": {
+                        "kb": {"type": "string", "maxLength": 100},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PDF, DOCX, Markdown, HTML or text",
+                        },
+                        "doc_type": {"type": "string", "enum": [t.value for t in DocType]},
+                        "version": {"type": "string", "maxLength": 100},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/ingest", response_model=IngestResponse, openapi_extra=INGEST_FORM)
+async def ingest(request: Request, caller: CallerDep) -> dict[str, Any]:
+    """Upload one document into a knowledge base (consultant or admin keys). The key is checked before
+    the body is read, and reading stops as soon as the size limit is passed."""
+    caller.require("write_documents")  # before a byte of the body is read
+    max_mb = caller.services.settings.ingest.max_file_mb
+    body = await _bounded_body(request, int(max_mb * MB) + FORM_OVERHEAD)
+    form = await _form(request, body)
+    kb, file = form.get("kb"), form.get("file")
+    if not isinstance(kb, str) or not 1 <= len(kb) <= 100:
+        raise InvalidForm("kb: a knowledge-base name (1 to 100 characters) is required")
+    if not isinstance(file, UploadFile):
+        raise InvalidForm("file: attach the document as the 'file' part of a multipart form")
+    doc_type_text, version = form.get("doc_type"), form.get("version")
+    try:
+        doc_type = DocType(doc_type_text) if doc_type_text else None
+    except ValueError:
+        raise InvalidForm(f"doc_type must be one of: {', '.join(t.value for t in DocType)}") from None
+    if version is not None and (not isinstance(version, str) or len(version) > 100):
+        raise InvalidForm("version: at most 100 characters")
+    caller.principal.require(kb, write=True)
+    data = await file.read()
+    caller.services.check_upload(file.filename, len(data), max_mb)
     # ingestion is CPU work and waits its turn on the knowledge base: keep it off the event loop
     outcome, seconds = await run_in_threadpool(
-        services.ingest_upload, kb, file.filename, bytes(data), doc_type, version
+        caller.ingest_upload, kb, file.filename, data, doc_type, version or None
     )
     return {
         "kb": kb,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import PrincipalDep, ServicesDep
+from assistant.api.deps import CallerDep
 from assistant.api.models import TriageResponse
 
 router = APIRouter(prefix="/v1", tags=["support"])
@@ -19,8 +19,6 @@ class TriageRequest(BaseModel):
 
 
 @router.post("/triage", response_model=TriageResponse)
-def triage(body: TriageRequest, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+def triage(body: TriageRequest, caller: CallerDep) -> dict[str, Any]:
     """Predicted labels with confidence, similar incidents with resolutions, likely duplicates, articles."""
-    principal.require_can("read_tickets")
-    principal.require(body.kb)
-    return services.support.triage(body.kb, body.text)
+    return caller.triage(body.kb, body.text)

@@ -39,6 +39,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "close": (("implemented",), "closed", ("consultant", "admin")),
     "withdraw": (OPEN_STATES, "withdrawn", ("requester", "admin")),
 }
+#: actions a requester (end user, support) may take only on a request they drafted themselves;
+#: consultants and admins act on anyone's
+OWN_ONLY = frozenset({"submit", "revise", "withdraw"})
 EDITABLE = (
     "title",
     "background",
@@ -87,13 +90,85 @@ def actor_for(name: str, key_role: str) -> Actor:
     return Actor(name, ROLE_OF_KEY[key_role])
 
 
+def may_act_on(cr: dict[str, Any], actor: Actor, action: str) -> bool:
+    """The ownership rule: only consultants and admins submit, revise, withdraw or edit a request
+    someone else drafted; everyone else only their own."""
+    if actor.role in ("consultant", "admin") or (action not in OWN_ONLY and action != "edit"):
+        return True
+    return bool(actor.name == cr["requester"])
+
+
+#: fields of a change request that hold incident (support ticket) data
+INCIDENT_FIELDS = ("related_incidents",)
+#: fields drafted from the source ticket's text when a request is drafted from a ticket (hidden
+#: whole from callers without ticket access, even after edits: they may still quote the ticket)
+TICKET_TEXT_FIELDS = ("background", "requested_change", "reason", "summary", "acceptance_criteria")
+HIDDEN_TICKET_TEXT = (
+    "（来自支持工单，仅支持与顾问可见）(from a support ticket; visible to support and consultants)"
+)
+
+
+def _from_ticket(cr: dict[str, Any]) -> bool:
+    return (cr.get("source") or {}).get("kind") == "ticket"
+
+
+def _title_from_ticket(cr: dict[str, Any], background: str | None) -> bool:
+    title = (cr.get("title") or "").strip()
+    return bool(title) and bool(background) and str(background).strip().startswith(title.rstrip("…"))
+
+
+def without_incidents(cr: dict[str, Any]) -> dict[str, Any]:
+    """A change request as a caller without ticket access sees it: no related incidents, and for a
+    request drafted from a ticket no ticket id, ticket text or title taken from the ticket."""
+    out = dict(cr)
+    for k in INCIDENT_FIELDS:
+        if out.get(k):
+            out[k] = []
+    if _from_ticket(cr):
+        if _title_from_ticket(cr, cr.get("background")):
+            out["title"] = HIDDEN_TICKET_TEXT
+        for k in TICKET_TEXT_FIELDS:
+            if out.get(k):
+                out[k] = _hidden(k)
+        out["source"] = {"kind": "ticket"}
+    return out
+
+
+def audit_without_incidents(cr: dict[str, Any], audit: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit log as a caller without ticket access sees it (same fields hidden as in the request)."""
+    ticket = _from_ticket(cr)
+    hidden = set(INCIDENT_FIELDS) | ({*TICKET_TEXT_FIELDS, "title", "source"} if ticket else set())
+    out = []
+    for entry in audit:
+        changes = dict(entry.get("changes") or {})
+        for k in hidden & changes.keys():
+            if k == "title" and not _title_from_ticket({"title": _text_of(changes[k])}, cr.get("background")):
+                continue
+            changes[k] = [] if k in INCIDENT_FIELDS else _hidden(k)
+        out.append({**entry, "changes": changes})
+    return out
+
+
+def _hidden(field: str) -> Any:
+    """The stand-in of a hidden field, of the field's shape."""
+    if field == "acceptance_criteria":
+        return [{"text": HIDDEN_TICKET_TEXT, "proposed": True}]
+    return HIDDEN_TICKET_TEXT
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, dict) and "to" in value:
+        return str(value.get("to") or "")
+    return str(value or "")
+
+
 def available_actions(cr: dict[str, Any], actor: Actor) -> list[str]:
     """The actions this actor may take on this request now (legal in its state and allowed to the role)."""
     out = []
     for action, (sources, _, roles) in ACTIONS.items():
         if cr["status"] not in sources or actor.role not in roles:
             continue
-        if action == "withdraw" and actor.role == "requester" and actor.name != cr["requester"]:
+        if not may_act_on(cr, actor, action):
             continue
         if action == "approve" and (
             actor.name == cr["requester"] or any(a["approver"] == actor.name for a in cr.get("approvals", []))

@@ -18,10 +18,11 @@ from assistant.changes.models import (
     OPEN_STATES,
     RISKS,
     Actor,
+    may_act_on,
 )
 from assistant.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assistant.knowledge.store import now_iso
-from assistant.providers.database import AppDB, register_schema
+from assistant.providers.database import AppDB, register_kb_records, register_schema
 
 register_schema(
     """
@@ -39,9 +40,19 @@ CREATE TABLE IF NOT EXISTS cr_audit (
 );
 CREATE TRIGGER IF NOT EXISTS cr_audit_no_update BEFORE UPDATE ON cr_audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS cr_audit_no_delete BEFORE DELETE ON cr_audit
+DROP TRIGGER IF EXISTS cr_audit_no_delete;
+CREATE TRIGGER cr_audit_no_delete BEFORE DELETE ON cr_audit
+WHEN NOT EXISTS (
+    SELECT 1 FROM kb_purges p JOIN change_requests r ON r.kb = p.kb WHERE r.id = OLD.cr_id
+)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+)
+# deleting a knowledge base takes its requests and their audit log (the only delete the log allows)
+register_kb_records(
+    ("cr_approvals", "cr_id IN (SELECT id FROM change_requests WHERE kb = ?)"),
+    ("cr_audit", "cr_id IN (SELECT id FROM change_requests WHERE kb = ?)"),
+    ("change_requests", "kb = ?"),
 )
 
 
@@ -136,7 +147,7 @@ class ChangeRequests:
                     f"{cr_id} is {row['status']}; only drafts (or requests that need information) "
                     "can be edited"
                 )
-            if actor.role == "requester" and actor.name != row["requester"]:
+            if not may_act_on(dict(row), actor, "edit"):
                 raise PermissionDenied("only the requester, a consultant or an admin may edit this request")
             data = json.loads(row["data"])
             title = row["title"]
@@ -228,8 +239,8 @@ class ChangeRequests:
                 raise PermissionDenied(
                     f"'{action}' needs one of the roles {', '.join(roles)}; you are {actor.role}"
                 )
-            if action == "withdraw" and actor.role == "requester" and actor.name != row["requester"]:
-                raise PermissionDenied("only the requester may withdraw the request")
+            if not may_act_on(dict(row), actor, action):
+                raise PermissionDenied(f"only the requester may {action.replace('_', ' ')} {cr_id}")
             new_state, new_round = target, row["review_round"]
             if action == "review":
                 new_round += 1

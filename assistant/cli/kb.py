@@ -237,14 +237,34 @@ def kb_stats(kb: KbOpt, as_json: JsonOpt = False) -> None:
 
 @kb_app.command("delete")
 def kb_delete(
-    kb: KbOpt, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False
+    kb: KbOpt,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="First write the knowledge base's tickets, conversations, change requests (with audit log) "
+            "and interview sessions to <home>/archives/<kb>-<time>.json.",
+        ),
+    ] = False,
 ) -> None:
-    """Delete a knowledge base and everything indexed in it (source files are not touched)."""
-    if not yes and sys.stdin.isatty() and not typer.confirm(f"Delete knowledge base {kb!r}?"):
+    """Delete a knowledge base and everything of it: index, vectors, tickets, FAQ drafts, conversations and
+    feedback, change requests and their audit log, interview sessions, uploaded copies, triage models
+    (source files elsewhere are not touched). Use --archive to keep the records in a JSON file."""
+    if (
+        not yes
+        and sys.stdin.isatty()
+        and not typer.confirm(f"Delete knowledge base {kb!r} and all its records?")
+    ):
         raise typer.Exit(EXIT_ERROR)
     services = run(open_services)
-    run(services.delete_kb, kb)
+    result = run(services.delete_kb, kb, archive)
     typer.echo(f"deleted knowledge base {kb!r}")
+    for table, n in result["deleted"].items():
+        if n:
+            typer.echo(f"  {n:6} {table.replace('_', ' ')}")
+    if result["archive"]:
+        typer.echo(f"archive: {result['archive']}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -113,6 +113,12 @@ class HelpDesk:
     def message_kb(self, message_id: str) -> str:
         return self.store.message_kb(message_id)
 
+    def conversation_owner(self, conversation_id: str) -> tuple[str, str | None]:
+        return self.store.conversation_owner(conversation_id)
+
+    def message_owner(self, message_id: str) -> tuple[str, str | None]:
+        return self.store.message_owner(message_id)
+
     def conversation_kb(self, conversation_id: str) -> str:
         return self.store.conversation_kb(conversation_id)
 

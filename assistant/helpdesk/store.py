@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.errors import InvalidInput, NotFound
 from assistant.knowledge.store import now_iso
-from assistant.providers.database import AppDB, register_schema
+from assistant.providers.database import AppDB, register_kb_records, register_schema
 from assistant.schemas import Answer
 
 register_schema(
@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL
 );
 """
+)
+register_kb_records(
+    ("feedback", "message_id IN (SELECT id FROM messages WHERE kb = ?)"),
+    ("messages", "kb = ?"),
+    ("conversations", "kb = ?"),
 )
 
 
@@ -166,6 +171,25 @@ class ConversationStore:
         if row is None:
             raise NotFound(f"message {message_id!r} does not exist")
         return str(row["kb"])
+
+    def conversation_owner(self, conversation_id: str) -> tuple[str, str | None]:
+        """The knowledge base and the user (API key id) of a conversation."""
+        row = self.db.conn.execute(
+            "SELECT kb, user FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"conversation {conversation_id!r} does not exist")
+        return str(row["kb"]), row["user"]
+
+    def message_owner(self, message_id: str) -> tuple[str, str | None]:
+        """The knowledge base and the user of the conversation a message belongs to."""
+        row = self.db.conn.execute(
+            "SELECT m.kb, c.user FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"message {message_id!r} does not exist")
+        return str(row["kb"]), row["user"]
 
     def conversation_kb(self, conversation_id: str) -> str:
         row = self.db.conn.execute("SELECT kb FROM conversations WHERE id = ?", (conversation_id,)).fetchone()

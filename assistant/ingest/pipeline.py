@@ -25,7 +25,7 @@ from assistant.ingest.loaders import LOADERS, loader_for
 from assistant.knowledge.store import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
 from assistant.providers.embeddings import NamedEmbeddings
 from assistant.schemas import Block, Chunk, DocType, FileOutcome, IngestReport, LoadedDocument
-from assistant.settings import ChunkingSettings
+from assistant.settings import ChunkingSettings, mb_text
 from assistant.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ class IngestPipeline:
             loader_for(cand.path.name)  # raises UnsupportedFormat early
             if size > self.max_file_bytes:
                 raise TooLarge(
-                    f"file is {size / 1e6:.1f} MB, over the {self.max_file_bytes / 1e6:.1f} MB limit "
+                    f"file is {mb_text(size)} MB, over the {mb_text(self.max_file_bytes)} MB limit "
                     "(raise ASSISTANT_INGEST__MAX_FILE_MB to allow it)"
                 )
             if size == 0:

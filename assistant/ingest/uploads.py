@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assistant.errors import InvalidInput, TooLarge, UnsupportedFormat
 from assistant.ingest.loaders import LOADERS
+from assistant.settings import MB, mb_text
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
@@ -37,7 +38,7 @@ def check_upload(name: str | None, size: int, max_mb: float) -> str:
             f"unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(LOADERS))}"
         )
     if size > max_mb * 1024 * 1024:
-        raise TooLarge(f"the upload is over the {max_mb:g} MB limit")
+        raise TooLarge(f"the upload ({mb_text(size)} MB) is over the {mb_text(max_mb * MB)} MB limit")
     return safe
 
 

@@ -17,7 +17,7 @@ from assistant.interviews.models import MODULES, PRIORITIES, TYPES, Turn
 from assistant.interviews.spec import build_spec, spec_bytes, spec_docx, spec_markdown
 from assistant.interviews.transcripts import parse_transcript, read_transcript
 from assistant.knowledge.store import now_iso
-from assistant.providers.database import AppDB, register_schema
+from assistant.providers.database import AppDB, register_kb_records, register_schema
 
 register_schema(
     """
@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS interview_items (
     data TEXT NOT NULL, edited INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (session_id, item_id)
 );
 """
+)
+register_kb_records(
+    ("interview_items", "session_id IN (SELECT id FROM interview_sessions WHERE kb = ?)"),
+    ("interview_turns", "session_id IN (SELECT id FROM interview_sessions WHERE kb = ?)"),
+    ("interview_sessions", "kb = ?"),
 )
 
 

@@ -481,6 +481,15 @@ def doc_id_for(kb: str, source: str) -> str:
     return hashlib.sha1(f"{kb}\0{source}".encode()).hexdigest()[:16]
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file a path is now (device, inode); None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class KnowledgeBases:
     """All knowledge bases under ``<home>/kb``."""
 
@@ -492,6 +501,7 @@ class KnowledgeBases:
         self.embedding_model = embedding_model
         self.lexical = lexical or Fts5Index()
         self._open: dict[str, KnowledgeBase] = {}
+        self._identity: dict[str, tuple[int, int] | None] = {}
         self._open_lock = threading.RLock()
 
     def _folder(self, name: str) -> Path:
@@ -509,9 +519,14 @@ class KnowledgeBases:
         """
         name = validate_kb_name(name)
         with self._open_lock:  # two threads opening a new knowledge base must not both create it
-            if name in self._open:
-                return self._open[name]
             folder = self._folder(name)
+            if name in self._open:
+                cached = self._open[name]
+                if self._identity.get(name) == _file_identity(folder / "index.sqlite3"):
+                    return cached
+                # deleted (or deleted and made again) by another process: forget the stale handles
+                self._open.pop(name)
+                cached.close()
             fresh = not (folder / "index.sqlite3").exists()
             if fresh and not create:
                 known = ", ".join(self.names()) or "none yet"
@@ -525,6 +540,7 @@ class KnowledgeBases:
             kb.init_schema(self.embedding_model)
             kb.check_model(self.embedding_model)
             self._open[name] = kb
+            self._identity[name] = _file_identity(folder / "index.sqlite3")
             return kb
 
     def names(self) -> list[str]:

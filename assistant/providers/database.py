@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 _SCHEMAS: list[str] = []
+#: (table, condition on one ``?`` = knowledge-base name), children before parents: what each module
+#: owns of one knowledge base, so that deleting a knowledge base takes everything of it
+_KB_RECORDS: list[tuple[str, str]] = []
 
 
 @contextmanager
@@ -30,6 +33,20 @@ def register_schema(sql: str) -> None:
     """Modules call this at import time with ``CREATE TABLE IF NOT EXISTS`` statements."""
     if sql not in _SCHEMAS:
         _SCHEMAS.append(sql)
+
+
+def register_kb_records(*specs: tuple[str, str]) -> None:
+    """Modules call this at import time with the rows they keep per knowledge base, e.g.
+    ``("messages", "kb = ?")``; list child tables before the tables they refer to."""
+    for spec in specs:
+        if spec not in _KB_RECORDS:
+            _KB_RECORDS.append(spec)
+
+
+_PURGE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kb_purges (kb TEXT PRIMARY KEY);
+"""
+_SCHEMAS.append(_PURGE_SCHEMA)
 
 
 class AppDB:
@@ -67,6 +84,26 @@ class AppDB:
 
     def transaction(self) -> Any:
         return transaction(self.conn)
+
+    def kb_records(self, kb: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row any module keeps for one knowledge base, by table (for an archive)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for table, where in _KB_RECORDS:
+            rows = self.conn.execute(f"SELECT * FROM {table} WHERE {where}", (kb,)).fetchall()
+            out.setdefault(table, []).extend(dict(r) for r in rows)
+        return out
+
+    def purge_kb(self, kb: str) -> dict[str, int]:
+        """Delete every row of one knowledge base in one transaction; rows deleted per table. While it
+        runs, ``kb_purges`` names the knowledge base (append-only tables allow the delete then)."""
+        counts: dict[str, int] = {}
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO kb_purges VALUES (?)", (kb,))
+            for table, where in _KB_RECORDS:
+                n = c.execute(f"DELETE FROM {table} WHERE {where}", (kb,)).rowcount
+                counts[table] = counts.get(table, 0) + n
+            c.execute("DELETE FROM kb_purges WHERE kb = ?", (kb,))
+        return counts
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

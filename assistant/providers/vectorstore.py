@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import shutil
+import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,6 +47,9 @@ class VectorStore(Protocol):
     def index(self, kb_key: str) -> VectorIndex: ...
 
     def drop(self, kb_key: str) -> None: ...
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def collection_name(kb_key: str) -> str:
@@ -99,8 +105,9 @@ class ChromaIndex:
 
 
 class ChromaStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, path: Path | None = None) -> None:
         self._client = client
+        self._path = path  # the embedded store's folder; None for a Chroma server
 
     def index(self, kb_key: str) -> ChromaIndex:
         try:
@@ -116,6 +123,25 @@ class ChromaStore:
             self._client.delete_collection(collection_name(kb_key))
         except Exception as e:  # already gone is fine
             log.debug("drop collection: %s", e)
+        if self._path is not None:
+            self._sweep_segment_folders()
+
+    def _sweep_segment_folders(self) -> None:
+        """Embedded Chroma leaves a dropped collection's vector-segment folder on disk: remove every
+        segment folder that its catalogue no longer lists."""
+        assert self._path is not None
+        try:
+            conn = sqlite3.connect(f"file:{self._path / 'chroma.sqlite3'}?mode=ro", uri=True)
+            try:
+                known = {row[0] for row in conn.execute("SELECT id FROM segments")}
+            finally:
+                conn.close()
+        except sqlite3.Error as e:
+            log.debug("segment sweep skipped: %s", e)
+            return
+        for folder in self._path.iterdir():
+            if folder.is_dir() and _UUID.fullmatch(folder.name) and folder.name not in known:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_chroma(settings: VectorStoreSettings, home: Path) -> ChromaStore:
@@ -137,7 +163,7 @@ def make_chroma(settings: VectorStoreSettings, home: Path) -> ChromaStore:
     except Exception as e:
         where = f"{settings.host}:{settings.port}" if settings.host else str(home / "chroma")
         raise ProviderError(f"could not open the Chroma store at {where}: {e}") from e
-    return ChromaStore(client)
+    return ChromaStore(client, None if settings.host else home / "chroma")
 
 
 VECTOR_STORES: dict[str, Callable[[VectorStoreSettings, Path], VectorStore]] = {"chroma": make_chroma}

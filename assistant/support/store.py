@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.knowledge.store import now_iso
-from assistant.providers.database import AppDB, register_schema
+from assistant.providers.database import AppDB, register_kb_records, register_schema
 from assistant.support.models import FIELDS, STATES, TRANSITIONS, ImportReport, state_of
 
 register_schema(
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS faq_drafts (
 );
 """
 )
+register_kb_records(("faq_drafts", "kb = ?"), ("tickets", "kb = ?"))
 
 
 class TicketStore:

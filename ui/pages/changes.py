@@ -9,21 +9,20 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.changes.models import BOARD_STATES, FINAL_STATES, RISKS, actor_for, available_actions
+from assistant.changes.models import BOARD_STATES, FINAL_STATES, RISKS
 from assistant.messages import label, messages
-from ui.common import flash, lang, require, require_kb, run, services, show_flash, t
+from ui.common import caller, flash, lang, require_kb, run, show_flash, t
 
-who = require()
+me = caller()
 kb = require_kb()
-svc = services()
-actor = actor_for(who.name, who.role.value)
+svc = me.services
 st.title(t("page_changes"))
 show_flash()
 
 BOARD, DONE = BOARD_STATES, FINAL_STATES
 
 board, detail, draft = st.tabs([t("board"), t("detail"), t("draft")])
-crs = svc.changes.find(kb)
+crs = me.change_requests(kb)
 
 # -- board -------------------------------------------------------------------------------------
 with board:
@@ -69,7 +68,7 @@ with detail:
             format_func=lambda i: f"{i} · {by_id[i]['title']}",
             key="cr_selected",
         )
-        cr = svc.changes.get(cr_id)
+        cr = me.change_request(cr_id)
         st.subheader(f"{cr['id']} · {cr['title']}")
         c1, c2, c3 = st.columns(3)
         c1.metric(t("status"), t("state_" + cr["status"]))
@@ -78,7 +77,7 @@ with detail:
         days = effort.get("value")
         c3.metric(t("effort_days"), "-" if days is None else f"{days:g}", help=t("impact"))
 
-        allowed = available_actions(cr, actor)
+        allowed = cr["available_actions"]
         st.markdown(f"**{t('actions')}**")
         if not allowed:
             st.caption(t("no_actions"))
@@ -87,9 +86,9 @@ with detail:
             buttons = st.columns(len(allowed))
             for b, action in zip(buttons, allowed, strict=True):
                 if b.button(t("act_" + action), key=f"act_{action}_{cr_id}", width="stretch"):
-                    if run(svc.changes.act, cr_id, action, actor, comment or None) is not None:
+                    if run(me.act, cr_id, action, comment or None) is not None:
                         st.rerun()
-        if svc.changes.may_confirm_impact(cr, actor):
+        if me.may_confirm_impact(cr):
             impact = cr.get("impact") or {}
 
             def current(key: str) -> Any:
@@ -119,18 +118,19 @@ with detail:
                     )
                     if st.form_submit_button(t("confirm")):
                         done = run(
-                            svc.changes.confirm_impact,
-                            cr_id,
-                            actor,
-                            effort_days,
-                            schedule,
-                            cost,
-                            risk or None,
+                            partial(
+                                me.confirm_impact,
+                                cr_id,
+                                effort_days=effort_days,
+                                schedule=schedule,
+                                cost=cost,
+                                risk=risk or None,
+                            )
                         )
                         if done is not None:
                             flash(t("impact_saved"))
                             st.rerun()
-        audit = svc.changes.audit(cr_id)
+        audit = cr["audit"]
         with st.expander(t("audit"), expanded=False):
             head = messages("change_export", lang())
             st.dataframe(
@@ -149,19 +149,19 @@ with detail:
                 hide_index=True,
                 width="stretch",
             )
-        md = svc.changes.export_markdown(cr_id, lang())
+        md = me.export_change(cr_id, "md", lang()).decode("utf-8")
         st.markdown(md)
         d1, d2 = st.columns(2)
         d1.download_button(
             t("export_cr_md"),
-            partial(svc.changes.export, cr_id, "md", lang()),  # made on click, in this language
+            partial(me.export_change, cr_id, "md", lang()),  # made on click, in this language
             f"{cr_id}.md",
             "text/markdown",
             key="cr_md",
         )
         d2.download_button(
             t("export_cr_docx"),
-            partial(svc.changes.export, cr_id, "docx", lang()),
+            partial(me.export_change, cr_id, "docx", lang()),
             f"{cr_id}.docx",
             key="cr_docx",
         )
@@ -170,7 +170,7 @@ with detail:
 with draft:
     kind = st.radio(
         t("draft_from"),
-        ["text", "ticket", "spec"] if who.can("read_tickets") else ["text", "spec"],
+        ["text", "ticket", "spec"] if me.can("read_tickets") else ["text", "spec"],
         format_func=lambda k: t("from_" + k),
         horizontal=True,
         key="draft_kind",
@@ -186,9 +186,8 @@ with draft:
         title = st.text_input(t("title"), key="draft_title")
         if st.form_submit_button(t("draft_button"), type="primary"):
             created = run(
-                svc.draft_change,
+                me.draft_change,
                 kb,
-                actor,
                 (text or "").strip() or None,
                 (ticket or "").strip() or None,
                 None,

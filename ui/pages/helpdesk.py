@@ -10,23 +10,30 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.schemas import Answer
-from ui.common import require, require_kb, run, services, t
+from ui.common import caller, require_kb, run, t
 from ui.i18n import TEXT
 
-who = require()
+me = caller()
 kb = require_kb()
-svc = services()
-desk = svc.helpdesk
 st.title(t("page_helpdesk"))
 
 conversation_id: str | None = st.session_state.get("conversation_id")
-if conversation_id and run(desk.conversation_kb, conversation_id) != kb:
+
+
+def _still_here(conversation: str) -> bool:
+    try:
+        return me.conversation(conversation)["kb"] == kb
+    except AssistantError:
+        return False
+
+
+if conversation_id and not _still_here(conversation_id):
     conversation_id = None  # another knowledge base's, or gone
     st.session_state.pop("conversation_id", None)
 
 
 def source_bytes(source: str) -> bytes:
-    return svc.document_bytes(kb, source) or b""
+    return me.document_bytes(kb, source) or b""
 
 
 def show_citations(citations: list[dict[str, Any]], key: str) -> None:
@@ -39,7 +46,7 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
             where += f" · {c['section']}"
         with st.expander(f"[{c['n']}] {where}"):
             st.markdown(f"> {c['snippet']}")
-            path = svc.document_file(kb, c["source"])
+            path = me.document_file(kb, c["source"])
             if path is not None:
                 st.download_button(
                     t("download_source"),
@@ -58,7 +65,7 @@ def show_not_found(message: dict[str, Any], key: str) -> None:
     if key in opened:
         st.success(t("ticket_opened", id=opened[key]))
     elif st.button(t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"):
-        ticket = run(desk.open_ticket, kb, message["question"], message.get("conversation_id"), who.name)
+        ticket = run(me.open_ticket, kb, message["question"], message.get("conversation_id"))
         if ticket:
             opened[key] = ticket["id"]
             st.success(t("ticket_opened", id=ticket["id"]))
@@ -74,7 +81,7 @@ def show_feedback(message: dict[str, Any]) -> None:
     if rating is not None:
         comment = st.text_input(t("feedback_comment"), key=f"fbc_{mid}")
         if st.button(t("feedback_send"), key=f"fbs_{mid}"):
-            if run(desk.feedback, mid, 1 if rating == 1 else -1, comment or None) is not None:
+            if run(me.feedback, mid, 1 if rating == 1 else -1, comment or None) is not None:
                 st.toast(t("feedback_thanks"))
                 st.rerun()
 
@@ -94,7 +101,7 @@ def show_answer(message: dict[str, Any]) -> None:
 
 # -- the conversation so far ----------------------------------------------------------------
 if conversation_id:
-    for m in desk.conversation(conversation_id)["messages"]:
+    for m in me.conversation(conversation_id)["messages"]:
         with st.chat_message("user"):
             st.markdown(m["question"])
         with st.chat_message("assistant"):
@@ -109,7 +116,7 @@ if question:
         final: dict[str, Answer] = {}
 
         def deltas() -> Iterator[str]:
-            for event in desk.ask_stream(kb, asked, conversation_id, user=who.key_id):
+            for event in me.ask_stream(kb, asked, conversation_id):
                 if isinstance(event, Answer):
                     final["answer"] = event
                 else:
@@ -141,7 +148,7 @@ with st.sidebar:
     st.button(
         t("new_conversation"), key="new_conversation", icon=":material/add:", on_click=_open, args=(None,)
     )
-    past = desk.conversations(kb, limit=30, user=who.key_id)
+    past = me.conversations(kb, limit=30)
     if not past:
         st.caption(t("no_history"))
     for c in past:

@@ -9,11 +9,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ui.common import require, require_kb, run, services, t
+from ui.common import caller, require_kb, run, t
 
-who = require("insights")
+me = caller("insights")
 kb = require_kb()
-data = run(services().insights, kb)
+data = run(me.insights, kb)
 st.title(t("page_insights"))
 if data is None:
     st.stop()

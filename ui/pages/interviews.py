@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from assistant.interviews.models import MODULES, PRIORITIES, TYPES
-from ui.common import current_kb, flash, lang, require, run, services, show_flash, t
+from ui.common import caller, current_kb, flash, lang, run, show_flash, t
 
-who = require("interviews")
-svc = services()
-iv = svc.interviews
+me = caller("interviews")
+who = me.principal
+iv = me.interviews()
 st.title(t("page_interview"))
 show_flash()
 guides = iv.guides()
@@ -147,7 +147,7 @@ with left:
 st.divider()
 if st.button(t("extract"), type="primary", key="extract", disabled=not iv.turns(sid)):
     with st.spinner("…"):
-        result = run(svc.extract_session, sid)
+        result = run(me.extract_session, sid)
     if result is not None:
         st.success(t("extracted", n=len(result["requirements"])))
 items = iv.items(sid)

@@ -8,16 +8,16 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.schemas import DocType
-from ui.common import ProgressBar, current_kb, flash, require, run, services, show_flash, t
+from ui.common import ProgressBar, caller, current_kb, flash, run, show_flash, t
 
-who = require("documents")
-svc = services()
+me = caller("documents")
+svc = me.services
 st.title(t("page_kb"))
 show_flash()
 kb = current_kb()
 
 # -- upload ----------------------------------------------------------------------------------
-if who.can("write_documents"):
+if me.can("write_documents"):
     with st.form("upload", clear_on_submit=True):
         files = st.file_uploader(
             t("upload_docs"),
@@ -38,7 +38,7 @@ if who.can("write_documents"):
             dest = target.strip() or kb
             if not dest:
                 st.error(t("no_kb"))
-            elif not who.may_write(dest):
+            elif not me.may_write(dest):
                 st.error(t("read_only"))
             else:
                 bar = ProgressBar()
@@ -47,7 +47,7 @@ if who.can("write_documents"):
                 for f in files:
                     bar.bar.progress(bar.done / len(files), text=t("ingesting", name=f.name))
                     try:
-                        outcome, _ = svc.ingest_upload(
+                        outcome, _ = me.ingest_upload(
                             dest,
                             f.name,
                             f.getvalue(),
@@ -75,7 +75,7 @@ kb_name: str = kb
 
 # -- documents -------------------------------------------------------------------------------
 st.subheader(t("documents"))
-stats = svc.kb_stats(kb)
+stats = me.kb_stats(kb)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("documents"), stats["documents"])
 m2.metric(t("chunks"), stats["chunks"])
@@ -101,11 +101,11 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-if who.may_write(kb) and docs:
+if me.may_write(kb) and docs:
     c1, c2, c3 = st.columns([3, 1, 1])
     source = c1.selectbox(t("pick_doc"), [d["source"] for d in docs], key="kb_doc")
     if c2.button(t("reingest"), key="kb_reingest", width="stretch"):
-        report = run(svc.reingest_document, kb, source, ProgressBar())
+        report = run(me.reingest_document, kb, source, ProgressBar())
         if report is not None:
             first = report.files[0] if report.files else None
             flash(
@@ -121,7 +121,7 @@ if who.may_write(kb) and docs:
     if c3.button(t("delete"), key="kb_delete", width="stretch", type="secondary", disabled=not sure):
 
         def remove() -> bool:
-            svc.remove_document(kb_name, str(source))
+            me.remove_document(kb_name, str(source))
             return True
 
         if run(remove):
@@ -139,7 +139,7 @@ with st.form("search"):
     )
     submitted = st.form_submit_button(t("search"))
 if submitted and query.strip():
-    hits = run(svc.search, kb, query, int(k), types or None)
+    hits = run(me.search, kb, query, int(k), types or None)
     if hits is not None and not hits:
         st.caption(t("no_results"))
     for h in hits or []:

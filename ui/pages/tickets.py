@@ -14,12 +14,12 @@ import streamlit as st
 
 from assistant.messages import label as words_for
 from assistant.support.models import FIELDS, PRESETS, REQUIRED, Mapping
-from ui.common import ProgressBar, lang, require, require_kb, run, save_upload, services, t
+from ui.common import ProgressBar, caller, lang, require_kb, run, save_upload, t
 
-who = require("read_tickets")
+me = caller("read_tickets")
 kb = require_kb()
-svc = services()
-desk = svc.support
+svc = me.services
+desk = me.support_desk(kb)
 st.title(t("page_tickets"))
 
 one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
@@ -144,7 +144,7 @@ with batch:
 
 # -- import and training -----------------------------------------------------------------------
 with history:
-    table = uploaded_table(t("history_file"), "history_file") if who.can("import_tickets") else None
+    table = uploaded_table(t("history_file"), "history_file") if me.can("import_tickets") else None
     if table is not None:
         path, columns, _ = table
         preset = st.selectbox(t("preset"), ["", *PRESETS], key="import_preset")
@@ -187,7 +187,7 @@ with history:
         format_func=t,
         key="train_targets",
     )
-    if st.button(t("train"), key="train", disabled=not targets or not who.can("import_tickets")):
+    if st.button(t("train"), key="train", disabled=not targets or not me.can("import_tickets")):
         with st.status(t("train"), expanded=True) as status:
             metas = run(desk.train, kb, targets, lambda m: status.write(m))
             if metas is not None:
