@@ -6,13 +6,12 @@ compare the requirement ids in the chunk metadata with an official id list.
 
 from __future__ import annotations
 
-import csv
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from assistant.services import build_services
+from assistant.services import Services, build_services
 from assistant.settings import Settings
 
 REPORT = Path(__file__).parent / "reports" / "spec-requirement-ids.md"
@@ -35,7 +34,7 @@ def main(folder: Path) -> None:
     for lang in ("en", "zh-cn"):
         official = [
             r["req_id"]
-            for r in csv.DictReader(open(folder / f"requirements-V1-V7-{lang}.csv", encoding="utf-8"))
+            for r in Services.read_table(folder / f"requirements-V1-V7-{lang}.csv")[1]
         ]
         wanted = {norm(r) for r in official}
         for ext in ("pdf", "docx"):

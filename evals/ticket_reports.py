@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import sys
 import tempfile
 from pathlib import Path
@@ -23,9 +22,7 @@ ZH_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=
 
 
 def split(path: Path, id_column: str, out: Path) -> tuple[Path, Path]:
-    text = Services.read_text(path)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    fields = list(rows[0])
+    fields, rows = Services.read_table(path)
     parts: dict[str, list[dict[str, str]]] = {"train": [], "test": []}
     for r in rows:
         bucket = int(hashlib.md5(r[id_column].encode()).hexdigest(), 16) % 5

@@ -261,3 +261,60 @@ def test_capability_table_and_workflow_agree_on_own_change_requests() -> None:
                 role,
                 action,
             )
+
+
+def _streamed_upload(app, headers: dict[str, str], megabytes: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """POST a multipart body of ``megabytes`` MB in 1 MB pieces; the status and how many pieces
+    the server pulled before it answered."""
+    import asyncio
+
+    import httpx
+
+    pulled = 0
+    boundary = "XyZ"
+
+    async def body():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kb"\r\n\r\ndemo\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.md"\r\n'
+            "Content-Type: text/markdown\r\n\r\n"
+        ).encode()
+        yield head
+        for _ in range(megabytes):
+            pulled += 1
+            yield b"x" * (1 << 20)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    async def go() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.post(
+                "/v1/ingest",
+                content=body(),
+                headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+            )
+            return r.status_code
+
+    return asyncio.run(go()), pulled
+
+
+def test_uploads_are_checked_before_the_body_is_read(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    services.settings.ingest.max_file_mb = 5
+    app = client.app
+    # no key, a key that may not write: refused before a byte of a 300 MB body is read
+    assert _streamed_upload(app, {}, 300) == (401, 0)
+    assert _streamed_upload(app, h["end_user"], 300) == (403, 0)
+    # a writer's over-limit upload: refused as soon as the limit passes, not after 300 MB
+    status, pulled = _streamed_upload(app, h["consultant"], 300)
+    assert status == 413 and pulled <= 7
+    assert not list((services.settings.home / "uploads").rglob("big.md"))
+    # the message uses the configured unit: "5 MB", not "5.2 MB"
+    r = client.post(
+        "/v1/ingest",
+        data={"kb": "demo"},
+        files={"file": ("big.md", b"x" * (6 << 20), "text/markdown")},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 413 and "over the 5 MB limit" in error(r)["message"]

@@ -6,11 +6,55 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput, NotFound
 from assistant.ingest.encoding import decode_bytes
+
+# real exports (Jira, GitHub, ServiceNow) carry cells far over the csv module's 128 KB default:
+# a stack trace, a mail thread. Every CSV reader of the project goes through parse_csv.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+DELIMITERS = ",;\t|"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV text: comma, semicolon (European Excel), tab (Excel's "Unicode
+    text") or pipe, judged on the header line (cells below it may hold any of them)."""
+    first = re.sub(r'"[^"]*"', "", text[:20000].split("\n", 1)[0])
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, delimiter: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Columns and rows of a CSV text as exports write it: BOM, ``\r\n``, multi-line quoted cells,
+    cells of any size, duplicate header names (the second ``Comment`` becomes ``Comment (2)``),
+    empty trailing columns (dropped), rows longer than the header (extra cells get ``column N``)."""
+    text = text.lstrip("\ufeff")
+    delimiter = delimiter or sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header_row = next(reader, None)
+    if header_row is None:
+        return [], []
+    body = [r for r in reader if r]  # blank lines are no rows (as csv.DictReader); ",," is one
+    width = max([len(header_row), *(len(r) for r in body)])
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i in range(width):
+        name = header_row[i].strip().lstrip("\ufeff") if i < len(header_row) else ""
+        name = name or f"column {i + 1}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    unnamed = {i for i in range(width) if i >= len(header_row) or not header_row[i].strip()}
+    empty = {i for i in unnamed if all(i >= len(r) or not r[i].strip() for r in body)}
+    keep = [i for i in range(width) if i not in empty]
+    rows = [
+        {names[i]: (r[i].replace("\r\n", "\n") if i < len(r) else "") for i in keep} for r in body
+    ]
+    return [names[i] for i in keep], rows
 
 
 def read_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
@@ -23,11 +67,7 @@ def read_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
         raise InvalidInput(f"{path.name} is empty")
     if ext in (".csv", ".tsv", ".txt"):
         text, _ = decode_bytes(data)
-        sample = text[:5000]
-        delimiter = "\t" if ext == ".tsv" or sample.count("\t") > sample.count(",") else ","
-        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-        rows = [dict(r) for r in reader]
-        return [c for c in (reader.fieldnames or [])], rows
+        return parse_csv(text, "\t" if ext == ".tsv" else None)
     if ext == ".xlsx":
         import openpyxl
 
