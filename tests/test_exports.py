@@ -51,7 +51,9 @@ def test_excel_unicode_text_is_utf16_tab_separated(tmp_path: Path) -> None:
 
 def test_rows_longer_than_the_header_keep_their_cells() -> None:
     columns, rows = parse_csv("id,text\n1,a,extra\n2,b\n")
-    assert columns == ["id", "text", "column 3"] and rows[0]["column 3"] == "extra" and rows[1]["column 3"] == ""
+    assert (
+        columns == ["id", "text", "column 3"] and rows[0]["column 3"] == "extra" and rows[1]["column 3"] == ""
+    )
 
 
 def test_importing_such_an_export_reports_and_goes_on(fast_services: Services, tmp_path: Path) -> None:

@@ -296,3 +296,74 @@ def test_connections_of_ended_threads_are_closed(fast_services: Services, tmp_pa
     th.start()
     th.join()
     assert len(kb._conns) <= 3  # the main thread's, the last ended thread's, at most one more
+
+
+def _deep_folder(base: Path, over: int = 4200) -> Path:
+    """A folder whose path is longer than PATH_MAX, made step by step with directory descriptors."""
+    name = "d" * 200
+    fd = os.open(base, os.O_RDONLY)
+    depth = 0
+    try:
+        while len(str(base)) + depth * 201 < over:
+            os.mkdir(name, dir_fd=fd)
+            nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd, depth = nxt, depth + 1
+        leaf = os.open("deep.md", os.O_WRONLY | os.O_CREAT, dir_fd=fd)
+        os.write(leaf, b"# deep\n\ntext in a very deep folder")
+        os.close(leaf)
+    finally:
+        os.close(fd)
+    return base / name
+
+
+def test_symlink_loops_and_paths_over_the_os_limit_are_reported(
+    fast_services: Services, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "ok.md").write_text("# OK\n\nthe one good file", encoding="utf-8")
+    (docs / "self.md").symlink_to(docs / "self.md")
+    (docs / "a.md").symlink_to(docs / "b.md")
+    (docs / "b.md").symlink_to(docs / "a.md")
+    _deep_folder(docs)
+    report = fast_services.ingest("demo", [docs, docs / "self.md"])
+    by = {Path(f.path).name if len(f.path) < 300 else "deep": f for f in report.files}
+    assert by["ok.md"].status == "added"
+    for name in ("self.md", "a.md", "b.md"):
+        assert by[name].status == "failed" and "symbolic link loop" in (by[name].reason or ""), by[name]
+    assert by["deep"].status == "failed" and "longer than the operating system allows" in (
+        by["deep"].reason or ""
+    )
+    assert [f.status for f in report.files].count("failed") == 5  # the loop given as an argument too
+
+
+def test_every_chunk_title_and_section_is_capped(fast_services: Services, tmp_path: Path) -> None:
+    from assistant.ingest.chunking import MAX_HEADING_CHARS, MAX_SECTION_CHARS
+
+    path = tmp_path / "huge-heading.md"
+    words = " ".join(f"word{i}" for i in range(120_000))  # about 1 MB on one heading line
+    path.write_text(f"# {words}\n\n## sub\n\nbody text under the sub heading\n", encoding="utf-8")
+    report = fast_services.ingest("demo", [path])
+    assert report.files[0].status == "added"
+    hits = fast_services.search("demo", "word119999", k=3)
+    assert hits and "word119999" in " ".join(h.chunk.text for h in hits)  # still findable
+    size = fast_services.settings.chunking
+    for h in fast_services.search("demo", "word5 body text", k=50):
+        assert len(h.chunk.text) <= 2 * max(size.chunk_size, size.max_table_chars)
+        assert len(h.chunk.section) <= MAX_SECTION_CHARS and len(h.chunk.title or "") <= MAX_HEADING_CHARS
+
+
+def test_markdown_drops_embedded_scripts_like_html(fast_services: Services, tmp_path: Path) -> None:
+    path = tmp_path / "page.md"
+    path.write_text(
+        "# Page\n\nvisible text\n\n<script>var trackingSecret = 'x';</script>\n<style>.hidden{}</style>\n\n"
+        "```html\n<script>documentedExample()</script>\n```\n",
+        encoding="utf-8",
+    )
+    fast_services.ingest("demo", [path])
+    text = " ".join(
+        h.chunk.text for h in fast_services.search("demo", "trackingSecret documentedExample", k=10)
+    )
+    assert "trackingSecret" not in text and ".hidden" not in text
+    assert "documentedExample" in text  # a code sample in a fence is content

@@ -119,6 +119,28 @@ def _pack(units: list[_Unit], chunk_size: int, min_chunk: int) -> list[tuple[str
     return chunks
 
 
+#: the longest heading kept as a heading, and the longest section path, title and chunk metadata
+MAX_HEADING_CHARS = 200
+MAX_SECTION_CHARS = 500
+MAX_TITLE_CHARS = 200
+
+
+def cap_text(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at the end with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def cap_section(path: str) -> str:
+    """A section path of at most MAX_SECTION_CHARS: the innermost levels are kept."""
+    if len(path) <= MAX_SECTION_CHARS:
+        return path
+    parts = path.split(SECTION_SEP)
+    kept: list[str] = []
+    while parts and len(SECTION_SEP.join([parts[-1], *kept])) <= MAX_SECTION_CHARS - 2:
+        kept.insert(0, parts.pop())
+    return ("… > " + SECTION_SEP.join(kept)) if kept else cap_text(path, MAX_SECTION_CHARS)
+
+
 def chunk_document(
     doc: LoadedDocument, chunk_size: int = 1000, min_chunk: int = 200, max_table_chars: int = 2000
 ) -> list[RawChunk]:
@@ -128,13 +150,17 @@ def chunk_document(
     units: list[_Unit] = []
 
     def section_path() -> str:
-        return SECTION_SEP.join(t for _, t in stack)
+        return cap_section(SECTION_SEP.join(t for _, t in stack))
+
+    hard_cap = max(chunk_size, max_table_chars) * 2
 
     def flush() -> None:
         if units:
             path = section_path()
             for text, page in _pack(units, chunk_size, min_chunk):
-                out.append(RawChunk(section=path, page=page, text=text))
+                # no chunk over the hard cap, whatever a loader handed over
+                for piece in _hard_split(text, hard_cap) if len(text) > hard_cap else [text]:
+                    out.append(RawChunk(section=path, page=page, text=piece))
             units.clear()
 
     for block in doc.blocks:
@@ -142,7 +168,10 @@ def chunk_document(
             flush()
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
-            stack.append((block.level, block.text.strip()))
+            heading = block.text.strip()
+            stack.append((block.level, cap_text(heading, MAX_HEADING_CHARS)))
+            if len(heading) > MAX_HEADING_CHARS:  # a "heading" that is really text: index it as text
+                units.extend(_text_units(Block(kind="para", text=heading, page=block.page), chunk_size))
             continue
         if block.kind == "table":
             units.extend(_table_units(block, max_table_chars))

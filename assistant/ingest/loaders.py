@@ -202,9 +202,27 @@ def _split_row(line: str) -> list[str]:
     return [_md_inline(c.replace("\\|", "|")) for c in re.split(r"(?<!\\)\|", line)]
 
 
+# embedded HTML that is not content, dropped as the HTML loader drops it (outside code fences)
+_EMBEDDED = re.compile(
+    r"<(script|style|noscript|template|svg)\b[^>]*>.*?</\1\s*>|<(script|style)\b[^>]*/>", re.I | re.S
+)
+_FENCED = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
+
+
+def _drop_embedded_html(text: str) -> str:
+    out, last = [], 0
+    for m in _FENCED.finditer(text):
+        out.append(_EMBEDDED.sub("", text[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_EMBEDDED.sub("", text[last:]))
+    return "".join(out)
+
+
 def load_markdown(data: bytes, name: str) -> LoadedDocument:
     text, enc = decode_bytes(data)
     text = _COMMENT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _drop_embedded_html(text)
     if not text.strip():
         raise DocumentParse("the file holds no text")
     lines = text.split("\n")

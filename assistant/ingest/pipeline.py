@@ -9,6 +9,7 @@ its chunks when its new version fails.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -20,7 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import AssistantError, DocumentParse, IngestError, TooLarge, UnsupportedFormat
-from assistant.ingest.chunking import SECTION_SEP, RawChunk, chunk_document
+from assistant.ingest.chunking import (
+    MAX_TITLE_CHARS,
+    SECTION_SEP,
+    RawChunk,
+    cap_section,
+    cap_text,
+    chunk_document,
+)
 from assistant.ingest.loaders import LOADERS, loader_for
 from assistant.knowledge.store import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
 from assistant.providers.embeddings import NamedEmbeddings
@@ -134,27 +142,66 @@ def iter_files(
 
     Folders in ``exclude`` (the assistant's own data directory) are never walked into.
     """
-    skip = {p.resolve() for p in exclude}
+    skip = {_where(p) for p in exclude}
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_file():
+        problem = _unreadable(path)
+        if problem:
+            yield FileOutcome(path=str(path), status="failed", reason=problem, error="unreadable")
+        elif path.is_file():
             yield _Candidate(path, (source_of or {}).get(raw, path.name), explicit=True)
         elif path.is_dir():
-            for root, dirs, files in os.walk(path):
+            errors: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=errors.append):
+                yield from _walk_failures(errors)
                 dirs[:] = sorted(
-                    d
-                    for d in dirs
-                    if not d.startswith((".", "__")) and (Path(root) / d).resolve() not in skip
+                    d for d in dirs if not d.startswith((".", "__")) and _where(Path(root) / d) not in skip
                 )
                 for name in sorted(files):
                     if name.startswith((".", "~$")):
                         continue
                     full = Path(root) / name
                     yield _Candidate(full, full.relative_to(path).as_posix(), explicit=False)
+            yield from _walk_failures(errors)
         else:
             yield FileOutcome(
                 path=str(path), status="failed", reason="no such file or folder", error="not_found"
             )
+
+
+def _where(path: Path) -> str:
+    """The absolute path of a file, also for a symlink loop or a path over the OS limit."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return os.path.abspath(path)
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a path cannot even be looked at (symlink loop, name or path over the OS limit), or None."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return None if not os.path.islink(path) else "a broken symbolic link (its target does not exist)"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link loop (the link points back to itself)"
+        if e.errno == errno.ENAMETOOLONG:
+            return "the path is longer than the operating system allows"
+        return f"cannot be read: {e.strerror or e}"
+    return None
+
+
+def _walk_failures(errors: list[OSError]) -> Iterator[FileOutcome]:
+    """Folders a walk could not enter, reported instead of silently missing."""
+    while errors:
+        e = errors.pop(0)
+        reason = (
+            "the path is longer than the operating system allows"
+            if e.errno == errno.ENAMETOOLONG
+            else f"folder cannot be read: {e.strerror or e}"
+        )
+        yield FileOutcome(path=str(e.filename or "?"), status="failed", reason=reason, error="unreadable")
 
 
 class IngestPipeline:
@@ -285,7 +332,7 @@ class IngestPipeline:
         except IngestError as e:
             return self._fail(cand, e, dtype, size), None
         except OSError as e:
-            return self._fail(cand, DocumentParse(f"cannot read file: {e.strerror or e}"), dtype, size), None
+            return self._fail(cand, DocumentParse(_unreadable(cand.path) or f"cannot read file: {e.strerror or e}"), dtype, size), None
         content_hash = hashlib.sha256(data).hexdigest()
         fingerprint = hashlib.sha256(
             f"{content_hash}|{dtype.value}|{PARSER_VERSION}|{self.chunking.model_dump_json()}".encode()
@@ -296,7 +343,7 @@ class IngestPipeline:
         )
         existing = self.kb.document(cand.source)
         if existing and existing.status == "ok" and existing.fingerprint == fingerprint:
-            self.kb.touch(cand.source, str(cand.path.resolve()), label if version else existing.version)
+            self.kb.touch(cand.source, _where(cand.path), label if version else existing.version)
             return FileOutcome(
                 path=str(cand.path), source=cand.source, status="unchanged", chunks=existing.chunk_count
             ), None
@@ -334,6 +381,7 @@ class IngestPipeline:
             raw_chunks = chunk_document(
                 loaded, self.chunking.chunk_size, self.chunking.min_chunk, self.chunking.max_table_chars
             )
+        loaded.title = cap_text(loaded.title or "", MAX_TITLE_CHARS)
         doc_id = doc_id_for(self.kb.name, cand.source)
         gen = fingerprint[:12]
         chunks: list[Chunk] = []
@@ -365,11 +413,12 @@ class IngestPipeline:
                 if rc.section.startswith(loaded.title)
                 else SECTION_SEP.join(p for p in (loaded.title, rc.section) if p)
             )
+            heading = cap_section(heading)
             embed_texts.append(f"{heading}\n{rc.text}" if heading else rc.text)
         record = DocumentRecord(
             doc_id=doc_id,
             source=cand.source,
-            path=str(cand.path.resolve()) if size is not None else None,
+            path=_where(cand.path) if size is not None else None,
             doc_type=dtype.value,
             title=loaded.title,
             content_hash=content_hash,
@@ -389,7 +438,7 @@ class IngestPipeline:
         )
 
     def _fail(self, cand: _Candidate, error: IngestError, dtype: DocType, size: int | None) -> FileOutcome:
-        self.kb.record_failure(cand.source, str(cand.path.resolve()), str(error), dtype.value, size)
+        self.kb.record_failure(cand.source, _where(cand.path), str(error), dtype.value, size)
         if isinstance(error, UnsupportedFormat):
             log.info("unsupported: %s", cand.path)
         return FileOutcome(
