@@ -171,6 +171,16 @@ class ChangeSettings(BaseModel):
     approvals_required: int = Field(2, ge=1, le=20, description="CCB approvals a change request needs.")
 
 
+class ServerSettings(BaseModel):
+    threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="Requests the API works on at once (0: twice the CPU cores). More only makes threads "
+        "fight over the interpreter: requests past this wait their turn in order.",
+    )
+
+
 class LLMSettings(BaseModel):
     mode: str = Field("none", description="Answer mode: none (extractive, offline), openai or ollama.")
     base_url: str | None = Field(
@@ -197,6 +207,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     change: ChangeSettings = Field(default_factory=ChangeSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @field_validator("home")
     @classmethod

@@ -32,10 +32,7 @@ def main(folder: Path) -> None:
         "|---|---|---|---|---|---|",
     ]
     for lang in ("en", "zh-cn"):
-        official = [
-            r["req_id"]
-            for r in Services.read_table(folder / f"requirements-V1-V7-{lang}.csv")[1]
-        ]
+        official = [r["req_id"] for r in Services.read_table(folder / f"requirements-V1-V7-{lang}.csv")[1]]
         wanted = {norm(r) for r in official}
         for ext in ("pdf", "docx"):
             path = folder / f"asvs-4.0.3-{lang}.{ext}"

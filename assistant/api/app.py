@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 
 from assistant import __version__
@@ -14,7 +19,16 @@ from assistant.services import Services
 
 
 def create_app(services: Services) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # sync routes run on AnyIO's worker threads (40 by default): on a small machine 20 requests
+        # at once then share the interpreter and all finish late; a few at a time finish in order
+        threads = services.settings.server.threads or 2 * (os.cpu_count() or 1)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Implementation Assistant API",
         version=__version__,
         description="Grounded answers with citations, hybrid search and document ingestion for implementation "

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.cli.common import JsonOpt, app, open_services, print_json, run
+from assistant.cli.common import EXIT_USAGE, JsonOpt, app, fail, open_services, print_json, run
 
 eval_app = typer.Typer(help="Evaluation harness (reports go to evals/reports/).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
@@ -139,3 +139,43 @@ def _emit(result: dict[str, Any], text: str, as_json: bool, out: Path | None) ->
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@eval_app.command("load")
+def eval_load(
+    bench: Annotated[
+        Path | None,
+        typer.Option("--bench", help="A qa benchmark folder (docs/ + questions.jsonl); default: corpus/."),
+    ] = None,
+    levels: Annotated[
+        str, typer.Option("--levels", help="Concurrent clients per level, comma-separated.")
+    ] = "1,5,20",
+    requests: Annotated[
+        int, typer.Option("--requests", help="Requests per level and route (bounded).", min=10, max=5000)
+    ] = 200,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The API under concurrent clients on loopback: p50/p95/p99 and errors for search and ask."""
+    from evals.load import format_report, run_load_eval
+
+    try:
+        parsed = tuple(int(x) for x in levels.split(",") if x.strip())
+    except ValueError:
+        parsed = ()
+    if not parsed or any(not 1 <= n <= 64 for n in parsed):
+        fail("--levels takes client counts from 1 to 64, e.g. 1,5,20", EXIT_USAGE)
+    services = run(open_services)
+    cache = services.settings.model_cache or services.settings.home / "models"
+    services.close()
+    result = run(run_load_eval, bench, parsed, requests, cache, lambda m: typer.echo(m, err=True))
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(format_report(result))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")

@@ -332,7 +332,12 @@ class IngestPipeline:
         except IngestError as e:
             return self._fail(cand, e, dtype, size), None
         except OSError as e:
-            return self._fail(cand, DocumentParse(_unreadable(cand.path) or f"cannot read file: {e.strerror or e}"), dtype, size), None
+            return self._fail(
+                cand,
+                DocumentParse(_unreadable(cand.path) or f"cannot read file: {e.strerror or e}"),
+                dtype,
+                size,
+            ), None
         content_hash = hashlib.sha256(data).hexdigest()
         fingerprint = hashlib.sha256(
             f"{content_hash}|{dtype.value}|{PARSER_VERSION}|{self.chunking.model_dump_json()}".encode()

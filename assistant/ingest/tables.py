@@ -51,9 +51,7 @@ def parse_csv(text: str, delimiter: str | None = None) -> tuple[list[str], list[
     unnamed = {i for i in range(width) if i >= len(header_row) or not header_row[i].strip()}
     empty = {i for i in unnamed if all(i >= len(r) or not r[i].strip() for r in body)}
     keep = [i for i in range(width) if i not in empty]
-    rows = [
-        {names[i]: (r[i].replace("\r\n", "\n") if i < len(r) else "") for i in keep} for r in body
-    ]
+    rows = [{names[i]: (r[i].replace("\r\n", "\n") if i < len(r) else "") for i in keep} for r in body]
     return [names[i] for i in keep], rows
 
 

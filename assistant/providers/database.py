@@ -55,6 +55,7 @@ class AppDB:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()  # re-entrant: a store may call another inside its transaction
         self._applied = 0
         self._migrate()
 
@@ -82,8 +83,13 @@ class AppDB:
             finally:
                 conn.close()
 
-    def transaction(self) -> Any:
-        return transaction(self.conn)
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Threads of this process queue on a lock first: SQLite's own busy
+        handler sleeps in growing steps (up to 100 ms) while another connection writes, which made
+        the slowest 5% of answers under 20 concurrent clients wait 0.5 s for a 1 ms insert."""
+        with self._write_lock, transaction(self.conn) as conn:
+            yield conn
 
     def kb_records(self, kb: str) -> dict[str, list[dict[str, Any]]]:
         """Every row any module keeps for one knowledge base, by table (for an archive)."""

@@ -281,6 +281,7 @@ class OnnxInt8Embeddings(NamedEmbeddings):
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads or (os.cpu_count() or 1)
             opts.inter_op_num_threads = 1
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             opts.log_severity_level = 3
             self._session = ort.InferenceSession(
                 str(target / "model_int8.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]

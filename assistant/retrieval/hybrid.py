@@ -67,6 +67,8 @@ class HybridSearcher:
                 raise InvalidInput(
                     f"unknown document type {bad[0]!r}; use one of: {', '.join(DocType.__members__)}"
                 )
+            if set(self.kb.doc_types()) <= set(doc_types):
+                doc_types = None  # the filter keeps everything: a filtered vector search costs 40% more
         s = self.settings
         n = max(s.candidates, k)
         q = analysed if analysed is not None and analysed.text == query else Query.of(query)
