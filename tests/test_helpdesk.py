@@ -133,7 +133,9 @@ def test_answer_comes_with_the_retrieval_it_was_decided_on(
     for question in ("如何重置密码？", "How do I configure payroll tax brackets?"):
         searches.clear()
         a, hits, conf = engine.answer_with_evidence(question)
-        assert len(searches) == 1 and hits is searches[0]  # one retrieval, and it is the one returned
+        # one retrieval (through the LangChain retriever), and its very hits are the ones returned
+        assert len(searches) == 1 and len(hits) == len(searches[0])
+        assert all(h is s for h, s in zip(hits, searches[0], strict=True))
         assert a.confidence == conf.fused and a.found == engine.policy.is_found(conf, hits)
         assert {c.chunk_id for c in a.citations} <= {h.chunk.chunk_id for h in hits}
         assert a.found == bool(a.citations) == (question == "如何重置密码？")
@@ -263,3 +265,29 @@ def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services
     assert "withheld gold" in report and f"| {r['min_similarity']} | 0.4 | 0.55 |" in report
     assert "questions still answered" in report and "Leave-one-out" in report
     assert "What thresholds can reach" in report
+
+
+def test_the_answer_pipeline_is_one_runnable_with_the_retriever_in_it(desk: Services) -> None:
+    """condense -> retrieve (HybridRetriever) -> decide -> answer, as LangChain runnables."""
+    from langchain_core.runnables import Runnable
+
+    from assistant.retrieval.hybrid import HybridRetriever
+
+    engine = desk.engine("demo")
+    pipeline = engine.pipeline()
+    assert isinstance(pipeline, Runnable)
+    assert [s.name for s in pipeline.steps] == ["condense", "retrieve", "decide", "answer"]  # type: ignore[attr-defined]
+    calls: list[str] = []
+    real = HybridRetriever._get_relevant_documents
+
+    def spy(self, query, *, run_manager):  # type: ignore[no-untyped-def]
+        calls.append(query)
+        return real(self, query, run_manager=run_manager)
+
+    HybridRetriever._get_relevant_documents = spy  # type: ignore[method-assign]
+    try:
+        events = list(pipeline.stream({"question": "如何重置密码？", "history": []}))
+    finally:
+        HybridRetriever._get_relevant_documents = real  # type: ignore[method-assign]
+    assert calls == ["如何重置密码？"]
+    assert events[-1].found and events[-1].citations[0].source.endswith("常见问题.html")

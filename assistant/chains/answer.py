@@ -3,10 +3,12 @@
     condense follow-up  ->  hybrid retrieval + confidence  ->  decide found / not found
                         ->  extractive or LLM answer  ->  citation check
 
-The steps are plain methods so that the ``none`` mode runs without LangChain in the way and the
-evaluation can see the retrieval an answer was decided on; the LLM steps are LangChain runnables
-(``prompt | llm | StrOutputParser``: :func:`build_qa_chain`, :func:`condense_question`). Tool calling
-for LLM modes is in :mod:`assistant.chains.agent`.
+The pipeline is one LangChain runnable (:meth:`AnswerEngine.pipeline`): four ``RunnableLambda``
+steps over a state dict and a ``RunnableGenerator`` that streams the answer, with the hybrid
+retriever (:class:`HybridRetriever`, a LangChain ``BaseRetriever``) in the retrieval step. The
+state carries the retrieval an answer was decided on, so the evaluation sees it. The LLM steps are
+runnables too (``prompt | llm | StrOutputParser``: :func:`build_qa_chain`, :func:`condense_question`).
+Tool calling for LLM modes is in :mod:`assistant.chains.agent`.
 
 With ``llm=None`` (mode ``none``) the answer quotes the most relevant passages verbatim, trimmed to
 what answers the question (a procedure's numbered steps, else the best sentences), each with its
@@ -26,12 +28,12 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.chains.prompts import CONDENSE_SYSTEM_PROMPT, LANGUAGE_NAMES, QA_SYSTEM_PROMPT, texts
 from assistant.providers.llm import describe_llm_error
 from assistant.retrieval.confidence import Confidence, measure
-from assistant.retrieval.hybrid import HybridSearcher
+from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.retrieval.query import Query
 from assistant.schemas import Answer, Citation, SearchHit
 from assistant.text import detect_language, split_sentences, tokenize
@@ -324,6 +326,7 @@ class AnswerEngine:
         self.llm = llm
         self.policy = policy or AnswerPolicy()
         self.mode = mode if llm is not None else "none"
+        self._pipeline: Runnable[dict[str, Any], str | Answer] | None = None
 
     # -- steps ------------------------------------------------------------------------------
     def standalone(self, question: str, history: Sequence[Turn], flags: list[str]) -> str:
@@ -343,7 +346,8 @@ class AnswerEngine:
         present = self.searcher.kb.doc_types()
         # filter only when the knowledge base holds something answers must not quote (a filter costs time)
         types = list(self.policy.doc_types) if present - set(self.policy.doc_types) else None
-        hits = self.searcher.search(query, self.policy.k, doc_types=types)
+        retriever = HybridRetriever(searcher=self.searcher, k=self.policy.k, doc_types=types)
+        hits = [d.metadata["hit"] for d in retriever.invoke(query.text)]
         conf = measure(self.searcher.kb, query, hits)
         conf.fused = self.searcher.relative_confidence(query, hits)
         if hits and self.searcher.knows_language(query):
@@ -367,32 +371,69 @@ class AnswerEngine:
             The answer, the passages retrieved for it and their confidence (in ``none`` mode the
             answer is found exactly when ``self.policy.is_found`` holds for them).
         """
-        evidence: list[tuple[list[SearchHit], Confidence]] = []
-        final = list(self._stream(question, history, evidence))[-1]
+        evidence: dict[str, Any] = {}
+        final = list(
+            self.pipeline().stream({"question": question, "history": list(history), "evidence": evidence})
+        )[-1]
         assert isinstance(final, Answer)
-        hits, conf = evidence[0]
-        return final, hits, conf
+        return final, evidence["hits"], evidence["confidence"]
 
     def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
         """Yield text deltas (LLM modes) and finally the validated :class:`Answer`."""
-        return self._stream(question, history, None)
+        return self.pipeline().stream({"question": question, "history": list(history)})
 
-    def _stream(
-        self,
-        question: str,
-        history: Sequence[Turn],
-        evidence: list[tuple[list[SearchHit], Confidence]] | None,
-    ) -> Iterator[str | Answer]:
+    # -- the pipeline as one runnable -----------------------------------------------------------
+    def pipeline(self) -> Runnable[dict[str, Any], str | Answer]:
+        """condense -> retrieve -> decide -> answer (extractive, or LLM + citation check), streamed.
+
+        Input: ``{"question": str, "history": list[Turn]}``, optionally ``"evidence": {}``, which the
+        retrieval step fills with the "hits" and "confidence" the answer was decided on."""
+        if self._pipeline is None:
+            self._pipeline = (
+                RunnableLambda(self._condense_step, name="condense")
+                | RunnableLambda(self._retrieve_step, name="retrieve")
+                | RunnableLambda(self._decide_step, name="decide")
+                | RunnableGenerator(self._answer_step, name="answer")
+            )
+        return self._pipeline
+
+    def _condense_step(self, state: dict[str, Any]) -> dict[str, Any]:
+        question = state["question"]
         asked = Query.of(question)
-        language = "zh" if asked.language == "zh" else "en"
         flags: list[str] = []
-        standalone = self.standalone(question, history, flags)
-        query = asked if standalone == question else Query.of(standalone)
-        hits, conf = self.retrieve(query)
-        if evidence is not None:
-            evidence.append((hits, conf))
-        base = {"mode": self.mode, "language": language, "query": query.text, "confidence": conf.fused}
-        reason = self.policy.why_not_found(conf, hits)
+        standalone = self.standalone(question, state["history"], flags)
+        state.update(
+            asked=asked,
+            query=asked if standalone == question else Query.of(standalone),
+            flags=flags,
+            language="zh" if asked.language == "zh" else "en",
+        )
+        return state
+
+    def _retrieve_step(self, state: dict[str, Any]) -> dict[str, Any]:
+        state["hits"], state["confidence"] = self.retrieve(state["query"])
+        if "evidence" in state:
+            state["evidence"].update(hits=state["hits"], confidence=state["confidence"])
+        return state
+
+    def _decide_step(self, state: dict[str, Any]) -> dict[str, Any]:
+        state["reason"] = self.policy.why_not_found(state["confidence"], state["hits"])
+        return state
+
+    def _answer_step(self, states: Iterator[dict[str, Any]]) -> Iterator[str | Answer]:
+        for state in states:
+            yield from self._answer(state)
+
+    def _answer(self, state: dict[str, Any]) -> Iterator[str | Answer]:
+        question, query, hits = state["question"], state["query"], state["hits"]
+        language, flags = state["language"], state["flags"]
+        base = {
+            "mode": self.mode,
+            "language": language,
+            "query": query.text,
+            "confidence": state["confidence"].fused,
+        }
+        reason = state["reason"]
         if reason is not None:
             text, topics = not_found_answer(hits, language)
             flags.append(f"not_found:{reason}")

@@ -209,7 +209,8 @@ class HybridRetriever(BaseRetriever):
         return [
             Document(
                 page_content=h.chunk.text,
-                metadata={**h.public(), "text": None, "kb": h.chunk.kb},
+                # "hit": the scored chunk itself, for the answer pipeline's confidence step
+                metadata={**h.public(), "text": None, "kb": h.chunk.kb, "hit": h},
                 id=h.chunk.chunk_id,
             )
             for h in hits

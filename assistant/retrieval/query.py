@@ -5,6 +5,7 @@ and detecting again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.text import detect_language, query_terms
 
@@ -20,4 +21,11 @@ class Query:
         """Analyse a text (a Query passes through unchanged)."""
         if isinstance(text, Query):
             return text
-        return cls(text, tuple(query_terms(text)), detect_language(text))
+        return _analyse(text)
+
+
+@lru_cache(maxsize=2048)
+def _analyse(text: str) -> Query:
+    """Segmentation and language detection of a text, once: a query that crosses a LangChain
+    retriever (which takes a string) is not analysed again."""
+    return Query(text, tuple(query_terms(text)), detect_language(text))
