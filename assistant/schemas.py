@@ -138,6 +138,10 @@ class Citation(BaseModel):
     snippet: str
     title: str = ""
     chunk_id: str = ""
+    #: "quote": quoted in the answer; "related": listed as further reading, not quoted
+    kind: Literal["quote", "related"] = "quote"
+    #: the question's content words this passage contains (the evidence it answers the question)
+    matched: list[str] = Field(default_factory=list)
 
 
 class Answer(BaseModel):
@@ -158,7 +162,15 @@ class Answer(BaseModel):
         return {
             "answer": self.answer,
             "citations": [
-                {"n": c.n, "source": c.source, "page": c.page, "section": c.section, "snippet": c.snippet}
+                {
+                    "n": c.n,
+                    "source": c.source,
+                    "page": c.page,
+                    "section": c.section,
+                    "snippet": c.snippet,
+                    "kind": c.kind,
+                    "matched": c.matched,
+                }
                 for c in self.citations
             ],
             "found": self.found,

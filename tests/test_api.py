@@ -56,7 +56,7 @@ def test_ask_and_conversation_and_feedback(api) -> None:  # type: ignore[no-unty
         "n": 1,
         "source": "常见问题.html",
     }
-    assert set(body["citations"][0]) == {"n", "source", "page", "section", "snippet"}
+    assert set(body["citations"][0]) == {"n", "source", "page", "section", "snippet", "kind", "matched"}
     conv = client.get(f"/v1/conversations/{body['conversation_id']}", headers=h["end_user"])
     assert conv.status_code == 200 and conv.json()["messages"][0]["question"] == "如何重置密码？"
     fb = client.post(

@@ -54,6 +54,10 @@ class CitationOut(BaseModel):
     page: int | None
     section: str
     snippet: str
+    kind: str = Field(
+        "quote", description="quote: quoted in the answer; related: further reading, not quoted"
+    )
+    matched: list[str] = Field(default_factory=list, description="the question's words the passage contains")
 
 
 class AskResponse(BaseModel):

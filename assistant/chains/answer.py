@@ -174,33 +174,87 @@ def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
     return " … ".join(pieces)
 
 
+def _has_steps(text: str) -> bool:
+    return sum(1 for line in text.split("\n") if _STEP.match(line)) >= 2
+
+
+def compose(
+    hits: Sequence[SearchHit],
+    policy: AnswerPolicy,
+    evidence: Sequence[tuple[float, list[str]]] | None = None,
+    question: str = "",
+) -> tuple[list[int], list[int]]:
+    """Which hits to quote (decisive first) and which to list as related, by index.
+
+    Without evidence (the old rule, kept as the evaluation's baseline): every hit within
+    ``relative_score`` of the best, up to ``max_quotes``. With evidence (per hit: the IDF-weighted
+    share of the question's content words it contains, and those words): among the hits within
+    ``relative_score`` of the best, the decisive passage is the one that covers most of the
+    question (rank breaks ties); one more is quoted only when it contains question words the
+    first lacks, or holds the numbered steps a "how do I" question asks for and the first does not,
+    and covers at least half of the question; the rest above ``related_score`` are
+    listed, not quoted. A candidate that shares no content word with the question is never quoted
+    unless nothing does."""
+    if not hits:
+        return [], []
+    top = hits[0].score
+    candidates = [i for i, h in enumerate(hits) if h.score >= policy.relative_score * top]
+    if evidence is None or len(evidence) < len(hits):
+        quoted = candidates[: policy.max_quotes]
+    else:
+        best = max(candidates, key=lambda i: (evidence[i][0], -i))
+        quoted = [best]
+        covered = set(evidence[best][1])
+        wants_steps = bool(_PROCEDURAL.search(question)) and not _has_steps(hits[best].chunk.text)
+        for i in candidates:
+            if len(quoted) >= min(2, policy.max_quotes):
+                break
+            share, words = evidence[i]
+            if i == best or share < 0.5:
+                continue
+            adds_steps = wants_steps and _has_steps(hits[i].chunk.text)
+            if set(words) - covered or adds_steps:
+                quoted.append(i)
+                covered |= set(words)
+    related = [i for i, h in enumerate(hits) if i not in quoted and h.score >= policy.related_score * top]
+    return quoted, related
+
+
 def extractive_answer(
-    question: str | Query, hits: Sequence[SearchHit], policy: AnswerPolicy, language: str
+    question: str | Query,
+    hits: Sequence[SearchHit],
+    policy: AnswerPolicy,
+    language: str,
+    evidence: Sequence[tuple[float, list[str]]] | None = None,
 ) -> tuple[str, list[Citation]]:
     t = texts(language)
     q = Query.of(question)
     terms, question = list(q.terms), q.text
-    top = hits[0].score if hits else 0.0
-    chosen = [h for h in hits if h.score >= policy.relative_score * top][: policy.max_quotes]
+    quoted, related = compose(hits, policy, evidence, question)
     citations: list[Citation] = []
     parts = [t["found_intro"], ""]
-    for n, hit in enumerate(chosen, 1):
+    for n, i in enumerate(quoted, 1):
+        hit = hits[i]
         quote = select_passage(hit.chunk.text, question, terms)
-        citations.append(_citation(n, hit, quote))
+        matched = list(evidence[i][1]) if evidence and i < len(evidence) else []
+        citations.append(_citation(n, hit, quote, "quote", matched))
         parts.append("\n".join(f"> {line}" for line in quote.split("\n")) + f" [{n}]")
         parts.append("")
     # further passages worth opening: listed by their headings, not quoted
-    related = [h for h in hits[len(chosen) :] if h.score >= policy.related_score * top]
     if related:
         parts.append(t["see_also"])
-        for h in related:
+        for i in related:
+            h = hits[i]
             n = len(citations) + 1
-            citations.append(_citation(n, h, _snippet(h.chunk.text)))
+            matched = list(evidence[i][1]) if evidence and i < len(evidence) else []
+            citations.append(_citation(n, h, _snippet(h.chunk.text), "related", matched))
             parts.append(f"- {h.chunk.section or h.chunk.title} ({h.chunk.source}) [{n}]")
     return "\n".join(parts).strip(), citations
 
 
-def _citation(n: int, hit: SearchHit, snippet: str) -> Citation:
+def _citation(
+    n: int, hit: SearchHit, snippet: str, kind: str = "quote", matched: list[str] | None = None
+) -> Citation:
     c = hit.chunk
     return Citation(
         n=n,
@@ -210,6 +264,8 @@ def _citation(n: int, hit: SearchHit, snippet: str) -> Citation:
         snippet=snippet,
         title=c.title,
         chunk_id=c.chunk_id,
+        kind=kind,  # type: ignore[arg-type]
+        matched=matched or [],
     )
 
 
@@ -440,7 +496,9 @@ class AnswerEngine:
             yield Answer(answer=text, found=False, nearest_topics=topics, flags=flags, **base)  # type: ignore[arg-type]
             return
         if self.llm is None:
-            text, citations = extractive_answer(query, hits, self.policy, language)
+            text, citations = extractive_answer(
+                query, hits, self.policy, language, state["confidence"].per_hit
+            )
             yield Answer(answer=text, citations=citations, found=True, flags=flags, **base)  # type: ignore[arg-type]
             return
         chain = build_qa_chain(self.llm)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.knowledge.store import KnowledgeBase
 from assistant.retrieval.query import Query
@@ -40,6 +40,9 @@ class Confidence:
     # cosine similarity of the best hit to the question, when the embedding model knows the
     # question's language (None otherwise, or when the dense side did not find that hit)
     top_similarity: float | None = None
+    #: per retrieved hit, in rank order: (IDF-weighted share of the question's content words it
+    #: contains, those words) -- the evidence that a passage is about what was asked
+    per_hit: list[tuple[float, list[str]]] = field(default_factory=list)
 
 
 def term_idf(kb: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]:
@@ -54,12 +57,14 @@ def measure(kb: KnowledgeBase, question: str | Query, hits: Sequence[SearchHit],
     idf = term_idf(kb, terms)
     weight = sum(idf.values()) or 1.0
     best, best_uncovered = 0.0, list(terms)
-    for hit in hits[:top]:
+    per_hit: list[tuple[float, list[str]]] = []
+    for i, hit in enumerate(hits):
         c = hit.chunk
         present = set(tokenize(f"{c.title} {c.section} {c.text}"))
         covered = [t for t in terms if t in present or _stem_match(t, present)]
         share = sum(idf[t] for t in covered) / weight
-        if share > best:
+        per_hit.append((share if terms else 0.0, covered))
+        if i < top and share > best:
             best, best_uncovered = share, [t for t in terms if t not in covered]
     sims = [h.dense_score for h in hits[:top] if h.dense_score is not None]
     return Confidence(
@@ -67,6 +72,7 @@ def measure(kb: KnowledgeBase, question: str | Query, hits: Sequence[SearchHit],
         similarity=max(sims) if sims else None,
         terms=terms,
         uncovered=best_uncovered,
+        per_hit=per_hit,
     )
 
 
