@@ -60,6 +60,8 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "page": ("页", "page"),
         "section": ("章节", "section"),
         "download_source": ("下载原文", "Download source"),
+        "matched_words": ("与问题相符的词", "Words of your question in this passage"),
+        "related_passages": ("相关内容（{n} 条，未引用）", "Related passages ({n}, not quoted)"),
         "not_found_title": ("文档中没有找到答案", "The documentation does not cover this"),
         "nearest_topics": ("相关主题", "Nearest topics"),
         "open_ticket": ("提交工单给运维支持", "Open a ticket for support"),

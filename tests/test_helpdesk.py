@@ -291,3 +291,54 @@ def test_the_answer_pipeline_is_one_runnable_with_the_retriever_in_it(desk: Serv
         HybridRetriever._get_relevant_documents = real  # type: ignore[method-assign]
     assert calls == ["如何重置密码？"]
     assert events[-1].found and events[-1].citations[0].source.endswith("常见问题.html")
+
+
+def test_a_new_topic_in_the_same_conversation_starts_a_fresh_retrieval(desk: Services) -> None:
+    first = desk.helpdesk.ask("demo", "如何重置密码？")
+    second = desk.helpdesk.ask("demo", "采购申请需要谁审批？", first.conversation_id)
+    assert second.query == "采购申请需要谁审批？"  # not searched together with the password question
+    assert all("密码" not in c.section for c in second.citations if c.kind == "quote")
+
+
+@pytest.mark.parametrize(
+    ("question", "follow"),
+    [
+        ("那第三步呢？", True),
+        ("And the third step?", True),
+        ("what about the inspection?", True),
+        ("然后呢", True),
+        ("采购申请需要谁审批？", False),
+        ("盘点期间能不能发料？", False),
+        ("How do I post a goods receipt?", False),
+        ("What is this project's name?", False),
+    ],
+)
+def test_follow_ups_are_read_from_the_question(question: str, follow: bool) -> None:
+    from assistant.chains.answer import is_follow_up
+
+    assert is_follow_up(question) is follow
+
+
+def test_a_question_naming_an_amount_gets_the_table_row_that_holds_it(
+    services: Services, tmp_path: Path
+) -> None:
+    manual = tmp_path / "purchasing-manual.md"
+    manual.write_text(
+        "# Purchasing manual\n\n## Purchase requisition approval\n\n"
+        "A purchase requisition is approved according to its total amount:\n\n"
+        "| Amount (CNY) | Approver | Time limit |\n|---|---|---|\n"
+        "| ≤ 50,000 | Department manager | 1 working day |\n"
+        "| 50,000 – 500,000 | Department manager + purchasing manager + CFO | 3 working days |\n"
+        "| > 500,000 | General manager | 5 working days |\n\n"
+        "## Approval status\n\nThe approval status of a requisition is shown on its detail page.\n",
+        encoding="utf-8",
+    )
+    services.ingest("buy", [manual])
+    a = services.helpdesk.ask("buy", "Who approves a purchase requisition of 60,000 CNY?")
+    assert a.found
+    first = a.citations[0]
+    assert first.kind == "quote" and "Purchase requisition approval" in first.section
+    lines = first.snippet.split("\n")
+    assert lines[0].startswith("| Amount (CNY)") and any("50,000 – 500,000" in x for x in lines)
+    assert not any("General manager" in x or "| ≤ 50,000" in x for x in lines)  # only the row that holds it
+    assert first.matched  # the evidence: the question's words in the passage

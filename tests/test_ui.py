@@ -445,6 +445,9 @@ def test_knowledge_base_upload_search_and_delete(ui_env: dict[str, Any]) -> None
     at.checkbox(key="kb_delete_sure").check().run()
     at.button(key="kb_delete").click().run()
     assert services(ui_env).kbs.get("demo").document("看板说明.md") is None
+    # after a delete the confirmation is cleared and no other document moves into the selection
+    assert at.checkbox(key="kb_delete_sure").value is False and at.selectbox(key="kb_doc").value is None
+    assert at.button(key="kb_delete").disabled
     # a bad upload is refused with a reason and leaves nothing behind
     at.get("file_uploader")[0].upload("损坏.pdf", b"%PDF-1.7 not really", "application/pdf")
     at.button[[b.label for b in at.button].index("导入知识库")].click().run()

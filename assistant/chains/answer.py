@@ -126,6 +126,46 @@ def _sentence_score(sentence: str, idf: dict[str, float]) -> float:
     return sum(w for t, w in idf.items() if t in present)
 
 
+_NUMBER = re.compile(r"(\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.(\d+))?\s*(万|千|k\b|K\b)?")
+_UNIT = {"万": 10_000, "千": 1_000, "k": 1_000, "K": 1_000}
+_UPPER = re.compile(r"(≤|<=|<|不超过|不高于|以下|以内|up to|below|under|less than|at most)", re.I)
+_LOWER = re.compile(r"(≥|>=|>|超过|高于|以上|above|over|more than|at least|from)", re.I)
+
+
+def _values(text: str) -> list[float]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        whole = m.group(1).replace(",", "").replace("，", "")
+        value = float(f"{whole}.{m.group(2)}" if m.group(2) else whole)
+        out.append(value * _UNIT.get(m.group(3) or "", 1))
+    return out
+
+
+def question_values(question: str) -> list[float]:
+    """Amounts and quantities a question names ("60,000 CNY", "6万元", "120 pieces"); years,
+    step numbers and ids are not values."""
+    cleaned = re.sub(r"第\s*\d+\s*步|step\s+\d+|[A-Z]{2,}-\d+|\b(19|20)\d{2}\b", " ", question, flags=re.I)
+    return [v for v in _values(cleaned) if v >= 10]
+
+
+def _row_holds(row: str, value: float) -> bool:
+    """Whether a table row's first cell with numbers states a range that holds the value:
+    "50,000 – 500,000", "≤ 50,000", "5万以上", "over 500,000"."""
+    for cell in [c.strip() for c in row.strip().strip("|").split("|")]:
+        nums = _values(cell)
+        if not nums:
+            continue
+        if len(nums) >= 2 and re.search(r"[–—\-~～至到]|\bto\b", cell):
+            lo, hi = min(nums[:2]), max(nums[:2])
+            return lo <= value <= hi
+        if _UPPER.search(cell):
+            return value <= nums[0]
+        if _LOWER.search(cell):
+            return value >= nums[0]
+        return False  # the first numeric cell is not a range
+    return False
+
+
 def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
     """The part of a chunk that answers the question, quoted verbatim (pieces joined with ' … ')."""
     lines = text.split("\n")
@@ -147,6 +187,12 @@ def select_passage(text: str, question: str, terms: Sequence[str]) -> str:
         )
     table = [i for i, line in enumerate(lines) if line.startswith("|")]
     if table:
+        # a question that names a value (an amount, a quantity): the row whose range holds it
+        values = question_values(question)
+        if values:
+            hit_rows = [i for i in table[2:] if any(_row_holds(lines[i], v) for v in values)]
+            if hit_rows:
+                return "\n".join([lines[table[0]], lines[table[1]], *[lines[i] for i in hit_rows[:2]]])
         scored = sorted(table[2:], key=lambda i: _sentence_score(lines[i], weights), reverse=True)
         if scored and _sentence_score(lines[scored[0]], weights) > 0:
             rows = sorted(scored[:3])
@@ -344,16 +390,18 @@ def condense_question(llm: Any, question: str, history: Sequence[Turn]) -> str:
 # follow-ups without an LLM
 
 _FOLLOW_UP = re.compile(
-    r"^(那|那么|还有|另外|这个|那个|它|其|如果是|要是)|呢[？?]?$|第[一二三四五六七八九十\d]+步|"
-    r"^(what about|and |how about|what if|and for|for )|\b(it|that|this|those|them|step \d+)\b",
+    r"^(那|那么|还有|另外|这个|那个|它|其|如果是|要是|然后|接着)|呢[？?]?$|第[一二三四五六七八九十\d]+步|下一步|"
+    r"^(what about|and |how about|what if|and for|for |then )|\b(it|those|them|step \d+)\b|"
+    r"\b(first|second|third|fourth|fifth|next|last|final) step\b|^(and )?then\b|\.\.\.$|…$",
     re.I,
 )
 
 
 def is_follow_up(question: str) -> bool:
-    q = question.strip()
-    short = len(q) <= 12 if detect_language(q) == "zh" else len(q.split()) <= 5
-    return bool(_FOLLOW_UP.search(q)) or short
+    """Whether a question refers back to the conversation, read from the question itself (a
+    pronoun, "第二步"/"the third step", "and then", a trailing ellipsis). A short question is not
+    a follow-up by its length: "采购申请需要谁审批？" after a password question is a new topic."""
+    return bool(_FOLLOW_UP.search(question.strip()))
 
 
 def history_query(question: str, history: Sequence[Turn]) -> str:

@@ -36,31 +36,47 @@ def source_bytes(source: str) -> bytes:
     return me.document_bytes(kb, source) or b""
 
 
+def _citation_label(c: dict[str, Any]) -> str:
+    where = c["source"] + (f" · {t('page')} {c['page']}" if c.get("page") else "")
+    if c.get("section"):
+        where += f" · {c['section']}"
+    return f"[{c['n']}] {where}"
+
+
+def _download(c: dict[str, Any], key: str) -> None:
+    path = me.document_file(kb, c["source"])
+    if path is not None:
+        st.download_button(
+            t("download_source"),
+            # read and checked again when clicked
+            data=partial(source_bytes, c["source"]),
+            file_name=path.name,
+            key=f"dl_{key}_{c['n']}",
+        )
+
+
 def show_citations(citations: list[dict[str, Any]], key: str) -> None:
     if not citations:
         return
+    quoted = [c for c in citations if c.get("kind", "quote") == "quote"]
+    related = [c for c in citations if c.get("kind") == "related"]
     st.caption(t("sources"))
-    for c in citations:
-        where = c["source"] + (f" · {t('page')} {c['page']}" if c.get("page") else "")
-        if c.get("section"):
-            where += f" · {c['section']}"
-        with st.expander(f"[{c['n']}] {where}"):
+    for c in quoted:
+        with st.expander(_citation_label(c)):
             st.markdown(f"> {c['snippet']}")
-            path = me.document_file(kb, c["source"])
-            if path is not None:
-                st.download_button(
-                    t("download_source"),
-                    # read and checked again when clicked
-                    data=partial(source_bytes, c["source"]),
-                    file_name=path.name,
-                    key=f"dl_{key}_{c['n']}",
-                )
+            if c.get("matched"):
+                st.caption(t("matched_words") + ": " + "、".join(c["matched"]))
+            _download(c, key)
+    if related:  # further reading: collapsed, one list
+        with st.expander(t("related_passages", n=len(related)), expanded=False):
+            for c in related:
+                st.markdown(f"**{_citation_label(c)}**")
+                st.caption(c["snippet"])
+                _download(c, key)
 
 
 def show_not_found(message: dict[str, Any], key: str) -> None:
-    topics = message.get("nearest_topics") or []
-    if topics:
-        st.caption(t("nearest_topics") + ": " + " · ".join(topics))
+    # the nearest topics are part of the answer text already: not listed a second time
     opened = st.session_state.setdefault("_tickets", {})
     if key in opened:
         st.success(t("ticket_opened", id=opened[key]))
@@ -91,8 +107,9 @@ def show_answer(message: dict[str, Any]) -> None:
     if not message["found"]:
         st.warning(t("not_found_title"), icon=":material/search_off:")
     st.markdown(message["answer"])
-    if message.get("flags"):
-        st.caption(t("flags") + ": " + ", ".join(t(f) if f in TEXT else f for f in message["flags"]))
+    shown = [t(f) for f in message.get("flags") or [] if f in TEXT]  # internal flags stay internal
+    if shown:
+        st.caption(t("flags") + ": " + ", ".join(shown))
     show_citations(message.get("citations") or [], key)
     if not message["found"]:
         show_not_found(message, key)

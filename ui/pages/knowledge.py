@@ -103,8 +103,11 @@ st.dataframe(
 )
 if me.may_write(kb) and docs:
     c1, c2, c3 = st.columns([3, 1, 1])
-    source = c1.selectbox(t("pick_doc"), [d["source"] for d in docs], key="kb_doc")
-    if c2.button(t("reingest"), key="kb_reingest", width="stretch"):
+    sources = [d["source"] for d in docs]
+    if st.session_state.get("kb_doc") not in sources:
+        st.session_state["kb_doc"] = None  # gone (deleted): nothing chosen rather than a neighbour
+    source = c1.selectbox(t("pick_doc"), sources, key="kb_doc", index=None, placeholder=t("pick_doc"))
+    if c2.button(t("reingest"), key="kb_reingest", width="stretch", disabled=source is None):
         report = run(me.reingest_document, kb, source, ProgressBar())
         if report is not None:
             first = report.files[0] if report.files else None
@@ -117,16 +120,30 @@ if me.may_write(kb) and docs:
                 )
             )
             st.rerun()
-    sure = st.checkbox(t("confirm_delete"), key="kb_delete_sure")
-    if c3.button(t("delete"), key="kb_delete", width="stretch", type="secondary", disabled=not sure):
+    sure = st.checkbox(t("confirm_delete"), key="kb_delete_sure", disabled=source is None)
+
+    def delete(name: str) -> None:
+        """Runs before the next script run: the confirmation is cleared and nothing stays chosen,
+        so a second click cannot delete the document that moved into the selection."""
 
         def remove() -> bool:
-            me.remove_document(kb_name, str(source))
+            me.remove_document(kb_name, name)
             return True
 
         if run(remove):
-            flash(t("deleted", name=source))
-            st.rerun()
+            flash(t("deleted", name=name))
+        st.session_state["kb_delete_sure"] = False
+        st.session_state["kb_doc"] = None
+
+    c3.button(
+        t("delete"),
+        key="kb_delete",
+        width="stretch",
+        type="secondary",
+        disabled=not sure or source is None,
+        on_click=delete,
+        args=(str(source),),
+    )
 
 # -- search tester ---------------------------------------------------------------------------
 st.subheader(t("search_tester"))
