@@ -17,7 +17,7 @@ from assistant.access.models import Principal
 from assistant.access.store import KeyStore
 from assistant.caller import Caller
 from assistant.chains.agent import AgentAnswer, run_tool_agent
-from assistant.chains.answer import AnswerEngine, AnswerPolicy
+from assistant.chains.answer import AnswerEngine, AnswerPolicy, compose
 from assistant.changes.drafting import draft_fields, draft_prose
 from assistant.changes.models import Actor
 from assistant.changes.service import ChangeRequests
@@ -46,7 +46,7 @@ from assistant.tools import make_tools
 
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
-__all__ = ["AnswerPolicy", "Caller", "Searcher", "Services", "build_services", "shared_services"]
+__all__ = ["AnswerPolicy", "Caller", "Searcher", "Services", "build_services", "compose", "shared_services"]
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
-from assistant.services import AnswerPolicy, Services
+from assistant.services import AnswerPolicy, Services, compose
 from evals.retrieval import load_questions, percentile, score_questions
 
 
@@ -129,8 +129,47 @@ def run_answer_eval(
         "embedding_model": services.embeddings.model_id,
         "calibration": _sweep(answers, held, loo, services.engine_policy()),
         "reachable": _reachable(answers, held, loo, services.engine_policy()),
+        "composition": _composition(answers, services.engine_policy(), n),
         "details": {"full": answers, "withheld": held, "leave_one_out": loo},
     }
+
+
+def _composition(answers: list[dict[str, Any]], policy: AnswerPolicy, n: int) -> list[dict[str, Any]]:
+    """Citation recall and precision of other ways to pick the quoted passages, on the very
+    retrieval of each found answer: the trade-off curve, not one point."""
+
+    def rule_top(k: int) -> Callable[[Any, Any, str], list[int]]:
+        return lambda hits, conf, q: list(range(min(k, len(hits))))
+
+    rules: dict[str, Callable[[Any, Any, str], list[int]]] = {
+        "best-ranked passage only": rule_top(1),
+        "chosen: best-ranked + one that adds (this build)": lambda h, c, q: compose(h, policy, c.per_hit, q)[
+            0
+        ],
+        "top 2": rule_top(2),
+        "old rule: within half the best score, up to 3 (baseline)": lambda h, c, q: compose(h, policy)[0],
+        "top 5": rule_top(5),
+    }
+    rows = []
+    for name, rule in rules.items():
+        got = quoted = gold = 0
+        for a in answers:
+            if not a["found"]:
+                continue
+            hits, conf = a["_evidence"]
+            sources = [hits[i].chunk.source for i in rule(hits, conf, a["question"])]
+            got += bool(set(sources) & set(a["gold"]))
+            quoted += len(sources)
+            gold += sum(1 for s in sources if s in a["gold"])
+        rows.append(
+            {
+                "rule": name,
+                "citation_recall": round(got / n, 3),
+                "citation_precision": round(gold / quoted, 3) if quoted else 0.0,
+                "quotes_per_answer": round(quoted / max(1, sum(a["found"] for a in answers)), 2),
+            }
+        )
+    return rows
 
 
 def _leave_one_out(
@@ -326,6 +365,16 @@ def format_report(r: dict[str, Any]) -> str:
             "entry often ranks first and is taken as the answer (the leave-one-out column).",
             "Any other passage must also be close to the question in the embedding (min_similarity, cosine,",
             "per model; applies to questions in a language the model reads): on the topic is not enough.",
+            "",
+            "",
+            "## Which passages to quote: the trade-off",
+            "",
+            "| rule | citation recall | citation precision | quotes per answer |",
+            "|---|---|---|---|",
+            *[
+                f"| {c['rule']} | {c['citation_recall']} | {c['citation_precision']} | {c['quotes_per_answer']} |"
+                for c in r.get("composition", [])
+            ],
             "",
             *_reachable_lines(r),
             "## Withheld variant: questions still answered",
