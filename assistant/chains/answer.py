@@ -238,7 +238,7 @@ def compose(
     ``relative_score`` of the best, up to ``max_quotes``. With evidence (per hit: the IDF-weighted
     share of the question's content words it contains, and those words): the best-ranked passage
     is decisive -- measured on four development sets, the fused ranking picks it better than
-    word coverage does (evals/reports/answers-composition.md). One more passage is quoted only
+    word coverage does (the trade-off table in evals/reports/answers-*.md). One more passage is quoted only
     when it comes from another document, contains at least half of the question's content words,
     and adds something: question words the first lacks (scoring at least ``second_quote_score``
     of the best), or the numbered steps a "how do I" question asks for and the first lacks
