@@ -435,8 +435,11 @@ def test_knowledge_base_upload_search_and_delete(ui_env: dict[str, Any]) -> None
     at.get("file_uploader")[0].upload("看板说明.md", doc, "text/markdown")
     at.button[[b.label for b in at.button].index("导入知识库")].click().run()
     assert not at.exception, at.exception
-    assert any("看板说明.md" in s.value and "added" in s.value for s in at.success), texts(at)
-    assert "看板说明.md" in list(at.dataframe[0].value["source"])
+    assert any("看板说明.md：已新增" in s.value for s in at.success), texts(at)  # in words, not "added"
+    table = at.dataframe[0].value
+    assert "看板说明.md" in list(table["文档"])
+    assert set(table.columns) >= {"文档", "类型", "状态", "语言", "导入时间 (UTC)"}
+    assert "已索引" in set(table["状态"]) and "ok" not in set(table["状态"])
     at.text_input(key="kb_query").input("安灯呼叫多久响应")
     at.button[[b.label for b in at.button].index("检索")].click().run()
     assert "看板说明.md" in at.expander[0].label
@@ -456,7 +459,7 @@ def test_knowledge_base_upload_search_and_delete(ui_env: dict[str, Any]) -> None
     assert rec is not None and rec.status == "failed" and rec.chunk_count == 0  # listed with its error
     assert not list((ui_env["home"] / "uploads").glob("*/损坏.pdf"))  # the stored upload is rolled back
     failed_row = at.dataframe[0].value
-    assert "failed" in set(failed_row[failed_row["source"] == "损坏.pdf"].iloc[:, 4])
+    assert "失败" in set(failed_row[failed_row["文档"] == "损坏.pdf"]["状态"])
 
 
 def test_support_may_read_the_knowledge_base_but_not_upload(ui_env: dict[str, Any]) -> None:

@@ -186,7 +186,7 @@ def test_upload_a_document_and_find_it(browser: Any, server: dict[str, Any], tmp
     page.locator("[data-testid=stFileUploader] input[type=file]").first.set_input_files(str(doc))
     page.get_by_text("安灯操作说明.md").first.wait_for()
     page.get_by_role("button", name="导入知识库").click()
-    page.get_by_text("安灯操作说明.md：added").wait_for()
+    page.get_by_text("安灯操作说明.md：已新增").wait_for()
     page.get_by_label("检索词").fill("安灯按钮多久响应")
     page.get_by_role("button", name="检索").click()
     page.locator("[data-testid=stExpander]", has_text="安灯操作说明.md").first.wait_for()

@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.messages import label
 from assistant.schemas import DocType
-from ui.common import ProgressBar, caller, current_kb, flash, run, show_flash, t
+from ui.common import ProgressBar, caller, current_kb, flash, lang, run, show_flash, t
 
 me = caller("documents")
 svc = me.services
@@ -55,7 +56,12 @@ if me.can("write_documents"):
                             version.strip() or None,
                         )
                         messages.append(
-                            t("ingested", name=f.name, status=outcome.status, chunks=outcome.chunks)
+                            t(
+                                "ingested",
+                                name=f.name,
+                                status=label("workflow", "doc_", outcome.status, lang()),
+                                chunks=outcome.chunks,
+                            )
                         )
                     except AssistantError as e:
                         flash(t("failed", name=f.name, reason=str(e)), "error")
@@ -86,14 +92,14 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                "source": d["source"],
-                t("type"): d["doc_type"],
+                t("doc_source"): d["source"],
+                t("type"): label("workflow", "doctype_", d["doc_type"], lang()),
                 t("version").split("（")[0].split(" (")[0]: d["version"],
                 t("chunks"): d["chunks"],
-                t("status"): d["status"],
-                "lang": d["language"],
+                t("status"): label("workflow", "doc_", d["status"], lang()),
+                t("language"): label("workflow", "lang_", d["language"], lang()),
                 t("error"): d["error"] or "",
-                "ingested": (d["ingested_at"] or "")[:19].replace("T", " "),
+                t("ingested_at"): (d["ingested_at"] or "")[:16].replace("T", " "),
             }
             for d in docs
         ]
@@ -115,7 +121,7 @@ if me.may_write(kb) and docs:
                 t(
                     "ingested",
                     name=source,
-                    status=first.status if first else "-",
+                    status=label("workflow", "doc_", first.status, lang()) if first else "-",
                     chunks=first.chunks if first else 0,
                 )
             )
