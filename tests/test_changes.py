@@ -284,3 +284,13 @@ def test_consultant_confirms_impact_estimates(crs: ChangeRequests) -> None:
     crs.act(cr_id, "submit", REQ)
     with pytest.raises(InvalidTransition):  # only drafts (or requests that need information) change
         crs.confirm_impact(cr_id, CONS, effort_days=5)
+
+
+def test_drafted_acceptance_criterion_is_in_the_request_language() -> None:
+    from assistant.changes.drafting import draft_fields
+
+    zh = draft_fields("希望盘点单可以导出Excel，因为仓库要离线核对。", "王小明")
+    en = draft_fields("Allow exporting stock counts to Excel.", "Mary")
+    assert zh["acceptance_criteria"][0]["text"].startswith("变更上线后")
+    assert "Given the change is deployed" not in zh["acceptance_criteria"][0]["text"]
+    assert en["acceptance_criteria"][0]["text"].startswith("Given the change is deployed")

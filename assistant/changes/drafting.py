@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.changes.models import MODULE_WORDS
 from assistant.errors import InvalidInput
+from assistant.text import detect_language
 
 
 def modules_in(text: str) -> list[str]:
@@ -76,7 +77,11 @@ def draft_fields(
         },
         "acceptance_criteria": [
             {
-                "text": f"Given the change is deployed, when users do: {first} — it works as requested.",
+                "text": (
+                    f"变更上线后，用户执行“{first}”时，系统按申请的方式工作。"
+                    if detect_language(text) == "zh"
+                    else f"Given the change is deployed, when users do: {first} — it works as requested."
+                ),
                 "proposed": True,
             }
         ],

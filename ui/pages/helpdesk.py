@@ -169,5 +169,7 @@ with st.sidebar:
     if not past:
         st.caption(t("no_history"))
     for c in past:
-        label = (c["first_question"] or c["id"])[:40]
+        day = (c.get("created_at") or "")[:10]  # the date it was started (UTC)
+        question = (c["first_question"] or c["id"])[:32]
+        label = f"{question} · {day}" if day else question
         st.button(label, key=f"conv_{c['id']}", width="stretch", on_click=_open, args=(c["id"],))
