@@ -143,14 +143,14 @@ class Caller:
         return rec is not None and rec.doc_type == INCIDENT
 
     # -- help desk ------------------------------------------------------------------------------
-    def _conversation(self, conversation_id: str | None, kb: str) -> None:
+    def _conversation(self, conversation_id: str | None) -> None:
         if conversation_id:
             ckb, user = self.services.helpdesk.conversation_owner(conversation_id)
             self._own(ckb, user, f"conversation {conversation_id!r}")
 
     def ask(self, kb: str, question: str, conversation_id: str | None = None) -> Answer:
         self._read(kb)
-        self._conversation(conversation_id, kb)
+        self._conversation(conversation_id)
         return self.services.helpdesk.ask(kb, question, conversation_id, user=self.principal.key_id)
 
     def ask_stream(
@@ -158,7 +158,7 @@ class Caller:
     ) -> Iterator[str | Answer]:
         """Checks run now, before the first event (a stream must not start on a refusal)."""
         self._read(kb)
-        self._conversation(conversation_id, kb)
+        self._conversation(conversation_id)
         self.services.kbs.get(kb)
         return self.services.helpdesk.ask_stream(kb, question, conversation_id, user=self.principal.key_id)
 
@@ -168,7 +168,7 @@ class Caller:
         return self.services.helpdesk.feedback(message_id, rating, comment)
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
-        self._conversation(conversation_id, "")
+        self._conversation(conversation_id)
         return self.services.helpdesk.conversation(conversation_id)
 
     def conversations(self, kb: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -178,7 +178,7 @@ class Caller:
 
     def open_ticket(self, kb: str, question: str, conversation_id: str | None = None) -> dict[str, Any]:
         self._read(kb)
-        self._conversation(conversation_id, kb)
+        self._conversation(conversation_id)
         return self.services.helpdesk.open_ticket(kb, question, conversation_id, user=self.principal.name)
 
     # -- support --------------------------------------------------------------------------------

@@ -118,9 +118,8 @@ async def ingest(request: Request, caller: CallerDep) -> dict[str, Any]:
         raise InvalidForm(f"doc_type must be one of: {', '.join(t.value for t in DocType)}") from None
     if version is not None and (not isinstance(version, str) or len(version) > 100):
         raise InvalidForm("version: at most 100 characters")
-    caller.principal.require(kb, write=True)
     data = await file.read()
-    caller.services.check_upload(file.filename, len(data), max_mb)
+    # the Caller checks the knowledge base's write permission, then the name, type and size;
     # ingestion is CPU work and waits its turn on the knowledge base: keep it off the event loop
     outcome, seconds = await run_in_threadpool(
         caller.ingest_upload, kb, file.filename, data, doc_type, version or None

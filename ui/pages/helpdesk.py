@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.schemas import Answer
-from ui.common import caller, require_kb, run, t
+from ui.common import caller, lang, require_kb, run, t
 from ui.i18n import TEXT
 
 me = caller()
@@ -65,7 +65,7 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
         with st.expander(_citation_label(c)):
             st.markdown(f"> {c['snippet']}")
             if c.get("matched"):
-                st.caption(t("matched_words") + ": " + "、".join(c["matched"]))
+                st.caption(t("matched_words") + ": " + ("、" if lang() == "zh" else ", ").join(c["matched"]))
             _download(c, key)
     if related:  # further reading: collapsed, one list
         with st.expander(t("related_passages", n=len(related)), expanded=False):
