@@ -138,6 +138,22 @@ class Caller:
             return None
         return self.services.document_bytes(kb, source)
 
+    def passage(self, kb: str, chunk_id: str, around: int = 1) -> dict[str, Any]:
+        """A cited passage in context; incident passages only for roles that read tickets."""
+        self._read(kb)
+        found = self.services.passage(kb, chunk_id, around)
+        if found["doc_type"] == INCIDENT and not self.can("read_tickets"):
+            raise NotFound(
+                "this passage is no longer in the knowledge base (its document was updated or removed)"
+            )
+        return found
+
+    def page_image(self, kb: str, source: str, page: int, width: int = 1000) -> bytes:
+        self._read(kb)
+        if not self.can("read_tickets") and self._is_incident(kb, source):
+            raise NotFound(f"no PDF page to show for {source!r}")
+        return self.services.page_image(kb, source, page, width)
+
     def _is_incident(self, kb: str, source: str) -> bool:
         rec = self.services.kbs.get(kb).document(source)
         return rec is not None and rec.doc_type == INCIDENT

@@ -170,6 +170,7 @@ class Answer(BaseModel):
                     "snippet": c.snippet,
                     "kind": c.kind,
                     "matched": c.matched,
+                    "chunk_id": c.chunk_id,
                 }
                 for c in self.citations
             ],

@@ -8,6 +8,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from assistant.chains.answer import AnswerEngine, AnswerPolicy, compose
 from assistant.changes.drafting import draft_fields, draft_prose
 from assistant.changes.models import Actor
 from assistant.changes.service import ChangeRequests
+from assistant.errors import ConfigError
 from assistant.helpdesk.service import HelpDesk
 from assistant.helpdesk.store import ConversationStore
 from assistant.ingest.encoding import decode_bytes
@@ -36,6 +38,7 @@ from assistant.providers.database import AppDB, open_app_db
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
+from assistant.retrieval.answerability import FEATURES, AnswerabilityModel, features, shipped_model
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
 from assistant.settings import CALIBRATED_MIN_SIMILARITY, RetrievalSettings, Settings, get_settings
@@ -46,7 +49,18 @@ from assistant.tools import make_tools
 
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
-__all__ = ["AnswerPolicy", "Caller", "Searcher", "Services", "build_services", "compose", "shared_services"]
+__all__ = [
+    "FEATURES",
+    "AnswerPolicy",
+    "AnswerabilityModel",
+    "Caller",
+    "Searcher",
+    "Services",
+    "build_services",
+    "compose",
+    "features",
+    "shared_services",
+]
 
 
 @dataclass
@@ -85,7 +99,18 @@ class Services:
             min_coverage=a.min_coverage,
             min_similarity=self.min_similarity,
             max_quotes=a.max_quotes,
+            answerability=self.answerability_model(),
+            min_answerable=a.min_answerable,
         )
+
+    def answerability_model(self) -> AnswerabilityModel | None:
+        """The model that decides "found", or None when the settings ask for the thresholds."""
+        if self.settings.answer.decision == "thresholds":
+            return None
+        model = shipped_model()
+        if model is None:
+            raise ConfigError("the answerability model is missing from the package; reinstall it")
+        return model
 
     @property
     def changes(self) -> ChangeRequests:
@@ -337,6 +362,63 @@ class Services:
             self._verified[version] = hashlib.sha256(path.read_bytes()).hexdigest() == digest
         return path if self._verified[version] else None
 
+    def passage(self, kb: str, chunk_id: str, around: int = 1) -> dict[str, Any]:
+        """A cited passage in its context: the chunks around it in the same document, in order,
+        the cited one marked, and whether its page can be shown as an image.
+
+        Raises:
+            NotFound: no such passage (the document was updated or removed since the answer).
+        """
+        from assistant.errors import InvalidInput, NotFound
+
+        if not 0 <= around <= 5:
+            raise InvalidInput("around must be between 0 and 5")
+        base = self.kbs.get(kb)
+        chunk = base.chunks_by_id([chunk_id]).get(chunk_id)
+        if chunk is None:
+            raise NotFound(
+                "this passage is no longer in the knowledge base (its document was updated or removed)"
+            )
+        context = base.neighbours(chunk, around, around)
+        path = self.document_file(kb, chunk.source)
+        return {
+            "chunk_id": chunk.chunk_id,
+            "source": chunk.source,
+            "title": chunk.title,
+            "section": chunk.section,
+            "page": chunk.page,
+            "doc_type": chunk.doc_type.value,
+            "page_image": bool(chunk.page and path is not None and path.suffix.lower() == ".pdf"),
+            "context": [
+                {
+                    "chunk_id": c.chunk_id,
+                    "section": c.section,
+                    "page": c.page,
+                    "text": c.text,
+                    "cited": c.chunk_id == chunk.chunk_id,
+                }
+                for c in context
+            ],
+        }
+
+    def page_image(self, kb: str, source: str, page: int, width: int = 1000) -> bytes:
+        """One page of an indexed PDF rendered as a PNG, about *width* pixels wide.
+
+        Raises:
+            NotFound: the document is not a PDF whose indexed version is still at its path.
+            InvalidInput: the page is not in the document, or the width is out of range.
+        """
+        from assistant.errors import InvalidInput, NotFound
+
+        if not 200 <= width <= 2000:
+            raise InvalidInput("width must be between 200 and 2000 pixels")
+        path = self.document_file(kb, source)
+        if path is None or path.suffix.lower() != ".pdf":
+            raise NotFound(
+                f"no PDF page to show for {source!r} (not a PDF, or its file changed since indexing)"
+            )
+        return _render_page(str(path), path.stat().st_mtime_ns, page, width)
+
     def document_bytes(self, kb: str, source: str) -> bytes | None:
         """The content of an indexed document's file, checked on the very bytes returned."""
         found = self._indexed_file(kb, source)
@@ -488,3 +570,29 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
         db=open_app_db(home),
         llm=llm,
     )
+
+
+@lru_cache(maxsize=32)
+def _render_page(path: str, mtime_ns: int, page: int, width: int) -> bytes:
+    """A PDF page as PNG bytes (cached per file version, page and width)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from assistant.errors import DocumentParse, InvalidInput
+
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as e:
+        raise DocumentParse(f"the PDF cannot be opened: {e}") from e
+    try:
+        if not 1 <= page <= len(pdf):
+            raise InvalidInput(f"page {page} is not in the document (it has {len(pdf)} pages)")
+        sheet = pdf[page - 1]
+        scale = width / max(1.0, sheet.get_width())
+        image = sheet.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        pdf.close()

@@ -13,6 +13,7 @@ Nothing here reads the environment at import time: call :func:`get_settings`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -163,6 +164,19 @@ class AnswerSettings(BaseModel):
         description="...and a best passage that is not a curated FAQ entry must reach this cosine similarity "
         "to the question in the embedding model (for languages the model knows). Unset: the value calibrated "
         "for the configured model (CALIBRATED_MIN_SIMILARITY), or 0 (off) for a model not calibrated yet.",
+    )
+    decision: Literal["model", "thresholds"] = Field(
+        "model",
+        description="How 'found / not found' is decided: 'model' (the answerability model fitted across "
+        "document sets, evals/reports/answerability.md) or 'thresholds' (min_confidence and the settings "
+        "above, the rule before it).",
+    )
+    min_answerable: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="With decision 'model': the probability an answer needs (unset: the threshold chosen "
+        "by cross-validation and shipped with the model; higher answers less often).",
     )
     max_quotes: int = Field(3, ge=1, le=10, description="Passages quoted in an extractive answer.")
 

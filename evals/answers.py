@@ -113,6 +113,11 @@ def run_answer_eval(
         "leave_one_out_false_found": round(sum(a["found"] for a in loo) / n, 3),
         "answer_p50_ms": round(statistics.median(latencies), 1),
         "answer_p95_ms": round(percentile(latencies, 95), 1),
+        "decision": (
+            f"answerability model, p ≥ {services.engine_policy().answerable_threshold()}"
+            if services.engine_policy().answerability is not None
+            else "threshold rule"
+        ),
         "min_confidence": services.settings.answer.min_confidence,
         "min_coverage": services.settings.answer.min_coverage,
         "min_confidence_faq": services.settings.answer.min_confidence_faq,
@@ -194,32 +199,50 @@ def _leave_one_out(
 
 def _sweep(
     full: list[dict[str, Any]], held: list[dict[str, Any]], loo: list[dict[str, Any]], policy: AnswerPolicy
-) -> list[dict[str, float]]:
-    """What other thresholds would give: found rate, gold-in-top-5-and-found, false found, each decided
-    by ``AnswerPolicy.is_found`` on the very retrieval the answer was decided on. The first rows vary the
-    similarity floor for passages other than FAQ entries, the next the threshold for FAQ-topped results,
-    the rest one confidence threshold for all (each with the others as configured)."""
+) -> list[dict[str, Any]]:
+    """What other settings would give: found rate, gold-in-top-5-and-found, false found, each decided
+    by ``AnswerPolicy.is_found`` on the very retrieval the answer was decided on. With the
+    answerability model: its probability threshold (the configured one included). With the
+    threshold rule: first the similarity floor for passages other than FAQ entries, then the
+    threshold for FAQ-topped results, then one confidence threshold for all."""
+    if policy.answerability is not None:
+        configured = policy.answerable_threshold()
+        values = sorted({0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, configured})
+        return [
+            _rates(replace(policy, min_answerable=p), full, held, loo, {"min_answerable": p}) for p in values
+        ]
     faq, conf, floor = policy.min_confidence_faq, policy.min_confidence, policy.min_similarity
     grid = (
         [(faq, conf, m) for m in (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.84, 0.86, 0.88, 0.9)]
         + [(f, conf, floor) for f in (0.3, 0.35, 0.4, 0.45, 0.5)]
         + [(th, th, floor) for th in (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)]
     )
-    rows = []
-    for faq_th, th, sim in grid:
-        variant = replace(policy, min_confidence_faq=faq_th, min_confidence=th, min_similarity=sim)
-        rows.append(
-            {
-                "min_similarity": sim,
-                "min_confidence_faq": faq_th,
-                "min_confidence": th,
-                "found": _share(variant, full),
-                "found_and_gold_in_top5": _share(variant, full, gold=True),
-                "withheld_false_found": _share(variant, held),
-                "leave_one_out_false_found": _share(variant, loo),
-            }
+    return [
+        _rates(
+            replace(policy, min_confidence_faq=faq_th, min_confidence=th, min_similarity=sim),
+            full,
+            held,
+            loo,
+            {"min_similarity": sim, "min_confidence_faq": faq_th, "min_confidence": th},
         )
-    return rows
+        for faq_th, th, sim in grid
+    ]
+
+
+def _rates(
+    variant: AnswerPolicy,
+    full: list[dict[str, Any]],
+    held: list[dict[str, Any]],
+    loo: list[dict[str, Any]],
+    setting: dict[str, float],
+) -> dict[str, Any]:
+    return {
+        **setting,
+        "found": _share(variant, full),
+        "found_and_gold_in_top5": _share(variant, full, gold=True),
+        "withheld_false_found": _share(variant, held),
+        "leave_one_out_false_found": _share(variant, loo),
+    }
 
 
 def _share(variant: AnswerPolicy, rows: list[dict[str, Any]], gold: bool = False) -> float:
@@ -279,7 +302,7 @@ def _reachable(
     for values in grid:
         tried += 1
         setting: dict[str, Any] = dict(zip(THRESHOLDS, values, strict=True))
-        variant = replace(policy, **setting)
+        variant = replace(policy, answerability=None, **setting)
         false_found = _share(variant, held)
         if false_found < limit:
             candidates.append(
@@ -302,7 +325,7 @@ def _reachable(
     left: list[dict[str, Any]] = []
     if best:
         chosen: dict[str, Any] = {k: best[k] for k in THRESHOLDS}
-        variant = replace(policy, **chosen)
+        variant = replace(policy, answerability=None, **chosen)
         for a in full:
             hits, conf = a["_evidence"]
             if a["gold_in_top5"] and not variant.is_found(conf, hits):
@@ -330,34 +353,13 @@ def format_report(r: dict[str, Any]) -> str:
             f'| withheld gold: correctly "not found" | {r["withheld_not_found"]} |',
             f'| leave-one-out (only its own gold withheld): false "found" | {r.get("leave_one_out_false_found", "-")} |',
             f"| answer latency p50 / p95 (warm) | {r['answer_p50_ms']} ms / {r['answer_p95_ms']} ms |",
-            f"| thresholds | confidence {r['min_confidence']} ({r.get('min_confidence_faq', '-')} when an FAQ "
+            f"| decision | {r.get('decision', 'thresholds')} |",
+            f"| thresholds of the rule | confidence {r['min_confidence']} ({r.get('min_confidence_faq', '-')} when an FAQ "
             f"entry ranks first), coverage {r['min_coverage']}, similarity {r.get('min_similarity', '-')} "
             "for passages other than FAQ entries |",
             f"| embedding | {r.get('embedding_model', '-')} |",
             "",
-            "## Calibration: other thresholds on the same runs",
-            "",
-            "| min_similarity (not FAQ) | min_confidence (FAQ first) | min_confidence (other) | answered as found "
-            "| found and gold in top 5 | withheld: false found | leave-one-out: false found |",
-            "|---|---|---|---|---|---|---|",
-            *[
-                f"| {c.get('min_similarity', '-')} | {c['min_confidence_faq']} | {c['min_confidence']} | "
-                f"{c['found']} | {c['found_and_gold_in_top5']} | {c['withheld_false_found']} | "
-                f"{c.get('leave_one_out_false_found', '-')} |"
-                for c in r.get("calibration", [])
-            ],
-            "",
-            "0.556 is the score of a passage that both rankers put first without a type boost: thresholds",
-            "above it answer only from boosted (FAQ) entries, which would leave a knowledge base of manuals",
-            "unanswered. The default 0.55 keeps manual answers; most remaining withheld 'found' cases are",
-            "manual sections, ranked first by both rankers, on the same topic as the withheld FAQ answer.",
-            "An FAQ entry ranked first overall is trusted with less ranker agreement (0.40): it is a curated",
-            "answer to a question. When only the question's own entry is missing, though, a neighbouring",
-            "entry often ranks first and is taken as the answer (the leave-one-out column).",
-            "Any other passage must also be close to the question in the embedding (min_similarity, cosine,",
-            "per model; applies to questions in a language the model reads): on the topic is not enough.",
-            "",
-            "",
+            *_calibration_lines(r),
             "## Which passages to quote: the trade-off",
             "",
             "| rule | citation recall | citation precision | quotes per answer |",
@@ -387,12 +389,51 @@ def format_report(r: dict[str, Any]) -> str:
     )
 
 
+def _calibration_lines(r: dict[str, Any]) -> list[str]:
+    rows = r.get("calibration", [])
+    if rows and "min_answerable" in rows[0]:
+        return [
+            "## Calibration: other probability thresholds of the answerability model on the same runs",
+            "",
+            "| p ≥ | answered as found | found and gold in top 5 | withheld: false found | leave-one-out: false found |",
+            "|---|---|---|---|---|",
+            *[
+                f"| {c['min_answerable']} | {c['found']} | {c['found_and_gold_in_top5']} | "
+                f"{c['withheld_false_found']} | {c['leave_one_out_false_found']} |"
+                for c in rows
+            ],
+            "",
+            "The model decides from ranker agreement, coverage and the type of the best passage",
+            "(assistant/retrieval/answerability.py); its threshold was chosen by leave-one-set-out",
+            "cross-validation (evals/reports/answerability.md), not on this set alone.",
+            "",
+        ]
+    return [
+        "## Calibration: other thresholds on the same runs",
+        "",
+        "| min_similarity (not FAQ) | min_confidence (FAQ first) | min_confidence (other) | answered as found "
+        "| found and gold in top 5 | withheld: false found | leave-one-out: false found |",
+        "|---|---|---|---|---|---|---|",
+        *[
+            f"| {c.get('min_similarity', '-')} | {c['min_confidence_faq']} | {c['min_confidence']} | "
+            f"{c['found']} | {c['found_and_gold_in_top5']} | {c['withheld_false_found']} | "
+            f"{c.get('leave_one_out_false_found', '-')} |"
+            for c in rows
+        ],
+        "",
+        "0.556 is the score of a passage that both rankers put first without a type boost: thresholds",
+        "above it answer only from boosted (FAQ) entries, which would leave a knowledge base of manuals",
+        "unanswered -- the reason the answerability model replaced this rule.",
+        "",
+    ]
+
+
 def _reachable_lines(r: dict[str, Any]) -> list[str]:
     reach = r.get("reachable") or {}
     best = reach.get("best")
     if not reach:
         return []
-    head = ["## What thresholds can reach", ""]
+    head = ["## What the threshold rule can reach", ""]
     if best is None:
         return [
             *head,

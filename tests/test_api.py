@@ -56,7 +56,16 @@ def test_ask_and_conversation_and_feedback(api) -> None:  # type: ignore[no-unty
         "n": 1,
         "source": "常见问题.html",
     }
-    assert set(body["citations"][0]) == {"n", "source", "page", "section", "snippet", "kind", "matched"}
+    assert set(body["citations"][0]) == {
+        "n",
+        "source",
+        "page",
+        "section",
+        "snippet",
+        "kind",
+        "matched",
+        "chunk_id",
+    }
     conv = client.get(f"/v1/conversations/{body['conversation_id']}", headers=h["end_user"])
     assert conv.status_code == 200 and conv.json()["messages"][0]["question"] == "如何重置密码？"
     fb = client.post(
@@ -313,3 +322,58 @@ def test_search_keeps_incident_tickets_from_roles_without_ticket_access(api) -> 
     assert asked.status_code == 403
     theirs = client.post("/v1/search", json=q, headers=h["consultant"]).json()["results"]
     assert any(r["doc_type"] == "incident" for r in theirs)
+
+
+def test_a_passage_opens_in_context_and_a_pdf_page_as_an_image(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    assert not services.ingest("demo", [ROOT / "corpus" / "manuals"]).failed
+    import_sample_tickets(services)
+    found = client.post(
+        "/v1/search", json={"kb": "demo", "query": "重置密码", "types": ["manual"]}, headers=h["end_user"]
+    ).json()["results"]
+    pdf = next(r for r in found if r["source"].endswith(".pdf") and r["page"])
+    r = client.get(f"/v1/kb/demo/passages/{pdf['chunk_id']}", headers=h["end_user"])
+    assert r.status_code == 200
+    view = r.json()
+    assert view["page_image"] and view["page"] == pdf["page"]
+    assert [x["chunk_id"] for x in view["context"] if x["cited"]] == [pdf["chunk_id"]]
+    page = client.get(
+        "/v1/kb/demo/page", params={"source": pdf["source"], "page": pdf["page"]}, headers=h["end_user"]
+    )
+    assert page.status_code == 200 and page.headers["content-type"] == "image/png"
+    assert page.content.startswith(b"\x89PNG")
+    # bad values: 4xx with the error body, never a 500
+    outside = client.get(
+        "/v1/kb/demo/page", params={"source": pdf["source"], "page": 99}, headers=h["end_user"]
+    )
+    assert outside.status_code == 400 and "not in the document" in error(outside)["message"]
+    assert (
+        client.get(
+            "/v1/kb/demo/page", params={"source": pdf["source"], "page": 0}, headers=h["end_user"]
+        ).status_code
+        == 422
+    )
+    assert client.get("/v1/kb/demo/passages/nope", headers=h["end_user"]).status_code == 404
+    assert (
+        client.get(
+            f"/v1/kb/demo/passages/{pdf['chunk_id']}", params={"around": 9}, headers=h["end_user"]
+        ).status_code
+        == 422
+    )
+    # out of scope: refused like an unknown knowledge base; no key: 401
+    assert (
+        client.get(f"/v1/kb/secret-project/passages/{pdf['chunk_id']}", headers=h["end_user"]).status_code
+        == 403
+    )
+    assert client.get(f"/v1/kb/demo/passages/{pdf['chunk_id']}").status_code == 401
+    # an incident ticket's passage stays hidden from an end user, not from a consultant
+    incident = client.post(
+        "/v1/search",
+        json={"kb": "demo", "query": "收货数量超过订单不能过账", "k": 10},
+        headers=h["consultant"],
+    ).json()["results"]
+    ticket = next(r for r in incident if r["doc_type"] == "incident")
+    assert client.get(f"/v1/kb/demo/passages/{ticket['chunk_id']}", headers=h["end_user"]).status_code == 404
+    assert (
+        client.get(f"/v1/kb/demo/passages/{ticket['chunk_id']}", headers=h["consultant"]).status_code == 200
+    )

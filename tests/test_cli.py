@@ -146,7 +146,16 @@ def test_ask_json_contract_and_follow_up(kb_home: Path, model_cache: Path) -> No
     a = json.loads(out.stdout)
     assert {"answer", "citations", "found", "conversation_id"} <= set(a)
     assert a["found"] is True and a["citations"]
-    assert set(a["citations"][0]) == {"n", "source", "page", "section", "snippet", "kind", "matched"}
+    assert set(a["citations"][0]) == {
+        "n",
+        "source",
+        "page",
+        "section",
+        "snippet",
+        "kind",
+        "matched",
+        "chunk_id",
+    }
     follow = json.loads(
         run(
             kb_home,

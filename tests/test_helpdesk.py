@@ -136,7 +136,8 @@ def test_answer_comes_with_the_retrieval_it_was_decided_on(
         # one retrieval (through the LangChain retriever), and its very hits are the ones returned
         assert len(searches) == 1 and len(hits) == len(searches[0])
         assert all(h is s for h, s in zip(hits, searches[0], strict=True))
-        assert a.confidence == conf.fused and a.found == engine.policy.is_found(conf, hits)
+        assert conf.answerable is not None and a.confidence == round(conf.answerable, 3)
+        assert a.found == engine.policy.is_found(conf, hits)
         assert {c.chunk_id for c in a.citations} <= {h.chunk.chunk_id for h in hits}
         assert a.found == bool(a.citations) == (question == "如何重置密码？")
 
@@ -241,30 +242,25 @@ def test_answer_eval_reports_found_and_withheld_and_cleans_up(services: Services
     assert r["questions"] == 2 and 0 <= r["citation_recall"] <= 1 and r["answer_p95_ms"] > 0
     assert r["citation_recall"] >= 0.5  # at least the password question cites its FAQ entry
     assert r["withheld_false_found"] + r["withheld_not_found"] == 1.0
-    assert {"min_confidence_faq", "min_confidence", "min_similarity"} <= set(r["calibration"][0])
-    # the sweep decides as the engine does: the configured row reproduces the measured rates
-    [configured] = [
-        c
-        for c in r["calibration"]
-        if (c["min_confidence_faq"], c["min_confidence"], c["min_similarity"])
-        == (r["min_confidence_faq"], r["min_confidence"], r["min_similarity"])
-    ][:1]
+    # the sweep decides as the engine does (the answerability model by default): the configured
+    # probability threshold reproduces the measured rates
+    policy = services.engine_policy()
+    assert policy.answerability is not None
+    [configured] = [c for c in r["calibration"] if c["min_answerable"] == policy.answerable_threshold()]
     assert configured["found"] == r["found_rate"]
     assert configured["withheld_false_found"] == r["withheld_false_found"]
     assert configured["leave_one_out_false_found"] == r["leave_one_out_false_found"]
     assert 0 <= r["leave_one_out_false_found"] <= 1 and len(r["details"]["leave_one_out"]) == 2
-    # the threshold search includes the configured setting, so it never does worse than it
+    # the threshold rule's bound is searched on the same runs (the rule the model replaced)
     reach = r["reachable"]
     assert reach["settings_tried"] > 1000 and reach["withheld_limit"] == 0.2
-    assert configured["withheld_false_found"] < 0.2  # so the configured setting is a candidate
-    best = reach["best"]
-    assert best["withheld_false_found"] < 0.2
-    assert best["found_and_gold_in_top5"] >= configured["found_and_gold_in_top5"]
+    if reach["best"] is not None:
+        assert reach["best"]["withheld_false_found"] < 0.2
     assert all(1 <= x["gold_rank"] <= 5 for x in reach["left_over"])
     report = format_report(r)
-    assert "withheld gold" in report and f"| {r['min_similarity']} | 0.4 | 0.55 |" in report
+    assert "withheld gold" in report and f"| {policy.answerable_threshold()} | {r['found_rate']} |" in report
     assert "questions still answered" in report and "Leave-one-out" in report
-    assert "What thresholds can reach" in report
+    assert "What the threshold rule can reach" in report
 
 
 def test_the_answer_pipeline_is_one_runnable_with_the_retriever_in_it(desk: Services) -> None:
@@ -342,3 +338,52 @@ def test_a_question_naming_an_amount_gets_the_table_row_that_holds_it(
     assert lines[0].startswith("| Amount (CNY)") and any("50,000 – 500,000" in x for x in lines)
     assert not any("General manager" in x or "| ≤ 50,000" in x for x in lines)  # only the row that holds it
     assert first.matched  # the evidence: the question's words in the passage
+
+
+def test_a_sentence_of_a_just_uploaded_document_is_found_and_cited(desk: Services, tmp_path: Path) -> None:
+    """A small DOCX of plain manual text (no FAQ type): asked word for word, it answers. Before the
+    answerability model, a passage of a type without a boost could reach at most 0.556 of the
+    FAQ-boosted maximum, and in Chinese (where the English model's dense ranking counts little)
+    only 0.43 when the dense side did not also rank it first: "not found"."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("退货管理说明", level=1)
+    d.add_paragraph(
+        "退货单创建后能否修改数量？提交审核前可以直接修改数量；提交后需先撤回，再修改并重新提交。"
+    )
+    d.add_paragraph(
+        "Can the quantity of a return order be changed after it is created? "
+        "Before it is submitted for review, yes; afterwards withdraw it first, then edit and submit it again."
+    )
+    path = tmp_path / "退货管理说明.docx"
+    d.save(str(path))
+    assert not desk.ingest("demo", [path]).failed
+    for question in (
+        "退货单创建后能否修改数量？",
+        "Can the quantity of a return order be changed after it is created?",
+    ):
+        a = desk.helpdesk.ask("demo", question)
+        assert a.found, (question, a.flags, a.confidence)
+        assert a.citations[0].source == "退货管理说明.docx" and a.citations[0].kind == "quote"
+
+
+def test_a_citation_opens_at_its_passage_and_its_pdf_page(desk: Services) -> None:
+    a = desk.helpdesk.ask("demo", "如何重置密码？")
+    [manual] = [c for c in a.citations if c.source == "manuals/用户操作手册.pdf"][:1]
+    view = desk.passage("demo", manual.chunk_id)
+    assert view["source"] == manual.source and view["page"] == manual.page == 2 and view["page_image"]
+    cited = [x for x in view["context"] if x["cited"]]
+    assert len(cited) == 1 and cited[0]["chunk_id"] == manual.chunk_id
+    assert all(piece.strip() in cited[0]["text"] for piece in manual.snippet.replace("…", "\n").split("\n"))
+    png = desk.page_image("demo", manual.source, manual.page)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+    # a page outside the document, a width out of range, a file that is no PDF, an unknown passage
+    with pytest.raises(InvalidInput, match="not in the document"):
+        desk.page_image("demo", manual.source, 999)
+    with pytest.raises(InvalidInput):
+        desk.page_image("demo", manual.source, 1, width=10)
+    with pytest.raises(NotFound):
+        desk.page_image("demo", "faq/常见问题.html", 1)
+    with pytest.raises(NotFound):
+        desk.passage("demo", "no-such-chunk")

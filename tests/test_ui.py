@@ -154,24 +154,50 @@ def _entry_then_page() -> None:
 def test_each_run_looks_the_key_up_once(ui_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     store = KeyStore(services(ui_env).db)
     calls: list[str | None] = []
-    real = KeyStore.authenticate
+    real = KeyStore.resume
 
-    def counted(self: KeyStore, secret: str | None) -> Any:
-        calls.append(secret)
-        return real(self, secret)
+    def counted(self: KeyStore, token: str | None) -> Any:
+        calls.append(token)
+        return real(self, token)
 
-    monkeypatch.setattr(KeyStore, "authenticate", counted)
+    monkeypatch.setattr(KeyStore, "resume", counted)
     at = AppTest.from_function(_entry_then_page, default_timeout=60)
-    at.session_state["_secret"] = ui_env["keys"]["support"]
-    at.session_state["principal"] = store.authenticate(ui_env["keys"]["support"])
+    opened = store.open_session(ui_env["keys"]["support"])
+    assert opened is not None
+    at.session_state["_session"], at.session_state["principal"] = opened
     calls.clear()
     at.run()
     assert at.session_state["seen"] == (True, True) and len(calls) == 1  # one lookup, passed on
     at.run()
     assert len(calls) == 2  # and again at the next run: a revoked key stops at the next click
-    at.session_state["_secret"] = "not-a-key"
+    at.session_state["_session"] = "ws_not-a-session"
     at.run()
     assert at.session_state["seen"] == (False, False) and len(calls) == 3
+
+
+def test_a_page_refresh_keeps_the_sign_in_and_sign_out_ends_it(ui_env: dict[str, Any]) -> None:
+    at = signed_in(ui_env["keys"], "end_user", "pages/helpdesk.py")
+    at.chat_input[0].set_value("忘记密码怎么办？").run()
+    conversation = at.query_params["c"]
+    token = at.query_params["s"]
+    assert isinstance(token, str) and token.startswith("ws_")
+    assert ui_env["keys"]["end_user"] not in str(dict(at.query_params))  # the key never goes into the address
+    # a refresh is a new browser session with the same address
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.query_params["s"] = token
+    again.query_params["c"] = conversation
+    again.run()
+    assert not again.exception, again.exception
+    assert again.session_state["principal"].name == "王小明"
+    assert "忘记密码怎么办？" in texts(again)  # the conversation is open again
+    again.button(key="sign_out").click().run()
+    assert "principal" not in again.session_state and "s" not in again.query_params
+    # the address of the signed-out session signs nobody in any more
+    stale = AppTest.from_file(APP, default_timeout=180)
+    stale.query_params["s"] = token
+    stale.run()
+    assert "principal" not in stale.session_state
+    assert KeyStore(services(ui_env).db).resume(token) is None
 
 
 def test_scratch_copies_of_uploads_expire_a_day_after_their_last_use(tmp_path: Path) -> None:
@@ -396,7 +422,7 @@ def test_ticket_triage_and_history_import(ui_env: dict[str, Any]) -> None:
     assert len(bars) == 2 and all("%" in str(p.proto.text) for p in bars)
     assert at.dataframe, "similar incidents table"
     similar = at.dataframe[0].value
-    assert len(similar) == 5 and similar["id"].str.startswith("INC-").all()
+    assert len(similar) == 5 and similar["工单号"].str.startswith("INC-").all()
 
     csv = "编号,标题,描述,分类\nN-1,打印机不出纸,财务室打印机卡纸,系统\nN-1,重复编号,同一编号,系统\nN-2,,,\n".encode(
         "gbk"
@@ -409,7 +435,11 @@ def test_ticket_triage_and_history_import(ui_env: dict[str, Any]) -> None:
     assert not at.exception, at.exception
     assert any("新增 1" in s.value for s in at.success), texts(at)
     report = at.dataframe[-1].value
-    assert {"duplicate_id", "missing_field"} <= set(report["kind"]) or len(report) >= 2
+    assert list(report.columns) == ["行", "级别", "问题"]  # in words; the English detail only in English
+    assert {"工单号重复，已跳过", "缺少必填字段，已跳过"} <= set(report["问题"]) and set(report["级别"]) <= {
+        "错误",
+        "警告",
+    }
     assert services(ui_env).support.tickets.get("demo", "N-1")["title"] == "打印机不出纸"
 
 
@@ -421,8 +451,8 @@ def test_batch_triage_of_an_uploaded_file(ui_env: dict[str, Any]) -> None:
     at.button(key="run_batch").click().run()
     assert not at.exception, at.exception
     table = at.dataframe[-1].value
-    assert list(table["row"]) == [1, 2, 3]
-    assert table.iloc[1]["错误"] == "empty text" and table.iloc[0]["category"]
+    assert list(table["行"]) == [1, 2, 3]
+    assert table.iloc[1]["错误"] == "该行没有内容" and table.iloc[0]["分类"]
     assert any(d.key == "batch_dl" for d in at.get("download_button"))
 
 

@@ -165,7 +165,14 @@ def test_ask_and_see_a_cited_answer(browser: Any, server: dict[str, Any]) -> Non
     assert "重置" in page.locator("[data-testid=stChatMessage]").last.inner_text()
     first.click()
     page.get_by_role("button", name="下载原文").first.wait_for()
+    # the citation opens at its passage: the section in context, the quoted words marked
+    page.get_by_text("在原文中查看").first.click()
+    page.locator(".passage-in-context mark").first.wait_for()
     shot(page, "helpdesk")
+    # a page refresh keeps the sign-in and reopens the conversation
+    page.reload()
+    page.get_by_role("link", name="帮助台").wait_for()
+    page.locator("[data-testid=stChatMessage]", has_text="忘记密码怎么办？").first.wait_for()
     # the language switch holds across pages
     page.get_by_text("English", exact=True).click()
     page.locator("h1", has_text="Help desk").wait_for()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import principal, role_label, services, sign_out, t
+from ui.common import principal, resume_session, role_label, services, sign_in_with, sign_out, t
 
 st.set_page_config(page_title="实施助手 · Implementation Assistant", page_icon="🧭", layout="wide")
 
@@ -46,15 +46,13 @@ def sign_in() -> None:
     with st.form("sign_in"):
         secret = st.text_input(t("api_key"), type="password", help=t("api_key_help"), key="api_key")
         if st.form_submit_button(t("sign_in"), type="primary"):
-            who = services().keys.authenticate(secret)
-            if who is None:
+            if sign_in_with(secret) is None:
                 st.error(t("bad_key"))
             else:
-                st.session_state["principal"] = who
-                st.session_state["_secret"] = secret
                 st.rerun()
 
 
+resume_session()
 who = principal()
 if who is None:
     page = st.navigation([st.Page(sign_in, title=t("sign_in"), icon=":material/login:")])

@@ -20,6 +20,10 @@ from ui.i18n import text
 T = TypeVar("T")
 
 
+#: the page-address parameter that carries the browser's session token
+SESSION_PARAM = "s"
+
+
 def services() -> Services:
     """One Services per data directory, shared by every session of this server process (and by the
     HTTP API when `assistant ui` hosts both)."""
@@ -44,11 +48,42 @@ def save_upload(name: str, data: bytes) -> Path:
 def sign_out() -> None:
     """Forget everything of this browser session but the language (the next person starts clean)."""
     keep = st.session_state.get("lang", "中文")
+    services().keys.close_session(st.session_state.get("_session"))
     for _, path in st.session_state.get("_uploads", {}).values():  # saved copies of uploaded exports
         shutil.rmtree(path.parent, ignore_errors=True)
     for k in list(st.session_state.keys()):
         del st.session_state[k]
     st.session_state["lang"] = keep
+    st.query_params.clear()
+
+
+def sign_in_with(secret: str) -> Principal | None:
+    """Sign this browser in with an API key; the session token goes into the page address, so a
+    page refresh keeps the sign-in (the key itself never leaves the form)."""
+    opened = services().keys.open_session(secret)
+    if opened is None:
+        return None
+    token, who = opened
+    st.session_state["principal"] = who
+    st.session_state["_session"] = token
+    st.query_params[SESSION_PARAM] = token
+    return who
+
+
+def resume_session() -> None:
+    """After a page refresh: the sign-in of the session token in the page address, if it is live."""
+    if st.session_state.get("principal") is not None:
+        token = st.session_state.get("_session")
+        if token and st.query_params.get(SESSION_PARAM) != token:
+            st.query_params[SESSION_PARAM] = token  # cleared by a page change: put back
+        return
+    token = st.query_params.get(SESSION_PARAM)
+    who = services().keys.resume(token)
+    if who is None:
+        st.query_params.pop(SESSION_PARAM, None)
+        return
+    st.session_state["principal"] = who
+    st.session_state["_session"] = token
 
 
 def principal(fresh: bool = True) -> Principal | None:
@@ -59,7 +94,7 @@ def principal(fresh: bool = True) -> Principal | None:
         return None
     if not fresh and st.session_state.pop("_key_checked", False):
         return st.session_state["principal"]  # type: ignore[no-any-return]
-    who = services().keys.authenticate(st.session_state.get("_secret"))
+    who = services().keys.resume(st.session_state.get("_session"))
     if who is None:
         sign_out()
         st.warning(t("bad_key"))

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from assistant.access.models import ALL_KBS, Principal, Role
 from assistant.errors import InvalidInput, NotFound
@@ -25,8 +26,19 @@ CREATE TABLE IF NOT EXISTS api_keys (
     created_at TEXT NOT NULL,
     revoked_at TEXT
 );
+-- signed-in browser sessions of the web UI: a token in the page address keeps the sign-in across
+-- a page refresh (stored hashed; ends at sign-out, expiry or when the key is revoked)
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL REFERENCES api_keys(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
 """
 )
+
+#: how long a web sign-in lasts without signing in again
+WEB_SESSION_HOURS = 12
 
 
 def _hash(key: str) -> str:
@@ -80,6 +92,45 @@ class KeyStore:
         return Principal(
             key_id=row["id"], name=row["name"], role=Role(row["role"]), kbs=json.loads(row["kbs"])
         )
+
+    def open_session(
+        self, secret: str | None, hours: float = WEB_SESSION_HOURS
+    ) -> tuple[str, Principal] | None:
+        """Sign in a browser: a session token for *secret*'s key (None for a bad key). Expired
+        sessions are swept on the way."""
+        who = self.authenticate(secret)
+        if who is None:
+            return None
+        token = "ws_" + secrets.token_urlsafe(24)
+        now = datetime.now(UTC).replace(microsecond=0)
+        with self.db.transaction() as c:
+            c.execute("DELETE FROM web_sessions WHERE expires_at < ?", (now.isoformat(),))
+            c.execute(
+                "INSERT INTO web_sessions VALUES (?, ?, ?, ?)",
+                (_hash(token), who.key_id, now.isoformat(), (now + timedelta(hours=hours)).isoformat()),
+            )
+        return token, who
+
+    def resume(self, token: str | None) -> Principal | None:
+        """The key of a live browser session (None: unknown, expired, or its key revoked)."""
+        if not token or not token.startswith("ws_") or len(token) > 100:
+            return None
+        row = self.db.conn.execute(
+            "SELECT k.* FROM web_sessions s JOIN api_keys k ON k.id = s.key_id "
+            "WHERE s.token_hash = ? AND s.expires_at > ? AND k.revoked_at IS NULL",
+            (_hash(token), datetime.now(UTC).replace(microsecond=0).isoformat()),
+        ).fetchone()
+        if row is None:
+            return None
+        return Principal(
+            key_id=row["id"], name=row["name"], role=Role(row["role"]), kbs=json.loads(row["kbs"])
+        )
+
+    def close_session(self, token: str | None) -> None:
+        """Sign a browser out (nothing happens for an unknown token)."""
+        if token:
+            with self.db.transaction() as c:
+                c.execute("DELETE FROM web_sessions WHERE token_hash = ?", (_hash(token),))
 
     def list(self) -> list[dict[str, object]]:
         rows = self.db.conn.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()

@@ -58,6 +58,9 @@ class CitationOut(BaseModel):
         "quote", description="quote: quoted in the answer; related: further reading, not quoted"
     )
     matched: list[str] = Field(default_factory=list, description="the question's words the passage contains")
+    chunk_id: str = Field(
+        "", description="the passage: GET /v1/kb/{kb}/passages/{chunk_id} shows it in context"
+    )
 
 
 class AskResponse(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -40,6 +40,43 @@ def delete_kb(name: str, caller: CallerDep, archive: bool = False) -> dict[str, 
     """Delete a knowledge base and every record of it (admin keys); ``archive=true`` first writes
     the records to a JSON file under the data directory."""
     return caller.delete_kb(name, archive=archive)
+
+
+class PassageLine(BaseModel):
+    chunk_id: str
+    section: str
+    page: int | None
+    text: str
+    cited: bool
+
+
+class Passage(BaseModel):
+    chunk_id: str
+    source: str
+    title: str
+    section: str
+    page: int | None
+    doc_type: str
+    page_image: bool = Field(description="GET /v1/kb/{kb}/page renders the cited page of this PDF")
+    context: list[PassageLine]
+
+
+@router.get("/kb/{kb}/passages/{chunk_id}", response_model=Passage)
+def passage(kb: str, chunk_id: str, caller: CallerDep, around: int = Query(1, ge=0, le=5)) -> dict[str, Any]:
+    """A cited passage in its context (the chunks around it in the same document, in order)."""
+    return caller.passage(kb, chunk_id, around)
+
+
+@router.get("/kb/{kb}/page", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+def page_image(
+    kb: str,
+    caller: CallerDep,
+    source: str = Query(min_length=1, max_length=1000),
+    page: int = Query(ge=1, le=100_000),
+    width: int = Query(1000, ge=200, le=2000),
+) -> Response:
+    """One page of an indexed PDF as a PNG image: where a citation's page opens."""
+    return Response(caller.page_image(kb, source, page, width), media_type="image/png")
 
 
 @router.post("/search", response_model=SearchResponse)

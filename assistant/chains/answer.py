@@ -32,6 +32,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.chains.prompts import CONDENSE_SYSTEM_PROMPT, LANGUAGE_NAMES, QA_SYSTEM_PROMPT, texts
 from assistant.providers.llm import describe_llm_error
+from assistant.retrieval.answerability import AnswerabilityModel, features
 from assistant.retrieval.confidence import Confidence, measure
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.retrieval.query import Query
@@ -69,6 +70,11 @@ class AnswerPolicy:
     related_score: float = 0.3  # the rest of the top k above this share are listed as "see also"
     # a second passage is quoted only within this share of the best score (and when it adds something)
     second_quote_score: float = 0.8
+    #: the "answered / not covered" model (assistant/retrieval/answerability.py); None: the
+    #: thresholds above decide (min_confidence, min_confidence_faq, min_coverage, min_similarity)
+    answerability: AnswerabilityModel | None = None
+    #: the probability the model needs (None: the threshold shipped with the model)
+    min_answerable: float | None = None
     # what answers draw on: documentation, not other people's incident tickets (support sees those)
     doc_types: tuple[str, ...] = ("spec", "manual", "faq", "transcript", "other")
 
@@ -87,6 +93,17 @@ class AnswerPolicy:
             else self.min_confidence
         )
 
+    def answerable_threshold(self) -> float:
+        if self.min_answerable is not None:
+            return self.min_answerable
+        return self.answerability.threshold if self.answerability is not None else 0.5
+
+    def answerable(self, conf: Confidence, hits: Sequence[SearchHit]) -> float:
+        """The model's probability that these hits answer the question (0 without a model)."""
+        if self.answerability is None or not hits:
+            return 0.0
+        return self.answerability.probability(features(hits, conf, conf.agreement, self.curated_types))
+
     def is_found(self, conf: Confidence, hits: Sequence[SearchHit]) -> bool:
         """Whether the knowledge base answers the question, judged from one retrieval."""
         return self.why_not_found(conf, hits) is None
@@ -95,6 +112,13 @@ class AnswerPolicy:
         """None when the knowledge base answers the question, else the reason (an answer flag)."""
         if not hits:
             return "no_passages"
+        if self.answerability is not None:
+            # a question about something the documents never mention leaves its rare words
+            # uncovered, however sure the rankers are of their best passage
+            if conf.coverage < self.min_coverage:
+                return "low_coverage"
+            p = conf.answerable if conf.answerable is not None else self.answerable(conf, hits)
+            return None if p >= self.answerable_threshold() else "low_confidence"
         if conf.fused < self.threshold(hits):
             return "low_confidence"
         if conf.coverage < self.min_coverage:
@@ -319,6 +343,11 @@ def _citation(
     )
 
 
+def _shown_confidence(conf: Confidence) -> float:
+    """The confidence an answer reports: the model's probability where a model decides."""
+    return round(conf.answerable if conf.answerable is not None else conf.fused, 3)
+
+
 def not_found_answer(hits: Sequence[SearchHit], language: str) -> tuple[str, list[str]]:
     t = texts(language)
     topics: list[str] = []
@@ -458,8 +487,11 @@ class AnswerEngine:
         hits = [d.metadata["hit"] for d in retriever.invoke(query.text)]
         conf = measure(self.searcher.kb, query, hits)
         conf.fused = self.searcher.relative_confidence(query, hits)
+        conf.agreement = self.searcher.agreement(query, hits)
         if hits and self.searcher.knows_language(query):
             conf.top_similarity = hits[0].dense_score
+        if self.policy.answerability is not None:
+            conf.answerable = self.policy.answerable(conf, hits)
         return hits, conf
 
     # -- whole answers ----------------------------------------------------------------------
@@ -539,7 +571,7 @@ class AnswerEngine:
             "mode": self.mode,
             "language": language,
             "query": query.text,
-            "confidence": state["confidence"].fused,
+            "confidence": _shown_confidence(state["confidence"]),
         }
         reason = state["reason"]
         if reason is not None:

@@ -66,6 +66,38 @@ def eval_answers(
         out.write_text(report, encoding="utf-8")
 
 
+@eval_app.command("answerability")
+def eval_answerability(
+    bench: Annotated[
+        list[Path] | None, typer.Option("--bench", help="Benchmark folder (qa layout); repeat, two at least.")
+    ] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option("--records", help="Keep the collected retrievals here; reused when present."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    model_out: Annotated[
+        Path | None, typer.Option("--model-out", help="Write the model fitted on all sets here (JSON).")
+    ] = None,
+) -> None:
+    """Leave-one-set-out calibration of the 'answered / not covered' decision, with its baselines."""
+    import json
+
+    from evals.answerability import format_report, run_answerability_eval
+
+    services = run(open_services)
+    result = run(
+        run_answerability_eval, services, bench or [], records, log=lambda m: typer.echo(m, err=True)
+    )
+    report = format_report(result)
+    typer.echo(report)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report, encoding="utf-8")
+    if model_out:
+        model_out.write_text(json.dumps(result["model"].to_json(), indent=2) + "\n", encoding="utf-8")
+
+
 @eval_app.command("triage")
 def eval_triage(
     train: Annotated[Path, typer.Option("--train", help="Training export.")],

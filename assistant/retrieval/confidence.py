@@ -43,6 +43,12 @@ class Confidence:
     #: per retrieved hit, in rank order: (IDF-weighted share of the question's content words it
     #: contains, those words) -- the evidence that a passage is about what was asked
     per_hit: list[tuple[float, list[str]]] = field(default_factory=list)
+    #: the best hit's fused score as a share of what a chunk of its own type can reach (1.0: both
+    #: rankers put it first), see ``HybridSearcher.agreement``
+    agreement: float = 0.0
+    #: the answerability model's probability that the knowledge base answers the question (None
+    #: when no model is in use)
+    answerable: float | None = None
 
 
 def term_idf(kb: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]:

@@ -10,6 +10,7 @@ only, so for a Chinese query its ranking is close to noise and counts for little
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from assistant.providers.embeddings import NamedEmbeddings
 from assistant.retrieval.query import Query
 from assistant.schemas import Chunk, DocType, SearchHit
 from assistant.settings import RetrievalSettings
+from assistant.text import normalize
 
 MAX_QUERY_CHARS = 4000
 
@@ -99,6 +101,7 @@ class HybridSearcher:
                 entry["score"] += weight * value
         for entry in fused.values():
             entry["score"] *= s.type_boost.get(entry["chunk"].doc_type.value, 1.0)
+        _verbatim_first(query, fused)
 
         ranked_all = sorted(fused.values(), key=lambda e: e["score"], reverse=True)
         chosen = _diversify(ranked_all, k, s.max_per_source)
@@ -119,6 +122,18 @@ class HybridSearcher:
         mean something (a language detected only as 'other' does not count)."""
         return Query.of(query).language in self.model_languages
 
+    def agreement(self, query: str | Query, hits: Sequence[SearchHit]) -> float:
+        """How far the rankers agree on the best hit: its fused score as a share of the highest score
+        a chunk of *its own* document type can reach for this query (1.0: ranked first by both
+        rankers, whatever its type boost). Unlike ``relative_confidence`` it does not rate a manual
+        section below an FAQ entry, so it transfers to knowledge bases without FAQ entries."""
+        if not hits:
+            return 0.0
+        s = self.settings
+        boost = s.type_boost.get(hits[0].chunk.doc_type.value, 1.0)
+        top = (s.lexical_weight + _dense_weight_for(self, query)) * boost
+        return min(1.0, hits[0].score / top) if top > 0 else 0.0
+
     def relative_confidence(self, query: str | Query, hits: Sequence[SearchHit]) -> float:
         """The best hit's fused score as a share of the highest possible score for this query:
         1.0 for a top-boosted type ranked first by both rankers, 0.556 for an unboosted chunk that both
@@ -128,6 +143,34 @@ class HybridSearcher:
         s = self.settings
         top = (s.lexical_weight + _dense_weight_for(self, query)) * max([1.0, *s.type_boost.values()])
         return min(1.0, hits[0].score / top) if top > 0 else 0.0
+
+
+#: a question this long (letters and digits, after folding) that occurs word for word in a passage
+#: ranks that passage first: someone copied it from the document
+VERBATIM_MIN_CHARS = {"zh": 6, "other": 16}
+VERBATIM_CHECKED = 30  # the best candidates checked for it
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _folded(text: str) -> str:
+    return _NOT_WORD.sub("", normalize(text).lower())
+
+
+def _verbatim_first(query: str, fused: dict[str, dict[str, Any]]) -> None:
+    """Put candidates that contain the whole question word for word above every other candidate,
+    keeping their order among themselves. Without it a curated FAQ entry on a neighbouring topic
+    (boosted) outranked the very sentence a user had copied from a just-uploaded document."""
+    needle = _folded(query)
+    cjk = any("\u4e00" <= ch <= "\u9fff" for ch in needle)
+    if len(needle) < VERBATIM_MIN_CHARS["zh" if cjk else "other"] or not fused:
+        return
+    best = sorted(fused.values(), key=lambda e: e["score"], reverse=True)[:VERBATIM_CHECKED]
+    top = best[0]["score"]
+    for e in best:
+        c = e["chunk"]
+        if needle in _folded(f"{c.section} {c.text}"):
+            e["score"] = top + e["score"]  # above every candidate without it, in their own order
+            e["verbatim"] = True
 
 
 def _dense_weight_for(self: HybridSearcher, query: str | Query) -> float:

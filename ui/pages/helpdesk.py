@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -17,7 +18,8 @@ me = caller()
 kb = require_kb()
 st.title(t("page_helpdesk"))
 
-conversation_id: str | None = st.session_state.get("conversation_id")
+# the open conversation is in the page address too, so that a page refresh reopens it
+conversation_id: str | None = st.session_state.get("conversation_id") or st.query_params.get("c")
 
 
 def _still_here(conversation: str) -> bool:
@@ -28,8 +30,13 @@ def _still_here(conversation: str) -> bool:
 
 
 if conversation_id and not _still_here(conversation_id):
-    conversation_id = None  # another knowledge base's, or gone
+    conversation_id = None  # another knowledge base's, someone else's, or gone
     st.session_state.pop("conversation_id", None)
+    st.query_params.pop("c", None)
+elif conversation_id:
+    st.session_state["conversation_id"] = conversation_id
+    if st.query_params.get("c") != conversation_id:
+        st.query_params["c"] = conversation_id
 
 
 def source_bytes(source: str) -> bytes:
@@ -55,6 +62,42 @@ def _download(c: dict[str, Any], key: str) -> None:
         )
 
 
+def _marked(text: str, snippet: str) -> str:
+    """The passage as HTML (escaped), the quoted lines marked."""
+    body = html.escape(text)
+    for line in snippet.split("\n"):
+        line = line.strip().rstrip("…").strip()
+        if len(line) >= 4:
+            quoted = html.escape(line)
+            body = body.replace(quoted, f"<mark>{quoted}</mark>", 1)
+    return body
+
+
+def _in_document(c: dict[str, Any], key: str) -> None:
+    """The cited page (a PDF page as an image) and the passage in its section, the quote marked."""
+    if not c.get("chunk_id") or not st.toggle(t("show_in_document"), key=f"ctx_{key}_{c['n']}"):
+        return
+    view = run(me.passage, kb, c["chunk_id"])
+    if view is None:
+        return
+    if view["page_image"]:
+        png = run(me.page_image, kb, view["source"], view["page"])
+        if png:
+            st.image(png, caption=t("page_of", source=view["source"], page=view["page"]))
+    parts, section = [], None
+    for item in view["context"]:
+        style = "" if item["cited"] else "color:#6b7280;"
+        head = (
+            ""
+            if item["section"] == section
+            else (f"<div style='font-weight:600;margin-top:.5em'>{html.escape(item['section'])}</div>")
+        )
+        section = item["section"]
+        text = _marked(item["text"], c["snippet"]) if item["cited"] else html.escape(item["text"])
+        parts.append(f"{head}<div style='white-space:pre-wrap;{style}'>{text}</div>")
+    st.html(f"<div class='passage-in-context'>{''.join(parts)}</div>")
+
+
 def show_citations(citations: list[dict[str, Any]], key: str) -> None:
     if not citations:
         return
@@ -66,6 +109,7 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
             st.markdown(f"> {c['snippet']}")
             if c.get("matched"):
                 st.caption(t("matched_words") + ": " + ("、" if lang() == "zh" else ", ").join(c["matched"]))
+            _in_document(c, key)
             _download(c, key)
     if related:  # further reading: collapsed, one list
         with st.expander(t("related_passages", n=len(related)), expanded=False):
@@ -149,6 +193,8 @@ if question:
         if "answer" in final:
             answer = final["answer"]
             st.session_state["conversation_id"] = answer.conversation_id
+            if answer.conversation_id:
+                st.query_params["c"] = answer.conversation_id
             show_answer({**answer.public(), "question": question, "feedback": None})
 
 
@@ -156,8 +202,10 @@ if question:
 def _open(conversation: str | None) -> None:
     if conversation is None:
         st.session_state.pop("conversation_id", None)
+        st.query_params.pop("c", None)
     else:
         st.session_state["conversation_id"] = conversation
+        st.query_params["c"] = conversation
 
 
 with st.sidebar:

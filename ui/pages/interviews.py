@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.interviews.models import MODULES, PRIORITIES, TYPES
+from assistant.messages import label as words_for
 from ui.common import caller, current_kb, flash, lang, run, show_flash, t
+from ui.i18n import TEXT
 
 me = caller("interviews")
 who = me.principal
@@ -119,7 +121,7 @@ with left:
     turns = iv.turns(sid)
     if turns:
         st.dataframe(
-            pd.DataFrame([{"ref": x.ref, t("speaker"): x.speaker, t("text"): x.text} for x in turns]),
+            pd.DataFrame([{t("turn_ref"): x.ref, t("speaker"): x.speaker, t("text"): x.text} for x in turns]),
             hide_index=True,
             width="stretch",
         )
@@ -165,7 +167,7 @@ if reqs:
                 "turn": r["turn"],
                 "speaker": r["speaker"],
                 "confidence": float(r.get("confidence") or 0),
-                "notes": ", ".join(r.get("notes") or []),
+                "notes": ", ".join(t(n) if n in TEXT else n for n in r.get("notes") or []),
                 "edited": bool(r.get("edited")),
             }
             for r in reqs
@@ -181,9 +183,22 @@ if reqs:
         width="stretch",
         disabled=["id", "quote", "turn", "speaker", "confidence", "notes", "edited"],
         column_config={
+            "id": st.column_config.TextColumn(t("req_id")),
             "statement": st.column_config.TextColumn(t("statement"), width="large"),
-            "type": st.column_config.SelectboxColumn(t("type"), options=sorted(TYPES)),
-            "priority": st.column_config.SelectboxColumn(t("priority"), options=["", *sorted(PRIORITIES)]),
+            "type": st.column_config.SelectboxColumn(
+                t("type"),
+                options=sorted(TYPES),
+                format_func=lambda c: words_for("workflow", "reqtype_", str(c), lang()),
+            ),
+            "priority": st.column_config.SelectboxColumn(
+                t("priority"),
+                options=["", *sorted(PRIORITIES)],
+                format_func=lambda c: words_for("workflow", "priority_", str(c), lang()),
+            ),
+            "turn": st.column_config.TextColumn(t("turn_ref")),
+            "speaker": st.column_config.TextColumn(t("speaker")),
+            "notes": st.column_config.TextColumn(t("req_notes")),
+            "edited": st.column_config.CheckboxColumn(t("req_edited")),
             "quote": st.column_config.TextColumn(t("quote"), width="large"),
             "confidence": st.column_config.ProgressColumn(t("confidence"), min_value=0.0, max_value=1.0),
         },

@@ -15,6 +15,7 @@ import streamlit as st
 from assistant.messages import label as words_for
 from assistant.support.models import FIELDS, PRESETS, REQUIRED, Mapping
 from ui.common import ProgressBar, caller, lang, require_kb, run, save_upload, t
+from ui.i18n import TEXT
 
 me = caller("read_tickets")
 kb = require_kb()
@@ -72,7 +73,7 @@ def show_result(result: dict[str, Any]) -> None:
             pd.DataFrame(
                 [
                     {
-                        "id": s["id"],
+                        t("ticket_id"): s["id"],
                         t("score"): s["score"],
                         t("ticket_title"): s["title"],
                         t("category"): s["category"],
@@ -126,10 +127,15 @@ with batch:
             if rows is not None:
                 results = [
                     {
-                        "row": r["row"],
-                        **{k: f"{v['label']} ({v['confidence']:.0%})" for k, v in r["predictions"].items()},
+                        t("data_row"): r["row"],
+                        **{
+                            (t(k) if k in TEXT else k): f"{v['label']} ({v['confidence']:.0%})"
+                            for k, v in r["predictions"].items()
+                        },
                         t("similar"): ", ".join(s["id"] for s in r["similar"][:3]),
-                        t("error"): r.get("error", ""),
+                        t("error"): t("row_empty_text")
+                        if r.get("error") == "empty text"
+                        else r.get("error", ""),
                     }
                     for r in rows
                 ]
@@ -153,10 +159,11 @@ with history:
         cols = st.columns(4)
         for i, field in enumerate(FIELDS):
             with cols[i % 4]:
+                name = t("ticket_field_" + field)
                 if field == "text":
-                    columns_of[field] = st.multiselect(f"{field} *", columns, key=f"map_{field}")
+                    columns_of[field] = st.multiselect(f"{name} *", columns, key=f"map_{field}")
                 else:
-                    label = f"{field} *" if field in REQUIRED else field
+                    label = f"{name} *" if field in REQUIRED else name
                     options = ["", *columns]
                     picked_one = st.selectbox(
                         label, options, format_func=lambda c: c or t("not_mapped"), key=f"map_{field}"
@@ -175,7 +182,24 @@ with history:
                 )
                 st.markdown(f"**{t('validation')}**")
                 if d["findings"]:
-                    st.dataframe(pd.DataFrame(d["findings"]), hide_index=True, width="stretch")
+                    st.dataframe(
+                        pd.DataFrame(
+                            [
+                                {
+                                    t("data_row"): f["row"],
+                                    t("finding_severity"): words_for(
+                                        "ui", "severity_", f["severity"], lang()
+                                    ),
+                                    t("finding_kind"): words_for("ui", "finding_", f["kind"], lang()),
+                                    # the detail names the row's values; written in English by the importer
+                                    **({t("finding_detail"): f["message"]} if lang() == "en" else {}),
+                                }
+                                for f in d["findings"]
+                            ]
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
                 else:
                     st.caption(t("no_findings"))
 
