@@ -108,6 +108,22 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "turns_added": ("已添加 {n} 段发言。", "{n} turns added."),
         "extract": ("提取需求", "Extract requirements"),
         "extracted": ("提取出 {n} 条需求。", "{n} requirements extracted."),
+        "turns_not_read": (
+            "有 {n} 段发言未能读取（{reason}）：{turns}。这些内容没有参与提取。",
+            "{n} turn(s) were not read ({reason}): {turns}. They took no part in the extraction.",
+        ),
+        "language not read: German": ("不支持的语言：德语", "a language the extractor does not read: German"),
+        "language not read: French": ("不支持的语言：法语", "a language the extractor does not read: French"),
+        "language not read: Spanish": (
+            "不支持的语言：西班牙语",
+            "a language the extractor does not read: Spanish",
+        ),
+        "language not read: Dutch": ("不支持的语言：荷兰语", "a language the extractor does not read: Dutch"),
+        "language not read: Portuguese": (
+            "不支持的语言：葡萄牙语",
+            "a language the extractor does not read: Portuguese",
+        ),
+        "language not read: unknown": ("无法识别的语言", "a language the extractor does not recognise"),
         "requirements": ("需求", "Requirements"),
         "save_edits": ("保存修改", "Save edits"),
         "saved": ("已保存 {n} 处修改。", "{n} edits saved."),

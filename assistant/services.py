@@ -31,7 +31,11 @@ from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
 from assistant.ingest.uploads import check_upload, save_scratch_copy, touch_scratch_copy
 from assistant.interviews.classifier import RequirementClassifier
+from assistant.interviews.dialogue import interviewers, sentence_spans
+from assistant.interviews.extraction import extract as extract_requirements
+from assistant.interviews.models import Turn
 from assistant.interviews.service import Interviews
+from assistant.interviews.transcripts import read_transcript
 from assistant.knowledge.store import KnowledgeBases
 from assistant.learning.textclf import ModelStore
 from assistant.providers.database import AppDB, open_app_db
@@ -45,12 +49,21 @@ from assistant.settings import CALIBRATED_MIN_SIMILARITY, RetrievalSettings, Set
 from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
+from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, tokenize
 from assistant.tools import make_tools
 
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
 __all__ = [
+    "EN_STOPWORDS",
     "FEATURES",
+    "ZH_STOPWORDS",
+    "Turn",
+    "extract_requirements",
+    "interviewers",
+    "read_transcript",
+    "sentence_spans",
+    "tokenize",
     "AnswerPolicy",
     "AnswerabilityModel",
     "Caller",

@@ -98,6 +98,28 @@ def eval_answerability(
         model_out.write_text(json.dumps(result["model"].to_json(), indent=2) + "\n", encoding="utf-8")
 
 
+@eval_app.command("interviews")
+def eval_interviews(
+    bench: Annotated[
+        Path,
+        typer.Option("--bench", help="Folder of transcripts with annotations.jsonl (evals/interviews/)."),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Requirements extraction against the annotated requirements, with the need-word baseline."""
+    from evals.interviews import format_report, run_interview_eval
+
+    result = run(run_interview_eval, bench, log=lambda m: typer.echo(m, err=True))
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(format_report(result))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")
+
+
 @eval_app.command("triage")
 def eval_triage(
     train: Annotated[Path, typer.Option("--train", help="Training export.")],

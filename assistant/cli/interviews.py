@@ -98,8 +98,10 @@ def interview_extract(
         print_json(result)
         return
     for r in result["requirements"]:
+        quotes = r.get("quotes") or [{"quote": r["quote"], "speaker": r["speaker"], "turn": r["turn"]}]
+        said = "\n".join(f"     “{q['quote']}” — {q['speaker']} {q['turn']}" for q in quotes)
         typer.echo(
-            f"{r['id']} [{r.get('type')}/{r.get('priority') or '-'}] {r['statement']}\n     “{r['quote']}” — {r['speaker']} {r['turn']}"
+            f"{r['id']} [{r.get('type')}/{r.get('priority') or '-'}] {r['statement']}\n{said}"
             + (f"  ⚠ {', '.join(r['notes'])}" if r.get("notes") else "")
         )
     for label, key in (
@@ -115,6 +117,14 @@ def interview_extract(
         typer.echo(
             f"\ncontradiction: {c['speakers'][0]} {c['turns'][0]} vs {c['speakers'][1]} {c['turns'][1]}: {c['reason']}"
         )
+    skipped = result.get("skipped") or []
+    if skipped:
+        reasons = sorted({s["reason"] for s in skipped})
+        typer.echo(
+            f"\n{len(skipped)} turn(s) not read ({'; '.join(reasons)}): {', '.join(s['turn'] for s in skipped)}"
+        )
+    elif not result["requirements"]:
+        typer.echo("no requirements found in the stakeholders' turns")
 
 
 @interview_app.command("guide")

@@ -17,33 +17,21 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
+from assistant.interviews.dialogue import (
+    clauses,
+    content_key,
+    interviewers,
+    kind_of,
+    language_of,
+    split_list,
+    statement_en,
+    statement_zh,
+)
 from assistant.interviews.transcripts import Turn
-from assistant.text import detect_language, split_sentences, tokenize
+from assistant.text import detect_language, tokenize
 
 log = logging.getLogger(__name__)
 
-_CONSULTANT = re.compile(r"^(顾问|实施顾问|consultant|interviewer|q|问|采访者|我方)$", re.I)
-_NEED_ZH = re.compile(
-    r"必须|一定要|务必|需要|要求|应该|应当|得要|希望|最好|能够|能不能|要能|想要|期望|不能|不允许|禁止|不得|不超过|至少|自动|支持"
-)
-_NEED_EN = re.compile(
-    r"\b(must|shall|should|need(?:s|ed)? to|have to|has to|require[sd]?|want(?:s)? (?:to|the system)|would like|wish|would be nice|nice to have|"
-    r"cannot|can't|must not|should not|at least|no more than|within \d|automatically|only)\b",
-    re.I,
-)
-_PAIN = re.compile(
-    r"麻烦|经常|总是|出错|错误|慢|手工|手动|重复|混乱|困难|浪费|抱怨|痛点|来不及|对不上|加班|"
-    r"\b(problem|issue|manual(?:ly)?|slow|error|painful|often|always|waste|mess|mistake|late|excel)\b",
-    re.I,
-)
-_STEP = re.compile(
-    r"^(首先|先|然后|接着|之后|随后|再|最后|第[一二三四五六七八九十\d]+步)|\b(first|then|after that|next|finally|afterwards)\b",
-    re.I,
-)
-_OPEN = re.compile(
-    r"待定|还不确定|不确定|要确认|需确认|再商量|回头|以后再说|TBD|not sure|to be confirmed|tbc|open question|decide later",
-    re.I,
-)
 MOSCOW = [
     (
         "Must",
@@ -100,37 +88,11 @@ class Item:
     confidence: float = 0.0
     notes: list[str] = field(default_factory=list)
     refs: list[dict[str, Any]] = field(default_factory=list)
+    #: every place the need was said: {"turn", "speaker", "quote"} (the first is ``quote``/``turn``)
+    quotes: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def is_consultant(speaker: str) -> bool:
-    return bool(_CONSULTANT.match(speaker.strip()))
-
-
-def normalise_statement(sentence: str, language: str) -> str:
-    s = sentence.strip().rstrip("。！？；.!?;")
-    if language == "zh":
-        s = re.sub(r"^(我们|我|咱们|他们)?(这边)?(就是)?(系统|ERP)?", "", s)
-        modal = re.search(r"必须|一定要|务必|需要|要求|应该|应当|希望|最好|想要|期望|得要", s)
-        lead = "系统应确保" if modal and modal.start() > 0 else "系统应"
-        s = re.sub(r"必须|一定要|务必|需要|要求|应该|应当|希望|最好|想要|期望|得要", "", s, count=1)
-        s = re.sub(r"^(能够|能|要能|可以)", "", s).strip("，, ")
-        return f"{lead}{s}。" if s else ""
-    s = re.sub(
-        r"^(?:we|i|they|the (?:warehouse|team|users?))\s+(?:really\s+)?(?:must|need to|needs to|have to|has to|want to|would like to|should|wish to|require)\s+(?:be able to\s+)?",
-        "",
-        s,
-        flags=re.I,
-    )
-    s = re.sub(r"^(?:the system|it)\s+(?:must|should|shall|needs to|has to)\s+", "", s, flags=re.I)
-    m = re.match(
-        r"^(.+?)\s+(?:must|should|shall|needs? to|has to|have to)\s+(?:be able to\s+)?(.+)$", s, re.I
-    )
-    if m:
-        return f"The system shall ensure that {m.group(1)[:1].lower() + m.group(1)[1:]} {m.group(2)}."
-    return f"The system shall {s[:1].lower() + s[1:]}." if s else ""
 
 
 def rule_type(sentence: str) -> str:
@@ -147,58 +109,88 @@ def priority_of(sentence: str) -> str | None:
     return None
 
 
-def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, list[dict[str, Any]]]:
-    """Requirements, pain points, process steps, open questions and contradictions between speakers.
+def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
+    """Requirements, pain points, process steps, open questions and contradictions between speakers,
+    read as a dialogue (see ``assistant.interviews.dialogue``).
 
     ``classifier(texts) -> [(label, confidence)]`` types the requirements; without one, keyword rules do.
+    The result also says which turns were not read (``skipped``: a language the extractor does not
+    read) and who was taken for the interviewer (``summary``).
     """
+    leads = interviewers(turns)
     reqs: list[Item] = []
-    said: list[Item] = []  # every client sentence, for contradictions
+    said: list[Item] = []  # every stakeholder clause, for contradictions
     pains: list[Item] = []
     steps: list[Item] = []
     opens: list[Item] = []
+    skipped: list[dict[str, str]] = []
+    asked: Turn | None = None  # the interviewer's last turn: what the stakeholder answers
+    fresh = False  # this is the first stakeholder turn after it (a "yes" answers its proposal)
     for turn in turns:
-        consultant = is_consultant(turn.speaker)
-        for raw in split_sentences(turn.text):
-            sentence = raw.strip()
-            if len(sentence) < 4:
+        if turn.speaker in leads:
+            asked, fresh = turn, True
+            continue
+        language = language_of(turn.text)
+        if language not in ("zh", "en"):
+            skipped.append(
+                {"turn": turn.ref, "speaker": turn.speaker, "reason": f"language not read: {language}"}
+            )
+            continue
+        question = asked.text if asked is not None else ""
+        parts = clauses(turn)
+        i = 0
+        while i < len(parts):
+            clause = parts[i]
+            i += 1
+            text = clause.text
+            lang = "zh" if detect_language(text) == "zh" else "en"
+            kind = kind_of(text, question, lang, first_answer=fresh)
+            if kind == "chitchat":
                 continue
-            lang = "zh" if detect_language(sentence) == "zh" else "en"
-            question = sentence.endswith(("?", "？"))
-            if not consultant and (_OPEN.search(sentence) or question):
-                opens.append(
-                    Item(f"Q{len(opens) + 1}", "open_question", sentence, sentence, turn.ref, turn.speaker)
-                )
-                continue
-            if consultant:
-                continue
-            said.append(Item(f"X{len(said) + 1}", "statement", sentence, sentence, turn.ref, turn.speaker))
-            need = _NEED_ZH.search(sentence) if lang == "zh" else _NEED_EN.search(sentence)
-            if need:
-                statement = normalise_statement(sentence, lang)
-                prio = priority_of(sentence)
+            if kind == "requirement":
+                # the rest of the sentence says more about the same need ("调货要在系统里走，一店调出，
+                # 三店确认收货"): one quote, one statement, up to an open question or the sentence end
+                end = clause.end
+                while i < len(parts) and parts[i].sentence == clause.sentence:
+                    nxt = parts[i]
+                    if kind_of(nxt.text, question, lang, first_answer=False) in ("open_question", "chitchat"):
+                        break
+                    end = nxt.end
+                    i += 1
+                text = turn.text[clause.start : end]
+            said.append(Item(f"X{len(said) + 1}", "statement", text, text, turn.ref, turn.speaker))
+            if kind == "open_question":
+                opens.append(Item(f"Q{len(opens) + 1}", "open_question", text, text, turn.ref, turn.speaker))
+            elif kind == "pain_point":
+                pains.append(Item(f"P{len(pains) + 1}", "pain_point", text, text, turn.ref, turn.speaker))
+            elif kind == "process_step":
+                steps.append(Item(f"S{len(steps) + 1}", "process_step", text, text, turn.ref, turn.speaker))
+            elif kind == "requirement":
+                prio = priority_of(text)
                 reqs.append(
-                    Item(
-                        f"R{len(reqs) + 1}",
-                        "requirement",
-                        sentence,
-                        sentence,
-                        turn.ref,
-                        turn.speaker,
-                        statement=statement,
-                        type=rule_type(sentence),
-                        priority=prio,
-                        confidence=0.8 if prio in ("Must", "Should") else 0.6,
+                    _requirement(
+                        reqs,
+                        text,
+                        turn,
+                        statement_of(text, lang),
+                        prio,
+                        0.8 if prio in ("Must", "Should") else 0.65,
                     )
                 )
-            elif _PAIN.search(sentence):
-                pains.append(
-                    Item(f"P{len(pains) + 1}", "pain_point", sentence, sentence, turn.ref, turn.speaker)
-                )
-            if _STEP.search(sentence):
-                steps.append(
-                    Item(f"S{len(steps) + 1}", "process_step", sentence, sentence, turn.ref, turn.speaker)
-                )
+            elif kind == "answer":
+                named = split_list(text, lang)
+                for part in named:
+                    short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
+                    statement = statement_of(part, lang, noun_phrase=short)
+                    reqs.append(_requirement(reqs, part, turn, statement, None, 0.55))
+            elif kind == "confirmation" and asked is not None and fresh:
+                proposal = _proposal_clause(asked)
+                if proposal:
+                    item = _requirement(reqs, proposal, asked, proposal_statement(proposal), "Should", 0.7)
+                    item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
+                    reqs.append(item)
+        fresh = False
+    reqs = merge_requirements(reqs)
     if classifier is not None and reqs:
         for item, (label, conf) in zip(reqs, classifier([r.text for r in reqs]), strict=True):
             item.type = label
@@ -210,7 +202,112 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, list[dic
         "process_steps": [s.as_dict() for s in steps],
         "open_questions": [q.as_dict() for q in opens],
         "contradictions": contradictions,
+        "skipped": skipped,
+        "summary": {
+            "turns": len(turns),
+            "interviewers": sorted(leads),
+            "stakeholder_turns": sum(1 for t in turns if t.speaker not in leads),
+            "skipped_turns": len(skipped),
+        },
     }
+
+
+def statement_of(text: str, lang: str, noun_phrase: bool = False) -> str:
+    if lang == "zh":
+        return statement_zh(text, noun_phrase)
+    return statement_en(text)
+
+
+def _requirement(
+    reqs: Sequence[Item], quote: str, turn: Turn, statement: str, priority: str | None, confidence: float
+) -> Item:
+    return Item(
+        f"R{len(reqs) + 1}",
+        "requirement",
+        quote,
+        quote,
+        turn.ref,
+        turn.speaker,
+        statement=statement,
+        type=rule_type(quote),
+        priority=priority,
+        confidence=confidence,
+        quotes=[{"turn": turn.ref, "speaker": turn.speaker, "quote": quote}],
+    )
+
+
+def _proposal_clause(turn: Turn) -> str:
+    """The clause of an interviewer turn that proposes a feature (the last one that does)."""
+    found = [c.text for c in clauses(turn) if _PROPOSAL_RE.search(c.text)]
+    return found[-1] if found else ""
+
+
+_PROPOSAL_RE = re.compile(
+    r"\b(?:would you (?:like|want|need)|do you (?:want|need)|what about|how about|shall (?:we|i)|we could|i could|"
+    r"could (?:we|the system|it)|should (?:it|the system|we)|we can (?:add|also)|would it help|would (?:that|it) be "
+    r"(?:useful|helpful)|do you see a need|is it (?:useful|important))\b|要不要|需不需要|是否需要|要不|可以加|加个|加一个|"
+    r"用不用|做个|做一个|有没有必要",
+    re.I,
+)
+
+
+def proposal_statement(proposal: str) -> str:
+    """The statement of a feature the interviewer proposed and the stakeholder confirmed."""
+    if detect_language(proposal) == "zh":
+        rest = re.sub(
+            r"^.*?(?:要不要|需不需要|是否需要|有没有必要|用不用|要不)(?:再)?(?:加个|加一个|加|做个|做一个|做|搞个|弄个|用)?",
+            "",
+            proposal,
+        )
+        rest = re.sub(r"^.*?(?:可以加|加个|加一个|做个|做一个)", "", rest)
+        rest = re.sub(r"(吗|呢|吧|么)?[？?。]*$", "", rest).strip("，, ")
+        return statement_zh(rest or proposal, noun_phrase=bool(rest) and len(rest) <= 12)
+    m = re.search(
+        r"(?:would you (?:like|want|need)|do you (?:want|need)|what about|how about|we could (?:also )?(?:add)?|"
+        r"i could (?:add|set up)?|we can (?:add|also add)|do you see a need for|would it help to have|is it useful to have|"
+        r"shall (?:we|i) (?:add)?|could (?:we|i) (?:add)?)\s+(.+)$",
+        proposal,
+        re.I,
+    )
+    rest = (m.group(1) if m else proposal).strip().rstrip("?.! ")
+    m2 = re.search(r"(?:should|could) (?:it|the system)\s+(.+)$", proposal, re.I)
+    if m2:
+        return statement_en(f"the system will {m2.group(1).rstrip('?.! ')}")
+    rest = re.sub(r"^(?:the system|it) to\s+", "the system will ", rest, flags=re.I)
+    if rest.lower().startswith("the system will "):
+        return statement_en(rest)
+    if rest.lower().startswith("to "):
+        return statement_en(f"we want {rest}")
+    return (
+        statement_en(f"we want {rest}")
+        if re.match(r"^(?:a|an|the|some)\s", rest, re.I)
+        else statement_en(f"we want a {rest}").replace("provide a ", "provide ", 1)
+    )
+
+
+def merge_requirements(reqs: list[Item]) -> list[Item]:
+    """One requirement per need: items whose statements share most of their content words are merged,
+    keeping every quote (the more detailed statement wins)."""
+    kept: list[tuple[Item, set[str]]] = []
+    for item in reqs:
+        key = content_key(item.statement or item.text)
+        for other, other_key in kept:
+            small = min(len(key), len(other_key))
+            if small >= 2 and len(key & other_key) / small >= 0.6:
+                if len(key) > len(other_key):
+                    other.statement, other.text = item.statement, item.text
+                    other_key |= key
+                seen = {(q["turn"], q["quote"]) for q in other.quotes}
+                other.quotes.extend(q for q in item.quotes if (q["turn"], q["quote"]) not in seen)
+                other.confidence = max(other.confidence, item.confidence)
+                other.priority = other.priority or item.priority
+                break
+        else:
+            kept.append((item, key))
+    out = [item for item, _ in kept]
+    for n, item in enumerate(out, 1):
+        item.id = f"R{n}"
+    return out
 
 
 def _facts(text: str) -> set[str]:

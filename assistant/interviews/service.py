@@ -210,7 +210,10 @@ class Interviews:
                     "INSERT INTO interview_items VALUES (?, ?, 'contradiction', ?, 0)",
                     (sid, f"C{n}", json.dumps(con, ensure_ascii=False)),
                 )
-        return self.items(sid)
+        out: dict[str, Any] = self.items(sid)
+        # turns the extractor did not read (a language it does not know), and who led the interview
+        out["skipped"], out["summary"] = result["skipped"], result["summary"]
+        return out
 
     def items(self, sid: str) -> dict[str, Any]:
         rows = self.db.conn.execute("SELECT * FROM interview_items WHERE session_id = ?", (sid,)).fetchall()

@@ -67,14 +67,14 @@ def spec_markdown(spec: dict[str, Any]) -> str:
         "|" + "---|" * len(lab["cols"]),
     ]
     for r in spec["requirements"]:
-        quote = r["quote"].replace("|", "\\|")
+        quote = evidence(r).replace("|", "\\|")
         notes = "".join(
             f" ⚠ {ref['kind']}: {', '.join(ref.get('req_ids') or []) or ref['source']}"
             for ref in r.get("refs", [])
         )
         out.append(
             f"| {r['id']} | {r['statement']}{notes} | {r.get('type') or ''} | {r.get('priority') or ''} | "
-            f"“{quote}” ({r['turn']}) | {r['speaker']} |"
+            f"{quote} | {r['speaker']} |"
         )
     out += ["", f"## {lab['open']}", ""]
     out += [f"- {x['quote']} ({x['speaker']}, {x['turn']})" for x in spec["open_questions"]] or [lab["none"]]
@@ -144,7 +144,7 @@ def spec_docx(spec: dict[str, Any], path: Path) -> Path:
                 r["statement"],
                 r.get("type") or "",
                 r.get("priority") or "",
-                f"“{r['quote']}” ({r['turn']})",
+                evidence(r),
                 r["speaker"],
             ]
             for r in spec["requirements"]
@@ -174,3 +174,9 @@ def _table(d: Any, header: list[str], rows: list[list[str]]) -> None:
     for r, row in enumerate(rows, 1):
         for i, v in enumerate(row):
             t.cell(r, i).text = str(v)
+
+
+def evidence(r: dict[str, Any]) -> str:
+    """Every quote of a requirement with its turn: “…” (T3); “…” (T9)."""
+    quotes = r.get("quotes") or [{"quote": r["quote"], "turn": r["turn"]}]
+    return "; ".join(f"“{q['quote']}” ({q['turn']})" for q in quotes)

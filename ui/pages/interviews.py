@@ -152,6 +152,17 @@ if st.button(t("extract"), type="primary", key="extract", disabled=not iv.turns(
         result = run(me.extract_session, sid)
     if result is not None:
         st.success(t("extracted", n=len(result["requirements"])))
+        skipped = result.get("skipped") or []
+        if skipped:
+            reasons = sorted({t(x["reason"]) if x["reason"] in TEXT else x["reason"] for x in skipped})
+            st.warning(
+                t(
+                    "turns_not_read",
+                    n=len(skipped),
+                    reason="；".join(reasons) if lang() == "zh" else "; ".join(reasons),
+                    turns=", ".join(x["turn"] for x in skipped),
+                )
+            )
 items = iv.items(sid)
 reqs = items["requirements"]
 if reqs:
@@ -163,7 +174,7 @@ if reqs:
                 "statement": r["statement"],
                 "type": r.get("type") or "",
                 "priority": r.get("priority") or "",
-                "quote": r["quote"],
+                "quote": " / ".join(q["quote"] for q in r.get("quotes") or [{"quote": r["quote"]}]),
                 "turn": r["turn"],
                 "speaker": r["speaker"],
                 "confidence": float(r.get("confidence") or 0),

@@ -1,0 +1,641 @@
+"""Reading an elicitation interview as a dialogue: who asks, what each answer responds to, which
+clauses state a need, and how a consultant would write that need down.
+
+The offline extractor (``extraction.extract``) works on *clauses* of stakeholder turns, each read
+with the interviewer turn before it:
+
+- a clause with a wish cue (must/should/need/want + noun or + verb, hedges such as "I'd like",
+  "I hope", "I envision", "it would be great if", future "the system will", 希望/想要/最好/能不能/
+  得有/要能...) is a requirement, unless it describes how work is done today;
+- a clause that answers a question about features ("which features do you need?", "还需要什么功能？")
+  is a requirement even without a cue ("Inventory management and booking training classes");
+  lists in it become one requirement per item;
+- "yes, of course" to a feature the interviewer proposed ("Would you like SMS reminders?") is a
+  requirement built from the proposal, quoting both turns;
+- small talk, self-introductions, pain points, today's process and open questions are never
+  requirements (the last three are kept as their own kinds).
+
+Statements are written "The system shall ..." / "系统应..." from the clause, fillers removed; a
+clause the rewriting rules do not fit is kept verbatim inside a fixed frame rather than garbled.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.interviews.models import Turn
+from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, detect_language, tokenize
+
+# -- speakers -----------------------------------------------------------------------------------
+
+_INTERVIEWER_LABEL = re.compile(
+    r"^(顾问|实施顾问|访谈人|采访者|调研人|我方|问|主持人|需求分析师|analyst|business analyst|ba|consultant|"
+    r"interviewer|q|facilitator|moderator|researcher)\b",
+    re.I,
+)
+
+
+def interviewers(turns: Sequence[Turn]) -> set[str]:
+    """The speakers who lead the interview: a label that says so (Interviewer, BA, 顾问...), else the
+    speaker whose turns are questions most often (at least a third of them)."""
+    speakers = {t.speaker for t in turns if t.speaker}
+    labelled = {s for s in speakers if _INTERVIEWER_LABEL.match(s.strip())}
+    if labelled or len(speakers) < 2:
+        return labelled
+    share: dict[str, float] = {}
+    for s in speakers:
+        own = [t for t in turns if t.speaker == s]
+        share[s] = sum(1 for t in own if "?" in t.text or "？" in t.text or _ASKS.search(t.text)) / len(own)
+    best = max(share, key=lambda s: share[s])
+    return {best} if share[best] >= 0.34 else set()
+
+
+_ASKS = re.compile(r"(吗|呢|么)[。！]?$|请问|能不能说一下|介绍一下")
+
+# -- languages ----------------------------------------------------------------------------------
+
+_OTHER_LATIN = {
+    "German": {
+        "und",
+        "der",
+        "die",
+        "das",
+        "wir",
+        "ich",
+        "nicht",
+        "ist",
+        "ein",
+        "eine",
+        "mit",
+        "für",
+        "auch",
+        "sie",
+    },
+    "French": {
+        "et",
+        "le",
+        "la",
+        "les",
+        "nous",
+        "je",
+        "pas",
+        "est",
+        "une",
+        "des",
+        "pour",
+        "avec",
+        "que",
+        "vous",
+    },
+    "Spanish": {
+        "y",
+        "el",
+        "los",
+        "las",
+        "nosotros",
+        "yo",
+        "no",
+        "es",
+        "una",
+        "para",
+        "con",
+        "que",
+        "pero",
+        "muy",
+    },
+    "Dutch": {
+        "en",
+        "de",
+        "het",
+        "wij",
+        "ik",
+        "niet",
+        "is",
+        "een",
+        "voor",
+        "met",
+        "ook",
+        "maar",
+        "dat",
+        "zijn",
+    },
+    "Portuguese": {
+        "e",
+        "o",
+        "os",
+        "nós",
+        "eu",
+        "não",
+        "é",
+        "uma",
+        "para",
+        "com",
+        "que",
+        "mas",
+        "muito",
+        "está",
+    },
+}
+
+
+def language_of(text: str) -> str:
+    """ "zh", "en", or the name of a language the extractor does not read (German, French, ...;
+    "unknown" for other scripts)."""
+    lang = detect_language(text)
+    if lang == "zh":
+        return "zh"
+    words = re.findall(r"[a-zA-ZÀ-ÿ']+", text.lower())
+    if lang == "other" or not words:
+        return "unknown" if re.search(r"[^\W\d_]", text) else "en"
+    if len(words) < 5:
+        return "en"
+    english = sum(1 for w in words if w in EN_STOPWORDS)
+    best, hits = max(
+        ((name, sum(1 for w in words if w in vocab)) for name, vocab in _OTHER_LATIN.items()),
+        key=lambda x: x[1],
+    )
+    return best if hits > english and hits >= 2 else "en"
+
+
+# -- clauses ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Clause:
+    """A verbatim span of one turn: ``turn.text[start:end] == text``."""
+
+    turn: Turn
+    start: int
+    end: int
+    sentence: int = 0  # which sentence of the turn it belongs to
+
+    @property
+    def text(self) -> str:
+        return self.turn.text[self.start : self.end]
+
+
+# a sentence ends at Chinese or English end punctuation (a full stop only before a space or the end,
+# so that "3.5" and "e.g." inside a sentence do not cut it) or at a line break
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[”\"']?|\.(?=\s|$)[”\"']?|\n")
+# clause boundaries inside a sentence: commas before a new clause, and contrast/cause words
+_CLAUSE_EN = re.compile(
+    r",\s+(?=(?:but|so|and then|because|although|though|whereas|while|which means|also|plus)\b)|"
+    r"\s+(?=(?:but|because|although|whereas)\s)|,\s+(?=(?:i|we|they|it|the system|currently|right now|"
+    r"at the moment|today|ideally|also)\b)",
+    re.I,
+)
+_CLAUSE_ZH = re.compile(r"[，,](?=[^，,]{2,})")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where the sentences of a text start and end (Chinese and English punctuation, line breaks)."""
+    bounds, last = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((last, m.end()))
+        last = m.end()
+    if last < len(text):
+        bounds.append((last, len(text)))
+    return [(s, e) for s, e in bounds if text[s:e].strip()]
+
+
+def clauses(turn: Turn) -> list[Clause]:
+    """The turn's sentences, split further into clauses; each a verbatim span, trimmed."""
+    out: list[Clause] = []
+    text = turn.text
+    for n, (s, e) in enumerate(sentence_spans(text)):
+        sentence = text[s:e]
+        splitter = _CLAUSE_ZH if detect_language(sentence) == "zh" else _CLAUSE_EN
+        cut = s
+        for b in splitter.finditer(sentence):
+            out.append(Clause(turn, cut, s + b.start(), n))
+            cut = s + b.end()
+        out.append(Clause(turn, cut, e, n))
+    return [c for c in (_trim(c) for c in out) if c is not None]
+
+
+def _trim(c: Clause) -> Clause | None:
+    text = c.text
+    left = len(text) - len(text.lstrip(" ,，、:：-—\t\n"))
+    right = len(text.rstrip(" ,，、:：-—\t\n"))
+    if right - left < 2:
+        return None
+    return Clause(c.turn, c.start + left, c.start + right, c.sentence)
+
+
+# -- what a clause says ---------------------------------------------------------------------------
+
+_CHITCHAT = re.compile(
+    r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks?|thank you|bye|goodbye|see you|nice to meet|"
+    r"pleasure|you're welcome|no problem|(?:okay|ok|alright|right|sure|great|perfect|cool|um+|uh+|hmm+|yes|yeah)[\s,.!]*$|"
+    r"that'?s (?:all|it)|i think that'?s (?:all|it)|let'?s (?:start|begin|wrap)|my name is|i'?m [A-Z][a-z]+|"
+    r"i am [A-Z][a-z]+|i own|i run|i'?ve been|we'?ve been (?:open|running|in business)|"
+    r"你好|您好|谢谢|感谢|再见|辛苦|不客气|没事|好的?[。！]?$|嗯+[。！]?$|行[。！]?$|我是|我叫|我姓|我们公司是|我们是做|"
+    r"那我们开始|今天就到这|先这样|麻烦你|打扰|不好意思|坐坐|请坐|喝茶|喝水|哈哈|对对|是是|没错没错|"
+    r"(?:这个|那个|那)?(?:太|很|挺|非常|特别)?(?:需要|要有|好|重要|有用|必须|对)(?:了|的|啊|呀)?[。！!]?$|"
+    r"(?:that|it|this) (?:would|will|'d|'ll) be (?:great|nice|good|helpful|useful|perfect|amazing|brilliant)[.!]*$|"
+    r"(?:that|this) (?:sounds|is|'s) (?:good|great|fine|perfect|right|correct|true)[.!]*$|exactly[.!]*$|"
+    r"(?:oh,? )?(?:god|wow|right|yes|yeah|okay)[,.!]*$|just one (?:more )?thing|one more thing)",
+    re.I,
+)
+_CURRENT = re.compile(
+    r"\b(?:currently|right now|at the moment|at present|today|nowadays|usually|normally|every (?:day|week|month|morning)"
+    r"|at the end of (?:the|each) (?:day|month)|we (?:use|do|keep|write|call|send|type|print|take|track|check|count|enter|copy|fill)s?\b|at month end|month-end"
+    r"|(?:is|are) done by hand|by hand|on paper|in excel|via fax|by phone)"
+    r"|现在|目前|平时|一般|每次都|每天都|每个月都|都是用|都是靠|手工|手写|纸质|用Excel|用excel|打电话",
+    re.I,
+)
+_PAIN = re.compile(
+    r"麻烦|经常|总是|老是|出错|错误|太慢|慢得|手工|重复录|混乱|乱七八糟|困难|浪费|抱怨|头疼|头痛|来不及|对不上|加班|丢单|漏单|"
+    r"\b(?:problem|issue|a mess|messy|slow|error|errors|mistake|mistakes|painful|pain|headache|waste|lost|lose|forget|"
+    r"forgot|late|double|twice|nightmare|frustrat\w*|annoy\w*|time-consuming|chaos|often|do(?:es)?n'?t match|"
+    r"do(?:es)? not match|never match|again and again|takes (?:ages|forever|hours))\b",
+    re.I,
+)
+_OPEN = re.compile(
+    r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说吧|回头|以后再说|回去问|问一下老板|还没想好|看情况|说不好|"
+    r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
+    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends)\b",
+    re.I,
+)
+# wishes and needs, English
+_WISH_EN = re.compile(
+    r"\b(?:must|shall|should|ought to|need(?:s|ed)?|have to|has to|required?|requires|want(?:s|ed)?|"
+    r"would (?:like|love|want|prefer|need)|'d (?:like|love|want|prefer|need)|wish|hope|hoping|envision|imagine|"
+    r"would be (?:great|nice|good|helpful|useful|ideal|cool|awesome|amazing)|it'?d be (?:great|nice|good|helpful|useful)|"
+    r"nice to have|ideally|looking for|prefer|be able to|will (?:need|have to)|(?:that'?s|is|are|it'?s) (?:really )?"
+    r"(?:important|crucial|essential|key|a must)|only (?:the |my |our )?\w+ (?:can|may|should)|"
+    r"(?:the system|it|the app|the software|the website|the platform|the tool|the program) (?:will|would|could|can|'ll)\b)",
+    re.I,
+)
+_WISH_ZH = re.compile(
+    r"必须|一定要|务必|需要|要求|应该|应当|得要|得有|要有|希望|最好|能不能|可不可以|能否|要能|想要|想有|想让|期望|打算|考虑|"
+    r"将来|以后要|以后能|到时候|不能|不允许|禁止|不得|不超过|至少|自动|支持|能够|可以.*就好|就好了|就行了|"
+    r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
+    r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
+)
+_FEATURE_QUESTION = re.compile(
+    r"\b(?:features?|functions?|functionality|requirements?|what (?:do|would) you (?:need|want|like|expect)|"
+    r"what should (?:it|the system|the app)|which (?:parts|modules|things)|what else|anything else|"
+    r"what would (?:help|make)|wish ?list|must-haves?|expect from|looking for)\b|"
+    r"功能|需求|希望.*系统|系统.*(?:做什么|干什么|能做)|还要什么|还需要什么|还有什么|哪些|哪几个|想要什么|期望|要解决|想解决|"
+    r"解决.*问题",
+    re.I,
+)
+_PROPOSAL = re.compile(
+    r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
+    r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
+    r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
+    r"do you see a need)\b|\bwould .{1,60}\bhelp\b|^(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
+    r"要不要|需不需要|是否需要|要不|可以加|加个|加一个|用不用|做个|做一个|考虑.*[吗么]|有没有必要",
+    re.I,
+)
+_CONFIRM = re.compile(
+    r"^(?:yes|yeah|yep|sure|of course|definitely|absolutely|exactly|please|certainly|totally|that would be "
+    r"(?:great|nice|good|helpful|useful|perfect|amazing)|that'?d be (?:great|nice|good|helpful|useful)|"
+    r"sounds (?:good|great)|good idea|great idea|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
+    r"^(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|好好)",
+    re.I,
+)
+_NO = re.compile(r"^(?:no|nope|not really|not needed|we don'?t need)\b|^(?:不用|不需要|没必要|不要)", re.I)
+
+
+def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> str:
+    """What a stakeholder clause is, given the interviewer turn before it: requirement, confirmation,
+    answer (to a feature question), pain_point, process_step, open_question, or chitchat."""
+    text = clause.strip()
+    if _CONFIRM.search(text) and _PROPOSAL.search(asked) and not _NO.search(text):
+        return "confirmation"
+    text = (
+        re.sub(
+            r"^(?:(?:um+|uh+|er+|hmm+|well|so|oh|ah|god|gosh|wow|嗯+|啊+|那个|哎呀|哇)[,，.!！\s]+)+",
+            "",
+            text,
+            flags=re.I,
+        )
+        or text
+    )
+    if _CONFIRM.search(text) and _PROPOSAL.search(asked) and not _NO.search(text):
+        return "confirmation"
+    wish = (_WISH_ZH if lang == "zh" else _WISH_EN).search(text)
+    if _CHITCHAT.search(text) and not wish:
+        return "chitchat"
+    if _OPEN.search(text) or (text.endswith(("?", "？")) and not wish):
+        return "open_question"
+    current = _CURRENT.search(text)
+    if wish and not (current and not _future_wish(text, lang)):
+        return "requirement"
+    if _PAIN.search(text):
+        return "pain_point"
+    if current:
+        return "process_step"
+    # a feature named in answer to "which features?": only in the answer itself, and a noun phrase
+    if first_answer and _FEATURE_QUESTION.search(asked) and _named_feature(text, lang):
+        return "answer"
+    return "other"
+
+
+def _future_wish(text: str, lang: str) -> bool:
+    """A wish about the new system, not a need of today's process ("we have to call everyone")."""
+    if lang == "zh":
+        return bool(
+            re.search(r"希望|最好|想要|想有|能不能|要能|以后|将来|系统|软件|自动|就好了|要是能|如果能", text)
+        )
+    return bool(
+        re.search(
+            r"\b(?:would|'d|wish|hope|envision|imagine|ideally|the system|the app|the software|it will|"
+            r"want|new system|in future|in the future|going forward|be able to)\b",
+            text,
+            re.I,
+        )
+    )
+
+
+def _named_feature(text: str, lang: str) -> bool:
+    """A noun phrase (or a list of them) that can name a feature: "booking for the classes",
+    "库存管理、排班"; not an anecdote, an opinion or a fragment."""
+    if _is_story(text, lang) or len(_content_words(text)) < (1 if lang == "zh" else 2):
+        return False
+    if lang == "zh":
+        body = re.sub(
+            r"^(?:第[一二三四五六七八九十\d]+个?(?:是|就是)?|一个是|一是|二是|三是|再就是|还有就是|还有)",
+            "",
+            text.strip("。！？，, "),
+        )
+        return 2 <= len(body) <= 30 and not re.search(r"[我你他她]|了$|的$|是|在|过|吧|啊|呢|吗", body)
+    return all(_noun_phrase(p) for p in split_list(text.strip(" ."), "en")) and _noun_phrase(
+        re.split(r",|\band\b", text)[0].strip(" .")
+    )
+
+
+def _is_story(text: str, lang: str) -> bool:
+    """A past-tense anecdote or an opinion, not a feature named in an answer."""
+    if lang == "zh":
+        return bool(re.search(r"上次|那次|以前|去年|有一次|我觉得|我认为", text))
+    return bool(
+        re.search(
+            r"\b(?:was|were|had|did|last (?:week|month|year)|once|yesterday|i think|i feel)\b", text, re.I
+        )
+    )
+
+
+def _content_words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if len(t) > 1 and t not in EN_STOPWORDS and t not in ZH_STOPWORDS]
+
+
+# -- statements ---------------------------------------------------------------------------------
+
+_FILLER_HEAD_EN = re.compile(
+    r"^(?:(?:well|so|um+|uh+|er+|hmm+|yeah|yes|okay|ok|oh|and|but|also|like|honestly|basically|actually|"
+    r"i mean|you know|i think|i guess|i suppose|i'd say|of course|definitely|sure|right|then|plus|"
+    r"and also|another thing is|the other thing is|one more thing|for example|for instance|maybe|probably|"
+    r"because|cause|'cause|and then|if possible|ah|god|gosh|oh god|wow)"
+    r"(?:[,.!:]\s*|\s+))+",
+    re.I,
+)
+_FILLER_IN_EN = re.compile(
+    r",\s*(?:you know|like|um+|uh+|i mean|sort of|kind of|basically|actually),|\b(?:um+|uh+)\b,?|,?\s*\byou know\b,?",
+    re.I,
+)
+_FILLER_TAIL_EN = re.compile(
+    r"(?:,?\s*(?:i think|i guess|you know|or something|or so|and stuff|and so on|etc\.?|maybe|probably|really|too|as well)"
+    r")+\s*$",
+    re.I,
+)
+_PEOPLE = (
+    r"customers?|clients?|patients?|students?|parents?|guests?|members?|staff|employees?|teachers?|"
+    r"drivers?|technicians?|nurses?|doctors?|managers?|users?|buyers?|suppliers?|visitors?|the \w+|our \w+(?: \w+)?"
+)
+_SYSTEM = r"the system|it|the app|the software|the website|the site|the platform|the tool|the program|the new system"
+_MODAL = r"will|would|could|can|should|must|shall|needs? to|has to|have to|'ll|might"
+
+
+def statement_en(clause: str) -> str:
+    s = _clean_en(clause)
+    if not s:
+        return ""
+    # "I'd like / we need / I want a booking system ..."  ->  provide
+    m = re.match(
+        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+|still\s+)?(?:like|love|want|need|wish for|hope for|"
+        r"prefer|require|will need|are looking for|am looking for|'re looking for|envision|imagine)\s+"
+        r"(?:to have\s+|to get\s+|having\s+)?((?:a|an|the|some|one|our|my|proper|better)\s+.+)$",
+        s,
+        re.I,
+    )
+    if m and not re.match(r"^(?:the system|it)\b", m.group(1), re.I):
+        return _shall(f"provide {m.group(1)}")
+    # "we need to / I'd like to / we want to be able to track ..."  ->  allow users to
+    m = re.match(
+        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+)?(?:like|love|want|need|wish|hope|have|has|prefer|"
+        r"require|will need|would need)\s+(?:to be able to|to|being able to)\s+(.+)$",
+        s,
+        re.I,
+    )
+    if m:
+        return _shall(f"allow users to {m.group(1)}")
+    # "if they could reply to confirm, that would be great"  ->  the wish inside
+    m = re.match(r"^(?:and\s+)?if\s+(?:somehow\s+)?(.+?),?\s+(?:that|it)(?:\s+would|'d)\s+be\s+\w+$", s, re.I)
+    if m:
+        s = m.group(1)
+    m = re.match(r"^(?:i|we)(?:'d| would)\s+(?:love|like)\s+it\s+if\s+(.+)$", s, re.I)
+    if m:
+        s = m.group(1)
+    # "rate shopping would be nice"  ->  provide rate shopping
+    m = re.match(r"^(.{3,60}?)\s+would be (?:nice|great|good|helpful|useful|ideal|cool)$", s, re.I)
+    if m and _noun_phrase(m.group(1)):
+        return _shall(f"provide {m.group(1)[:1].lower() + m.group(1)[1:]}")
+    # "I hope / I envision / I can imagine that the system will send ..."
+    m = re.match(
+        r"^(?:i|we)\s+(?:can\s+)?(?:hope|envision|imagine|expect|think|guess|would hope|'d hope)\s+(?:that\s+)?(.+)$",
+        s,
+        re.I,
+    )
+    if m:
+        s = m.group(1)
+    # "it would be great if customers could book online"
+    m = re.match(r"^(?:it\s+would|it'?d|that\s+would|that'?d)\s+be\s+\w+\s+(if|to have|to)\s+(.+)$", s, re.I)
+    if m and m.group(1).lower() == "to":
+        return _shall(f"allow users to {m.group(2)}")
+    if m:
+        rest = m.group(2)
+        if re.match(r"^(?:a|an|the|some)\s", rest, re.I) and not re.search(rf"\b(?:{_MODAL})\b", rest, re.I):
+            return _shall(f"provide {rest}")
+        s = rest
+    # "the system will / it should (be able to) send reminders"
+    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
+    if m and not re.match(r"^be\s", m.group(1), re.I):
+        return _shall(m.group(1))
+    # "customers (should) be able to / can book online"  ->  allow customers to
+    m = re.match(rf"^({_PEOPLE}|we|they|i|you)\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
+    if m and not re.match(r"^be\s", m.group(2), re.I):
+        who = m.group(1)
+        who = "users" if who.lower() in {"we", "they", "i", "you"} else who
+        who = who if who.isupper() else who[:1].lower() + who[1:]
+        return _shall(f"allow {who} to {m.group(2)}")
+    # "the invoices should be printed with our logo"  ->  "The invoices shall be printed ..."
+    s = re.sub(r"^it\s+(?=(?:" + _MODAL + r")\s+be\b)", "the system ", s, flags=re.I)
+    m = re.match(rf"^(?:the system)\s+(?:{_MODAL})\s+(be\s+.+)$", s, re.I)
+    if m:
+        return _shall(m.group(1))
+    m = re.match(rf"^(.+?)\s+(?:{_MODAL})\s+(be\s+.+)$", s, re.I)
+    if m and len(m.group(1).split()) <= 6 and not re.match(r"^(?:i|we|they|you)$", m.group(1), re.I):
+        subject = m.group(1)
+        subject = subject if subject[:2].isupper() else subject[:1].lower() + subject[1:]
+        verb = "are" if _plural(subject) else "is"
+        return _shall(f"ensure that {subject} {verb} {m.group(2)[3:]}")
+    # "reports must load within 3 seconds"  ->  "ensure that reports load within 3 seconds"
+    m = re.match(r"^(.+?)\s+(?:must|should|shall|needs? to|has to|have to|will)\s+(\w+)(.*)$", s, re.I)
+    if m and len(m.group(1).split()) <= 5 and not re.match(r"^(?:i|we|they|you|it)$", m.group(1), re.I):
+        subject, verb, rest = m.group(1), m.group(2), m.group(3)
+        subject = subject if subject[:2].isupper() else subject[:1].lower() + subject[1:]
+        if not _plural(subject):
+            verb = verb + ("es" if re.search(r"(?:s|sh|ch|x|o)$", verb) else "s")
+        return _shall(f"ensure that {subject} {verb}{rest}")
+    # a noun phrase (an answer to "which features?")
+    if _noun_phrase(s):
+        return _shall(f"support {s[:1].lower() + s[1:]}")
+    return f'The system shall meet this need: "{s}".'
+
+
+def _plural(subject: str) -> bool:
+    last = subject.split()[-1].lower()
+    return (last.endswith("s") and not last.endswith("ss")) or last in {
+        "data",
+        "staff",
+        "people",
+        "we",
+        "they",
+    }
+
+
+def _shall(rest: str) -> str:
+    rest = re.sub(r"\bthe customers'\s", "customers' ", rest.strip(), flags=re.I)
+    rest = rest.rstrip(" .!?;,")
+    return f"The system shall {rest}." if rest else ""
+
+
+def _clean_en(clause: str) -> str:
+    s = clause.strip().strip("\"'“”").rstrip(" .!?;,")
+    for _ in range(3):
+        s = _FILLER_HEAD_EN.sub("", s)
+    s = _FILLER_IN_EN.sub("", s)
+    s = _FILLER_TAIL_EN.sub("", s)
+    s = re.sub(r"\s{2,}", " ", s).strip(" ,.")
+    return s
+
+
+_VERB_HINT = re.compile(
+    r"\b(?:is|are|was|were|be|been|have|has|had|do|does|did|can|could|will|would|should|must|shall|may|might|"
+    r"go|get|make|take|use|need|want|like|think|know|see|say|call|send|book|pay|put|keep|try|work)\b",
+    re.I,
+)
+
+
+def _noun_phrase(s: str) -> bool:
+    words = s.split()
+    return (
+        0 < len(words) <= 8 and not _VERB_HINT.search(s) and not re.match(r"^(?:i|we|they|you|it)\b", s, re.I)
+    )
+
+
+_FILLER_HEAD_ZH = re.compile(
+    r"^(?:嗯+|啊+|那个|就是说?|然后|对[，,]|是的[，,]|其实|反正|我觉得|我想|我感觉|感觉|另外|还有就是|还有|再就是|比如说?|"
+    r"最好是|所以|因为|但是|不过|而且|那|就|首先|其次|第一|第二|第三|再一个|还一个|肯定是|主要是)[，,、\s]*"
+)
+_SUBJECT_ZH = re.compile(r"^(?:我们这边|我们|我|咱们|你们|他们|这边|公司|店里|到时候|以后|将来)+")
+_CUE_ZH = re.compile(
+    r"^(?:必须|一定要|务必|需要|要求|应该|应当|得要|得|希望|最好|想要|想|期望|打算|要是能|如果能|能不能|可不可以|能否)"
+    r"(?:让)?(?:系统|软件|它|这个系统|新系统)?(?:能够|能|可以|要)?"
+)
+_ZH_ACTION = re.compile(
+    r"^(?:支持|提供|允许|自动|记录|显示|生成|发送|提醒|统计|打印|导出|导入|管理|同步|区分|限制|保存|保留|控制|计算|"
+    r"查询|查看|扫码|预约|通知|审批|对接|关联|追溯|分配|推送)"
+)
+
+
+def statement_zh(clause: str, noun_phrase: bool = False) -> str:
+    s = clause.strip().rstrip("。！？；!?;，, ")
+    s = re.sub(r"(吗|呢|吧|啊|呀|么)$", "", s)
+    for _ in range(3):
+        s = _FILLER_HEAD_ZH.sub("", s)
+    s = _SUBJECT_ZH.sub("", s)
+    s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要|得|应该|需要|最好|必须)?", "", s)
+    s = _CUE_ZH.sub("", s)
+    s = re.sub(r"^(?:有个|有一个|有)(?=.{2,})", "提供", s) if re.match(r"^(?:有个|有一个)", s) else s
+    s = re.sub(r"(就好了|就行了|就好|就行|就可以了|比较好|会好很多|那就太好了|那就好了)$", "", s).strip(
+        "，, "
+    )
+    if not s:
+        return ""
+    s = re.sub(r"(?:我们|我)$", "用户", s)
+    if noun_phrase:
+        return f"系统应支持{s}。"
+    # a topic before the modal: "收银必须支持微信" -> "系统的收银应支持微信"
+    m = re.match(r"^(.{1,14}?)(?:不能|不得|不可以|不允许|禁止)(.+)$", s)
+    if m and not _ZH_ACTION.match(s):
+        return f"系统应确保{m.group(1)}不{m.group(2)}。"
+    m = re.match(
+        r"^(.{1,8}?)(?:必须|一定要|务必|需要|要求|应该|应当|得要|要能|最好|希望)(能够|能|可以)?(.+)$", s
+    )
+    if m and not _ZH_ACTION.match(s):
+        return f"系统应确保{m.group(1)}{'能' if m.group(2) else ''}{m.group(3)}。"
+    # a condition: "库存低于安全库存就提醒用户" -> "系统应在库存低于安全库存时提醒用户"
+    m = re.match(r"^(.{2,20}?)(?:的时候|时)?就(.{2,})$", s)
+    if m:
+        return f"系统应在{m.group(1)}时{m.group(2)}。"
+    m = re.match(r"^(?:不能|不得|不允许|不可以|不要|别)(?:让)?(.{2,})$", s)
+    if m:
+        return f"系统应禁止{m.group(1)}。"
+    if s.startswith(("能", "可以")):
+        s = "能" + s.removeprefix("可以").removeprefix("能")
+        return f"系统应{s}。"
+    if _ZH_ACTION.match(s) or s.startswith(("不", "在", "对", "按", "把", "给", "让", "每", "只")):
+        return f"系统应{s}。"
+    return f"系统应能{s}。"
+
+
+def split_list(text: str, lang: str) -> list[str]:
+    """The items of a list answer ("Inventory management, and booking for the classes" ->
+    two), only when every part is short; otherwise the clause as one item."""
+    if lang == "zh":
+        parts = [p for p in re.split(r"[、]|还有|以及|和|跟|及", text) if p.strip(" ，,。")]
+        ok = len(parts) > 1 and all(2 <= len(p.strip(" ，,。")) <= 14 for p in parts)
+    else:
+        parts = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", text) if p.strip(" ,.")]
+        ok = (
+            len(parts) > 1
+            and all(1 <= len(p.split()) <= 5 for p in parts)
+            and all(_noun_phrase(p.strip()) for p in parts)
+        )
+    return [p.strip(" ，,。.") for p in parts] if ok else [text]
+
+
+def content_key(statement: str) -> set[str]:
+    """The words that carry a statement's content (no framing, no stop words), for merging."""
+    s = re.sub(
+        r"^The system shall (?:provide|support|allow users to|allow \w+ to|meet this need:)?", "", statement
+    )
+    s = re.sub(r"^系统应(?:支持|能|提供)?", "", s)
+    return {
+        _stem(t)
+        for t in tokenize(s)
+        if len(t) > 1
+        and t not in EN_STOPWORDS
+        and t not in ZH_STOPWORDS
+        and t not in {"system", "shall", "users", "one", "all", "really", "main", "thing"}
+    }
+
+
+def _stem(word: str) -> str:
+    """'centralized' ~ 'central', 'members' ~ 'member': strip common English endings."""
+    if not word.isascii():
+        return word
+    for _ in range(3):
+        for suffix in ("ized", "ised", "ize", "ise", "ing", "ed", "es", "s", "al"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
