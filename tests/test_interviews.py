@@ -260,7 +260,9 @@ def test_dialogue_aware_extraction_reads_answers_in_the_context_of_their_questio
     assert "The system shall allow members to pay online." in statements
     # the interviewer's proposal, confirmed: both turns quoted
     [sms] = [x for x in r["requirements"] if "SMS reminders" in x["statement"]]
-    assert [q["turn"] for q in sms["quotes"]] == ["T7", "T8"] and sms["statement"].startswith("The system shall provide")
+    assert [q["turn"] for q in sms["quotes"]] == ["T7", "T8"] and sms["statement"].startswith(
+        "The system shall provide"
+    )
     # the same need said twice is one requirement with both quotes
     [db] = [x for x in r["requirements"] if "database" in x["statement"]]
     assert {q["turn"] for q in db["quotes"]} == {"T6", "T12"}
@@ -286,7 +288,12 @@ def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     )
     r = extract(parse_transcript(text.encode(), "t.txt"))
     statements = [x["statement"] for x in r["requirements"]]
-    assert {"系统应支持库存管理。", "系统应支持批次追溯。", "系统应支持盘点。", "系统应自动提醒补货。"} <= set(statements)
+    assert {
+        "系统应支持库存管理。",
+        "系统应支持批次追溯。",
+        "系统应支持盘点。",
+        "系统应自动提醒补货。",
+    } <= set(statements)
     assert "系统应支持扫码入库。" in statements
     assert all(not s.startswith("系统应我") and "刘" not in s for s in statements)
     assert any("Excel" in x["quote"] for x in r["pain_points"] + r["process_steps"])
@@ -310,7 +317,9 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
     report = format_report(r)
     assert "need-word baseline" in report and "| 01-" in report
     # a bad bench: a clear error, nothing half-done
-    (tmp_path / "annotations.jsonl").write_text('{"file": "missing.txt", "requirements": []}\n', encoding="utf-8")
+    (tmp_path / "annotations.jsonl").write_text(
+        '{"file": "missing.txt", "requirements": []}\n', encoding="utf-8"
+    )
     with pytest.raises(InvalidInput, match="missing.txt"):
         run_interview_eval(tmp_path)
     with pytest.raises(InvalidInput, match="annotations.jsonl"):
