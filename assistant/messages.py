@@ -108,6 +108,10 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "turns_added": ("已添加 {n} 段发言。", "{n} turns added."),
         "extract": ("提取需求", "Extract requirements"),
         "extracted": ("提取出 {n} 条需求。", "{n} requirements extracted."),
+        "llm_extraction_failed": (
+            "大模型提取没有成功，下面是离线规则提取的结果。",
+            "The language model's extraction did not succeed; the offline extraction is shown.",
+        ),
         "turns_not_read": (
             "有 {n} 段发言未能读取（{reason}）：{turns}。这些内容没有参与提取。",
             "{n} turn(s) were not read ({reason}): {turns}. They took no part in the extraction.",

@@ -45,7 +45,13 @@ from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.answerability import FEATURES, AnswerabilityModel, features, shipped_model
 from assistant.retrieval.hybrid import HybridRetriever, HybridSearcher
 from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseInfo, SearchHit
-from assistant.settings import CALIBRATED_MIN_SIMILARITY, RetrievalSettings, Settings, get_settings
+from assistant.settings import (
+    CALIBRATED_MIN_SIMILARITY,
+    CALIBRATED_MODEL_MIN_SIMILARITY,
+    RetrievalSettings,
+    Settings,
+    get_settings,
+)
 from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
@@ -95,7 +101,11 @@ class Services:
         configured = self.settings.answer.min_similarity
         if configured is not None:
             return configured
-        return CALIBRATED_MIN_SIMILARITY.get(self.embeddings.model_id, 0.0)
+        model_id = self.embeddings.model_id
+        rule = CALIBRATED_MIN_SIMILARITY.get(model_id, 0.0)
+        if self.settings.answer.decision == "model":
+            return CALIBRATED_MODEL_MIN_SIMILARITY.get(model_id, rule)
+        return rule
 
     def engine(self, kb: str) -> AnswerEngine:
         return AnswerEngine(

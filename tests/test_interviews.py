@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -324,3 +325,37 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
         run_interview_eval(tmp_path)
     with pytest.raises(InvalidInput, match="annotations.jsonl"):
         run_interview_eval(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "llm, why",
+    [
+        (
+            FakeListChatModel(responses=["Sure! Here are the requirements: RFID, barcodes."]),
+            "not a JSON list",
+        ),
+        (FakeListChatModel(responses=["[]"]), "no requirement"),
+        (
+            FakeListChatModel(responses=['[{"statement": "系统应支持RFID。", "quote": "我们要RFID"}]']),
+            "no requirement",
+        ),
+    ],
+)
+def test_a_failing_or_empty_llm_extraction_keeps_the_offline_one(llm: Any, why: str) -> None:
+    from assistant.interviews.service import with_llm
+
+    turns = parse_transcript(ZH.encode(), "t.txt")
+    result = extract(turns)
+    offline = [r["statement"] for r in result["requirements"]]
+    with_llm(result, llm, turns)
+    assert why in result["llm_error"] and [r["statement"] for r in result["requirements"]] == offline
+
+
+def test_an_llm_timeout_keeps_the_offline_extraction() -> None:
+    from assistant.interviews.service import with_llm
+    from assistant.providers.fakes import FailingChatModel
+
+    turns = parse_transcript(ZH.encode(), "t.txt")
+    result = extract(turns)
+    with_llm(result, FailingChatModel(), turns)
+    assert "offline extraction is shown" in result["llm_error"] and result["requirements"]

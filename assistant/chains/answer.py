@@ -118,13 +118,20 @@ class AnswerPolicy:
             if conf.coverage < self.min_coverage:
                 return "low_coverage"
             p = conf.answerable if conf.answerable is not None else self.answerable(conf, hits)
-            return None if p >= self.answerable_threshold() else "low_confidence"
+            if p < self.answerable_threshold():
+                return "low_confidence"
+            return self._far_in_meaning(conf, hits)
         if conf.fused < self.threshold(hits):
             return "low_confidence"
         if conf.coverage < self.min_coverage:
             return "low_coverage"
         # a manual section that both rankers like must also be close to the question in meaning:
         # on its topic is not enough (the embedding tells "about projects" from "the project's name")
+        return self._far_in_meaning(conf, hits)
+
+    def _far_in_meaning(self, conf: Confidence, hits: Sequence[SearchHit]) -> str | None:
+        """A best passage that is not a curated FAQ entry must also be close to the question in the
+        embedding (for a language the model reads): on its topic is not enough."""
         if self.min_similarity <= 0 or conf.top_similarity is None or self.curated_top(hits):
             return None
         return None if conf.top_similarity >= self.min_similarity else "far_in_meaning"  # NaN: far

@@ -5,12 +5,13 @@ specification (需求规格说明书) exported as Markdown and DOCX."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InvalidInput, NotFound
+from assistant.errors import InvalidInput, NotFound, OutputParseError, ProviderError
 from assistant.interviews.extraction import TYPE_RULES, against_specs, extract, llm_extract
 from assistant.interviews.guides import load_guides
 from assistant.interviews.models import MODULES, PRIORITIES, TYPES, Turn
@@ -18,6 +19,8 @@ from assistant.interviews.spec import build_spec, spec_bytes, spec_docx, spec_ma
 from assistant.interviews.transcripts import parse_transcript, read_transcript
 from assistant.knowledge.store import now_iso
 from assistant.providers.database import AppDB, register_kb_records, register_schema
+
+log = logging.getLogger(__name__)
 
 register_schema(
     """
@@ -68,8 +71,7 @@ class Interviews:
         turns = read_transcript(path)
         result: dict[str, Any] = dict(extract(turns))
         if llm is not None:
-            result["requirements"], dropped = llm_extract(llm, turns)
-            result["dropped_quotes"] = dropped
+            with_llm(result, llm, turns)
         result["turns"] = [t.__dict__ for t in turns]
         return result
 
@@ -186,7 +188,7 @@ class Interviews:
             raise InvalidInput(f"session {sid} has no transcript yet; add one with `assistant interview add`")
         result = extract(turns, classifier)
         if llm is not None:
-            result["requirements"], _dropped = llm_extract(llm, turns)
+            with_llm(result, llm, turns)
         if spec_search is not None:
             against_specs(result["requirements"], spec_search)
         with self.db.transaction() as c:
@@ -213,6 +215,8 @@ class Interviews:
         out: dict[str, Any] = self.items(sid)
         # turns the extractor did not read (a language it does not know), and who led the interview
         out["skipped"], out["summary"] = result["skipped"], result["summary"]
+        if "llm_error" in result:
+            out["llm_error"] = result["llm_error"]
         return out
 
     def items(self, sid: str) -> dict[str, Any]:
@@ -314,3 +318,22 @@ class Interviews:
 
 def rule_types() -> list[str]:
     return [label for label, _ in TYPE_RULES]
+
+
+def with_llm(result: dict[str, Any], llm: Any, turns: list[Turn]) -> None:
+    """Replace the offline requirements by the model's (only quotes found verbatim are kept). When
+    the model fails, times out, answers with something that is not the JSON asked for, or returns
+    no requirements, the offline extraction stays and ``llm_error`` says why."""
+    try:
+        kept, dropped = llm_extract(llm, turns)
+    except (ProviderError, OutputParseError) as e:
+        result["llm_error"] = f"{e}; the offline extraction is shown"
+        log.warning("LLM extraction failed: %s", e)
+        return
+    result["dropped_quotes"] = dropped
+    if not kept:
+        result["llm_error"] = (
+            "the model returned no requirement with a quote found in the transcript; the offline extraction is shown"
+        )
+        return
+    result["requirements"] = kept

@@ -105,7 +105,8 @@ def show_citations(citations: list[dict[str, Any]], key: str) -> None:
     related = [c for c in citations if c.get("kind") == "related"]
     st.caption(t("sources"))
     for c in quoted:
-        with st.expander(_citation_label(c)):
+        # kept open while the passage is shown (the toggle reruns the page)
+        with st.expander(_citation_label(c), expanded=bool(st.session_state.get(f"ctx_{key}_{c['n']}"))):
             st.markdown(f"> {c['snippet']}")
             if c.get("matched"):
                 st.caption(t("matched_words") + ": " + ("、" if lang() == "zh" else ", ").join(c["matched"]))

@@ -152,6 +152,8 @@ if st.button(t("extract"), type="primary", key="extract", disabled=not iv.turns(
         result = run(me.extract_session, sid)
     if result is not None:
         st.success(t("extracted", n=len(result["requirements"])))
+        if result.get("llm_error"):
+            st.warning(t("llm_extraction_failed") + (f" ({result['llm_error']})" if lang() == "en" else ""))
         skipped = result.get("skipped") or []
         if skipped:
             reasons = sorted({t(x["reason"]) if x["reason"] in TEXT else x["reason"] for x in skipped})
