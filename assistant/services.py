@@ -38,6 +38,7 @@ from assistant.interviews.service import Interviews
 from assistant.interviews.transcripts import read_transcript
 from assistant.knowledge.store import KnowledgeBases
 from assistant.learning.textclf import ModelStore
+from assistant.migration.service import Migration
 from assistant.providers.database import AppDB, open_app_db
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
@@ -231,6 +232,11 @@ class Services:
     def requirements(self) -> RequirementClassifier:
         """The requirement type classifier of this data directory."""
         return RequirementClassifier(self.settings.home, self.embeddings)
+
+    @property
+    def migration(self) -> Migration:
+        """The data-migration workbench (profile and check legacy exports)."""
+        return Migration(self.settings.home)
 
     @property
     def interviews(self) -> Interviews:

@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "assistant.interviews": 4,
     "assistant.changes": 4,
     "assistant.insights": 4,
+    "assistant.migration": 4,
     "assistant.tools": 5,
     "assistant.services": 6,
     "assistant.caller": 6,

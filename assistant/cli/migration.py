@@ -1,0 +1,124 @@
+"""``assistant migrate``: profile and check legacy exports before a test load (数据迁移与清理)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from assistant.cli.common import EXIT_ERROR, JsonOpt, app, open_services, print_json, run
+
+migrate_app = typer.Typer(help="Data migration: profile and check legacy exports.", no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+
+SheetOpt = Annotated[
+    str | None, typer.Option("--sheet", help="The sheet of an Excel file (default: the first).")
+]
+
+
+def _progress(event: str, data: dict[str, Any]) -> None:
+    typer.echo(f"  read {data.get('rows', 0):,} rows ...", err=True)
+
+
+@migrate_app.command("profile")
+def migrate_profile(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, GBK/GB18030, UTF-16) or XLSX export.")],
+    sheet: SheetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per column: type, missing share and tokens, distinct and top values, shapes, lengths, spacing,
+    width forms, encoding damage, decorated numbers, date formats; candidate keys and dependencies."""
+    services = run(open_services)
+    p = run(services.migration.profile, file, sheet, _progress)
+    if as_json:
+        print_json(p)
+        return
+    typer.echo(f"{p['source']}: {p['rows']:,} rows, {len(p['columns'])} columns, encoding {p['encoding']}")
+    for c in p["columns"]:
+        issues = [f"{k} {c[k]}" for k in ("fullwidth_alnum", "mojibake", "decorated_numbers") if c[k]] + [
+            f"{k} {v}" for k, v in c["spacing"].items()
+        ]
+        if len(c["date_formats"]) > 1:
+            issues.append("date formats " + ", ".join(f"{k} {v}" for k, v in c["date_formats"].items()))
+        shapes = ", ".join(f"{s['shape']} ×{s['count']}" for s in c["shapes"][:3])
+        typer.echo(
+            f"- {c['name']}: {c['type']}, missing {c['missing_share']:.1%}"
+            + (f" ({', '.join(f'{k} ×{v}' for k, v in c['missing_tokens'].items())})" if c["missing"] else "")
+            + f", {c['distinct']:,} distinct, length {c['length'][0]}–{c['length'][1]}"
+            + (f", shapes {shapes}" if shapes else "")
+            + (f"; {'; '.join(issues)}" if issues else "")
+        )
+    if p["candidate_keys"]:
+        typer.echo("candidate keys: " + ", ".join(p["candidate_keys"]))
+    for d in p["dependencies"]:
+        typer.echo(
+            f"dependency: {'+'.join(d['determinant'])} → {d['dependent']} ({d['violations']} rows disagree)"
+        )
+    for f in p["structural"]:
+        typer.echo(f"structure: row {f['row']} {f['rule']}: {f['suggestion']}")
+
+
+@migrate_app.command("check")
+def migrate_check(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rules file (YAML; JSON accepted).")] = None,
+    infer: Annotated[bool, typer.Option("--infer", help="Add the rules the profile suggests.")] = False,
+    sheet: SheetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write a Markdown report here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cell-level findings; exit 1 when any error was found. With --json: one line per finding, then
+    a summary line."""
+    if rules is None and not infer:
+        typer.echo("no --rules and no --infer: only the file's structure is checked", err=True)
+    services = run(open_services)
+    report = run(services.migration.check, file, rules, infer, sheet, _progress)
+    summary = report.summary()
+    if as_json:
+        for f in report.findings:
+            typer.echo(json.dumps(f, ensure_ascii=False))
+        typer.echo(json.dumps({"summary": summary}, ensure_ascii=False))
+    else:
+        for f in report.findings[:200]:
+            fix = f" → {f['suggestion']}" if f["suggestion"] not in (None, "") else ""
+            typer.echo(f"row {f['row']} {f['column']}: {f['rule']} ({f['severity']}) {f['value']!r}{fix}")
+        if len(report.findings) > 200:
+            typer.echo(f"... {len(report.findings) - 200} more (use --json or --out)")
+        typer.echo(
+            f"{summary['rows']:,} rows: {summary['errors']} errors, {summary['warnings']} warnings "
+            f"in {summary['rows_with_findings']} rows"
+        )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(markdown_report(file.name, report.findings, summary), encoding="utf-8")
+    if summary["errors"]:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def markdown_report(name: str, findings: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    lines = [
+        f"# Check of {name}",
+        "",
+        f"{summary['rows']:,} rows; {summary['errors']} errors, {summary['warnings']} warnings in "
+        f"{summary['rows_with_findings']} rows.",
+        "",
+        "| rule | findings |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in summary["by_rule"].items()],
+        "",
+        "| row | column | value | rule | severity | suggestion |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in findings:
+        cells = [
+            str(f["row"]),
+            f["column"],
+            str(f["value"]),
+            f["rule"],
+            f["severity"],
+            str(f["suggestion"] or ""),
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,434 @@
+"""Cell-level findings of a legacy export against a rules file and, with ``infer``, against the
+rules its own profile suggests (type and shape consistency within a column, code lists,
+dependencies, spacing, width forms, encoding damage). Given rules yield errors; inferred ones
+warnings, since the data may be right and the guess wrong."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.errors import InvalidInput, NotFound
+from assistant.migration.profile import FD_VIOLATION_SHARE, _q, connect, profile
+from assistant.migration.table import Table
+from assistant.migration.values import (
+    TYPE_CHECKS,
+    date_format,
+    half_width,
+    has_fullwidth_alnum,
+    is_missing,
+    mojibake_fix,
+    number_with_decoration,
+    shape,
+    spacing_issue,
+)
+
+TYPES = tuple(TYPE_CHECKS)
+#: a column's dominant shape becomes an inferred rule when it covers this share of its values
+SHAPE_SHARE = 0.8
+CODE_LIST_MAX = 30  # distinct values of a column treated as a code list
+
+
+class ColumnRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    required: bool = False
+    unique: bool = False
+    pattern: str | None = None
+    type: str | None = None
+    values: list[str] | None = None
+    values_from: str | None = Field(None, description="other.csv#column")
+    values_from_spec: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = Field(None, ge=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"bad regular expression {v!r}: {e}") from e
+        return v
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str | None) -> str | None:
+        if v is not None and v not in TYPES:
+            raise ValueError(f"unknown type {v!r}; use one of: {', '.join(TYPES)}")
+        return v
+
+
+class Dependency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    determinant: list[str]
+    dependent: str
+
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    column: str
+    file: str
+    key: str
+
+
+class Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    columns: dict[str, ColumnRule] = Field(default_factory=dict)
+    dependencies: list[Dependency] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+
+
+def load_rules(path: Path | None, columns: list[str]) -> Rules:
+    """A rules file (YAML, JSON accepted), checked against the table's columns.
+
+    Raises:
+        InvalidInput: unreadable file, unknown keys, a bad regex, an unknown column (naming the line).
+    """
+    if path is None:
+        return Rules()
+    if not path.is_file():
+        raise NotFound(f"no such rules file: {path}")
+    import yaml
+
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise InvalidInput(
+            f"{path.name} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {e}"
+        ) from e
+    try:
+        rules = Rules.model_validate(data or {})
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"{path.name}: {where} (line {_line_of(text, first['loc'])}): {first['msg']}"
+        ) from e
+    named = [*rules.columns, *(c for d in rules.dependencies for c in [*d.determinant, d.dependent])]
+    named += [r.column for r in rules.references]
+    for name in named:
+        if name not in columns:
+            raise InvalidInput(
+                f"{path.name} (line {_line_of(text, (name,))}): column {name!r} is not in the file; it has: "
+                f"{', '.join(columns)[:300]}"
+            )
+    return rules
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int:
+    """The first line of the rules file that mentions the innermost named key of *loc*."""
+    names = [str(p) for p in loc if isinstance(p, str) and p not in ("columns", "dependencies", "references")]
+    for needle in reversed(names):
+        for n, line in enumerate(text.splitlines(), 1):
+            if needle in line:
+                return n
+    return 1
+
+
+@dataclass
+class Report:
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    rows: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        by_rule = Counter(f["rule"] for f in self.findings)
+        by_column = Counter(f["column"] for f in self.findings)
+        errors = sum(1 for f in self.findings if f["severity"] == "error")
+        return {
+            "rows": self.rows,
+            "findings": len(self.findings),
+            "errors": errors,
+            "warnings": len(self.findings) - errors,
+            "rows_with_findings": len({f["row"] for f in self.findings if f["row"]}),
+            "by_rule": dict(by_rule.most_common()),
+            "by_column": dict(by_column.most_common()),
+        }
+
+
+def check(table: Table, rules: Rules, infer: bool = False, base: Path | None = None) -> Report:
+    """Every finding of the table, in row order (structural findings of the file first)."""
+    con = connect()
+    con.execute(f"CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM {table.duckdb_source()}")
+    prof = profile(table, con) if infer else None
+    report = Report(findings=list(table.findings), rows=table.rows)
+    per_cell = _cell_rules(rules, prof, base)
+    report.findings += list(_scan(table, per_cell))
+    report.findings += _unique(con, table, rules, prof)
+    report.findings += _dependencies(con, table, rules, prof)
+    report.findings += _references(con, table, rules, base)
+    report.findings = _one_voice(report.findings)
+    report.findings.sort(
+        key=lambda f: (f["row"], table.columns.index(f["column"]) if f["column"] in table.columns else -1)
+    )
+    return report
+
+
+def _one_voice(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A cell that a given rule flags as an error carries no inferred warning beside it."""
+    errors = {(f["row"], f["column"]) for f in findings if f["severity"] == "error"}
+    return [f for f in findings if f["severity"] == "error" or (f["row"], f["column"]) not in errors]
+
+
+@dataclass
+class _ColumnCheck:
+    rule: ColumnRule
+    allowed: set[str] | None = None
+    inferred_type: str | None = None
+    inferred_shapes: set[str] | None = None
+    inferred_codes: list[str] | None = None
+    hygiene: bool = False  # spacing, width forms, encoding damage, decorated numbers
+
+
+def _cell_rules(rules: Rules, prof: dict[str, Any] | None, base: Path | None) -> dict[str, _ColumnCheck]:
+    out: dict[str, _ColumnCheck] = {}
+    for name, rule in rules.columns.items():
+        allowed = set(rule.values) if rule.values is not None else None
+        if rule.values_from:
+            allowed = (allowed or set()) | _values_from(rule.values_from, base)
+        out[name] = _ColumnCheck(rule, allowed)
+    for col in (prof or {}).get("columns", []):
+        c = out.setdefault(col["name"], _ColumnCheck(ColumnRule()))
+        c.hygiene = True
+        filled = col["rows"] - col["missing"]
+        if col["type"] != "text" and c.rule.type is None:
+            c.inferred_type = col["type"]
+        shapes = col["shapes"]
+        numeric = col["type"] in ("int", "decimal")
+        if (
+            shapes
+            and filled
+            and not numeric
+            and shapes[0]["count"] >= SHAPE_SHARE * filled
+            and col["length"][1] <= 40
+        ):
+            c.inferred_shapes = {s["shape"] for s in shapes if s["count"] >= 0.05 * filled}
+        if 2 <= col["distinct"] <= CODE_LIST_MAX and filled >= 50 and c.allowed is None:
+            common = [t["value"] for t in col["top_values"] if t["count"] > max(1, 0.005 * filled)]
+            if sum(t["count"] for t in col["top_values"] if t["value"] in common) >= 0.95 * filled:
+                c.inferred_codes = common
+    return out
+
+
+def _values_from(spec: str, base: Path | None) -> set[str]:
+    file, _, column = spec.partition("#")
+    path = (base / file) if base is not None and not Path(file).is_absolute() else Path(file)
+    if not column:
+        raise InvalidInput(f"values_from {spec!r} needs a column: other.csv#column")
+    from assistant.ingest.tables import read_rows
+
+    columns, rows = read_rows(path)
+    if column not in columns:
+        raise InvalidInput(f"values_from: column {column!r} not in {path.name}; it has: {', '.join(columns)}")
+    return {str(r.get(column) or "").strip() for r in rows if str(r.get(column) or "").strip()}
+
+
+def _finding(
+    row: int, column: str, value: str, rule: str, severity: str, suggestion: str | None
+) -> dict[str, Any]:
+    return {
+        "row": row,
+        "column": column,
+        "value": value,
+        "rule": rule,
+        "severity": severity,
+        "suggestion": suggestion,
+    }
+
+
+def _scan(table: Table, checks: dict[str, _ColumnCheck]) -> Iterator[dict[str, Any]]:
+    idx = {name: table.columns.index(name) for name in checks}
+    with table.csv_path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for n, row in enumerate(reader, 1):
+            for name, c in checks.items():
+                value = row[idx[name]] if idx[name] < len(row) else ""
+                yield from _cell(n, name, value, c)
+
+
+def _cell(n: int, name: str, value: str, c: _ColumnCheck) -> Iterator[dict[str, Any]]:
+    r = c.rule
+    if is_missing(value):
+        if r.required:
+            yield _finding(n, name, value, "required", "error", None)
+        return
+    v = value.strip()
+    if r.type and not TYPE_CHECKS[r.type](v):
+        yield _finding(n, name, value, f"type:{r.type}", "error", _repair(v, r.type))
+    if r.pattern and not re.fullmatch(r.pattern, v):
+        yield _finding(n, name, value, "pattern", "error", _repair_pattern(v, r.pattern))
+    if c.allowed is not None and v not in c.allowed:
+        yield _finding(n, name, value, "values", "error", _closest(v, sorted(c.allowed)))
+    if (r.min is not None or r.max is not None) and TYPE_CHECKS["decimal"](v):
+        x = float(v)
+        if (r.min is not None and x < r.min) or (r.max is not None and x > r.max):
+            yield _finding(n, name, value, "range", "error", None)
+    if r.max_length and len(v) > r.max_length:
+        yield _finding(n, name, value, "max_length", "error", v[: r.max_length])
+    yield from _inferred(n, name, value, v, c)
+
+
+def _inferred(n: int, name: str, value: str, v: str, c: _ColumnCheck) -> Iterator[dict[str, Any]]:
+    """The warnings of the rules a column's profile suggests (dropped on a cell a given rule
+    already flags, see ``_one_voice``)."""
+    if c.inferred_type and not TYPE_CHECKS[c.inferred_type](v):
+        yield _finding(
+            n, name, value, f"inferred_type:{c.inferred_type}", "warning", _repair(v, c.inferred_type)
+        )
+    elif c.inferred_shapes and len(v) <= 40 and shape(v) not in c.inferred_shapes:
+        fixed = half_width(v).strip().upper()
+        if c.inferred_type == "date":
+            parsed = date_format(half_width(v))
+            yield _finding(
+                n, name, value, "inferred_date_format", "warning", parsed[1].isoformat() if parsed else None
+            )
+        else:
+            yield _finding(
+                n,
+                name,
+                value,
+                "inferred_shape",
+                "warning",
+                fixed if shape(fixed) in c.inferred_shapes else None,
+            )
+    if c.inferred_codes and v not in c.inferred_codes:
+        yield _finding(n, name, value, "inferred_code_list", "warning", _closest(v, c.inferred_codes))
+    if c.hygiene:
+        spacing = spacing_issue(value)
+        if spacing:
+            yield _finding(n, name, value, "spacing", "warning", " ".join(half_width(value).split()))
+        if has_fullwidth_alnum(value):
+            yield _finding(n, name, value, "fullwidth", "warning", half_width(value))
+        repaired = mojibake_fix(value)
+        if repaired is not None:
+            yield _finding(n, name, value, "encoding_damage", "warning", repaired or None)
+
+
+def _repair(v: str, type_: str) -> str | None:
+    """A value that would pass the type, when a mechanical repair gives one."""
+    for candidate in (half_width(v).strip(), number_with_decoration(v) or "", half_width(v).replace(" ", "")):
+        if candidate and candidate != v and TYPE_CHECKS[type_](candidate):
+            return candidate
+    if type_ == "date":
+        from assistant.migration.values import date_format
+
+        parsed = date_format(half_width(v))
+        if parsed:
+            return parsed[1].isoformat()
+    return None
+
+
+def _repair_pattern(v: str, pattern: str) -> str | None:
+    for candidate in (half_width(v).strip(), half_width(v).strip().upper()):
+        if candidate != v and re.fullmatch(pattern, candidate):
+            return candidate
+    return None
+
+
+def _closest(v: str, choices: list[str]) -> str | None:
+    from rapidfuzz import fuzz, process
+
+    if not choices:
+        return None
+    folded = half_width(v).strip()
+    for c in choices:
+        if c.lower() == folded.lower():
+            return c
+    best = process.extractOne(folded, choices, scorer=fuzz.ratio)
+    return best[0] if best and best[1] >= 60 else None
+
+
+def _unique(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Repeated values of a unique column (given), or of a column that is unique but for a few rows."""
+    wanted = {name: "error" for name, r in rules.columns.items() if r.unique}
+    for col in (prof or {}).get("columns", []):
+        filled = col["rows"] - col["missing"]
+        if (
+            col["name"] not in wanted
+            and col["type"] in ("code", "int", "uscc", "id_card_cn", "phone_cn", "email")
+            and filled >= 20
+            and col["distinct"] >= 0.99 * filled
+            and col["distinct"] < filled
+        ):
+            wanted[col["name"]] = "warning"
+    out = []
+    for name, severity in wanted.items():
+        c = _q(name)
+        rows = con.execute(
+            f"SELECT r, {c} FROM (SELECT row_number() OVER () AS r, {c}, count(*) OVER (PARTITION BY {c}) AS k "
+            f"FROM t) WHERE k > 1 AND {c} IS NOT NULL AND trim({c}) <> '' ORDER BY r"
+        ).fetchall()
+        first: dict[str, int] = {}
+        for r, v in rows:
+            if v in first:
+                out.append(
+                    _finding(
+                        int(r),
+                        name,
+                        v,
+                        "unique" if severity == "error" else "inferred_unique",
+                        severity,
+                        f"same as row {first[v]}",
+                    )
+                )
+            else:
+                first[v] = int(r)
+    return out
+
+
+def _dependencies(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Cells of the dependent column that disagree with their group's prevailing value."""
+    deps = [(d.determinant, d.dependent, "error") for d in rules.dependencies]
+    related = {frozenset([*a, b]) for a, b, _ in deps}
+    for d in (prof or {}).get("dependencies", []):
+        pair = frozenset([*d["determinant"], d["dependent"]])
+        if pair not in related and 0 < d["violations"] <= FD_VIOLATION_SHARE * table.rows:
+            deps.append((d["determinant"], d["dependent"], "warning"))
+            related.add(pair)  # A -> B and B -> A both hold for a 1:1 pair: one of them is enough
+    out = []
+    for det, dep, severity in deps:
+        keys = ", ".join(_q(a) for a in det)
+        b = _q(dep)
+        rows = con.execute(
+            f"WITH x AS (SELECT row_number() OVER () AS r, {keys}, {b} AS v FROM t), "
+            f"g AS (SELECT {keys}, v, count(*) AS k FROM x WHERE v IS NOT NULL GROUP BY ALL), "
+            f"best AS (SELECT {keys}, arg_max(v, k) AS top FROM g GROUP BY ALL) "
+            f"SELECT x.r, x.v, best.top FROM x JOIN best USING ({keys}) WHERE x.v IS DISTINCT FROM best.top "
+            f"AND x.v IS NOT NULL ORDER BY x.r"
+        ).fetchall()
+        rule = "dependency" if severity == "error" else "inferred_dependency"
+        for r, v, top in rows:
+            out.append(_finding(int(r), dep, v, f"{rule}:{'+'.join(det)}", severity, top))
+    return out
+
+
+def _references(con: Any, table: Table, rules: Rules, base: Path | None) -> list[dict[str, Any]]:
+    out = []
+    for ref in rules.references:
+        keys = _values_from(f"{ref.file}#{ref.key}", base)
+        c = _q(ref.column)
+        for r, v in con.execute(f"SELECT row_number() OVER () AS r, {c} FROM t").fetchall():
+            if v is not None and v.strip() and v.strip() not in keys:
+                out.append(
+                    _finding(
+                        int(r),
+                        ref.column,
+                        v,
+                        f"reference:{ref.file}#{ref.key}",
+                        "error",
+                        _closest(v, sorted(keys)),
+                    )
+                )
+    return out

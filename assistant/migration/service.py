@@ -1,0 +1,45 @@
+"""The data-migration workbench: profile and check legacy exports (数据迁移与清理)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.migration.check import Report, check, load_rules
+from assistant.migration.profile import profile
+from assistant.migration.table import Table, load
+
+
+class Migration:
+    def __init__(self, home: Path) -> None:
+        self.work = home / "migration" / "work"
+
+    @contextmanager
+    def table(self, path: Path, sheet: str | None = None, progress: Any = None) -> Iterator[Table]:
+        """The normalised copy of an export, removed afterwards."""
+        self.work.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="run-", dir=self.work))
+        try:
+            yield load(path, folder, sheet, progress)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def profile(self, path: Path, sheet: str | None = None, progress: Any = None) -> dict[str, Any]:
+        with self.table(path, sheet, progress) as t:
+            return profile(t)
+
+    def check(
+        self,
+        path: Path,
+        rules: Path | None = None,
+        infer: bool = False,
+        sheet: str | None = None,
+        progress: Any = None,
+    ) -> Report:
+        with self.table(path, sheet, progress) as t:
+            parsed = load_rules(rules, t.columns)
+            return check(t, parsed, infer, base=(rules.parent if rules else path.parent))

@@ -1,0 +1,224 @@
+"""The data-migration workbench on real files: GBK/UTF-16 CSV and XLSX exports with the damage
+legacy data carries, the rules file, inferred rules, and the bad inputs a consultant will feed it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.errors import InvalidInput, NotFound
+from assistant.migration.check import check, load_rules
+from assistant.migration.profile import profile
+from assistant.migration.table import load
+from assistant.migration.values import id_card_ok, uscc_ok
+
+GOOD_USCC = "91350100M000100Y43"
+GROUPS = {"G1": "3000", "G2": "3100", "G3": "7900"}
+
+
+def _uscc(n: int) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    body = f"91320500{n:09d}"
+    total = sum(chars.index(c) * w for c, w in zip(body, weights, strict=True))
+    return body + chars[(31 - total % 31) % 31]
+
+
+def suppliers(path: Path, encoding: str = "gb18030") -> dict[tuple[int, str], str]:
+    """A supplier master with one injected problem per listed (row, column); returns them."""
+    rows = [
+        [
+            "supplier_code",
+            "name",
+            "tax_id",
+            "uom",
+            "unit_price",
+            "material_group",
+            "valuation_class",
+            "created",
+        ]
+    ]
+    for i in range(1, 201):
+        g = ("G1", "G2", "G3")[i % 3]
+        rows.append(
+            [
+                f"S{i:06d}",
+                f"苏州供应商{i}有限公司",
+                _uscc(i),
+                ("PCS", "KG", "M")[i % 3],
+                f"{i % 97 + 1}.50",
+                g,
+                GROUPS[g],
+                f"2024-{i % 9 + 1:02d}-1{i % 10}",
+            ]
+        )
+    injected = {
+        (5, "supplier_code"): "S00005",
+        (6, "name"): " 苏州供应商6有限公司",
+        (7, "tax_id"): "913205001234567890",
+        (8, "uom"): "PCE",
+        (9, "unit_price"): "1,200",
+        (10, "valuation_class"): "7900" if rows[10][5] != "G3" else "3000",
+        (11, "created"): "2024/3/5",
+        (12, "supplier_code"): "Ｓ000012",
+        (13, "unit_price"): "",
+        (14, "supplier_code"): "S000013",
+    }
+    cols = rows[0]
+    for (r, c), v in injected.items():
+        rows[r][cols.index(c)] = v
+    with path.open("w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
+    return injected
+
+
+RULES = """columns:
+  supplier_code: {required: true, unique: true, pattern: '^S\\d{6}$'}
+  tax_id: {type: uscc}
+  uom: {values: [PCS, KG, M]}
+  unit_price: {type: decimal, min: 0, required: true}
+dependencies:
+  - {determinant: [material_group], dependent: valuation_class}
+"""
+
+
+def test_check_digits_of_chinese_identifiers() -> None:
+    assert uscc_ok(GOOD_USCC) and uscc_ok(_uscc(7)) and not uscc_ok("913205001234567890")
+    assert id_card_ok("11010519491231002X") and not id_card_ok("110105194912310021")
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_given_rules_find_every_injected_cell_and_nothing_else(tmp_path: Path, encoding: str) -> None:
+    src = tmp_path / "suppliers.csv"
+    injected = suppliers(src, encoding)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    table = load(src, tmp_path / "work")
+    assert table.rows == 200 and table.columns[0] == "supplier_code"
+    report = check(table, load_rules(tmp_path / "rules.yaml", table.columns), infer=True)
+    errors = {(f["row"], f["column"]) for f in report.findings if f["severity"] == "error"}
+    flagged = {(f["row"], f["column"]) for f in report.findings}
+    # every injected cell is flagged; the rules' own cells as errors
+    assert set(injected) <= flagged
+    assert {k for k in injected if k[1] != "name" and k != (11, "created")} <= errors
+    assert flagged <= set(injected)  # no false alarm on the 190 clean rows
+    by_cell = {(f["row"], f["column"]): f for f in report.findings}
+    assert by_cell[(8, "uom")]["suggestion"] == "PCS"
+    assert by_cell[(9, "unit_price")]["suggestion"] == "1200"
+    assert by_cell[(12, "supplier_code")]["suggestion"] == "S000012"
+    assert by_cell[(11, "created")]["suggestion"] == "2024-03-05"
+    assert by_cell[(14, "supplier_code")]["rule"] == "unique"
+    # the dependency flags the one disagreeing cell, not the whole group
+    assert [f["row"] for f in report.findings if f["rule"].startswith("dependency")] == [10]
+
+
+def test_profile_names_types_missing_tokens_shapes_keys_and_dependencies(tmp_path: Path) -> None:
+    src = tmp_path / "m.csv"
+    src.write_text(
+        "code,名称,单位,重量,组,类\n"
+        + "".join(
+            f"M-{i:04d},物料{i},{'无' if i % 10 == 0 else 'KG'},{i}kg,G{i % 3},{['A', 'B', 'C'][i % 3]}\n"
+            for i in range(1, 101)
+        ),
+        encoding="utf-8",
+    )
+    p = profile(load(src, tmp_path / "w"))
+    cols = {c["name"]: c for c in p["columns"]}
+    assert cols["code"]["shapes"][0] == {"shape": "A-9999", "count": 100} and cols["code"]["type"] == "code"
+    assert cols["单位"]["missing"] == 10 and cols["单位"]["missing_tokens"] == {"无": 10}
+    assert cols["重量"]["decorated_numbers"] == 100
+    assert "code" in p["candidate_keys"] and "名称" in p["candidate_keys"]
+    assert {(tuple(d["determinant"]), d["dependent"]) for d in p["dependencies"]} >= {(("组",), "类")}
+
+
+def test_xlsx_sheets_and_structural_problems(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["这是说明页"])
+    sheet = book.create_sheet("客户")
+    sheet.append(["客户编码", "", "客户编码", "电话"])
+    sheet.append(["C001", "x", "C001", 13800138000])
+    sheet.append(["C002", "", "C002", "=1+1"])
+    path = tmp_path / "客户.xlsx"
+    book.save(path)
+    table = load(path, tmp_path / "w", sheet="客户")
+    assert table.columns == ["客户编码", "column 2", "客户编码 (2)", "电话"] and table.rows == 2
+    assert {f["rule"] for f in table.findings} == {"empty_column_name", "duplicate_column_name"}
+    with pytest.raises(NotFound, match="客户, 说明|说明, 客户"):
+        load(path, tmp_path / "w", sheet="供应商")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty"), (b"a,b,c\n", "no data rows"), (b"\n\n", "empty")],
+)
+def test_empty_files_are_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match=message):
+        load(path, tmp_path / "w")
+    assert not list((tmp_path / "w").glob("*.csv"))  # nothing half-written left behind
+
+
+def test_ragged_rows_are_findings_not_silent_changes(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n", encoding="utf-8")
+    table = load(path, tmp_path / "w")
+    assert table.rows == 3
+    assert [(f["row"], f["rule"]) for f in table.findings] == [(2, "missing_fields"), (3, "extra_fields")]
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ("columns:\n  supplier_code: {pattern: '^S(\\d{6}$'}\n", "line 2"),
+        ("columns:\n  code: {required: true}\n", "column 'code' is not in the file"),
+        ("columns:\n  uom: {type: money}\n", "unknown type"),
+        ("columns:\n  uom: {requird: true}\n", "requird"),
+        ("columns: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_rules_files_name_the_problem(tmp_path: Path, rules: str, message: str) -> None:
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_rules(tmp_path / "rules.yaml", ["supplier_code", "uom"])
+
+
+def test_cli_check_json_lines_summary_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src = tmp_path / "suppliers.csv"
+    suppliers(src)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        [
+            "migrate",
+            "check",
+            str(src),
+            "--rules",
+            str(tmp_path / "rules.yaml"),
+            "--json",
+            "--out",
+            str(tmp_path / "r.md"),
+        ],
+    )
+    assert r.exit_code == 1, r.output  # errors found
+    lines = [json.loads(x) for x in r.stdout.strip().splitlines()]
+    assert set(lines[0]) == {"row", "column", "value", "rule", "severity", "suggestion"}
+    assert lines[-1]["summary"]["errors"] >= 8 and lines[-1]["summary"]["rows"] == 200
+    assert "| 7 | tax_id |" in (tmp_path / "r.md").read_text(encoding="utf-8")
+    clean = tmp_path / "clean.csv"
+    clean.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    assert runner.invoke(app, ["migrate", "check", str(clean), "--infer", "--json"]).exit_code == 0
+    missing = runner.invoke(app, ["migrate", "profile", str(tmp_path / "nope.csv")])
+    assert missing.exit_code != 0 and "no such file" in missing.output
+    prof = runner.invoke(app, ["migrate", "profile", str(src), "--json"])
+    assert prof.exit_code == 0 and json.loads(prof.stdout)["rows"] == 200
+    assert not list((tmp_path / "home" / "migration" / "work").glob("*"))  # the normalised copies are gone
