@@ -120,6 +120,29 @@ def eval_interviews(
         out.write_text(format_report(result), encoding="utf-8")
 
 
+@eval_app.command("migration")
+def eval_migration(
+    rows: Annotated[
+        int, typer.Option("--rows", min=100, max=1_000_000, help="Rows per generated table.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cell-level precision/recall/F1 of `migrate check` on generated dirty/clean masters, with a baseline."""
+    from evals.migration import format_report, run_migration_eval
+
+    services = run(open_services)
+    result = run(run_migration_eval, services, rows, seed, log=lambda m: typer.echo(m, err=True))
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(format_report(result))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(format_report(result), encoding="utf-8")
+
+
 @eval_app.command("triage")
 def eval_triage(
     train: Annotated[Path, typer.Option("--train", help="Training export.")],

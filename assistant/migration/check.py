@@ -5,7 +5,6 @@ warnings, since the data may be right and the guess wrong."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter
@@ -35,6 +34,7 @@ TYPES = tuple(TYPE_CHECKS)
 #: a column's dominant shape becomes an inferred rule when it covers this share of its values
 SHAPE_SHARE = 0.8
 CODE_LIST_MAX = 30  # distinct values of a column treated as a code list
+REQUIRED_MISSING_SHARE = 0.03  # a column this full is treated as required when inferring
 
 
 class ColumnRule(BaseModel):
@@ -159,12 +159,11 @@ class Report:
 
 def check(table: Table, rules: Rules, infer: bool = False, base: Path | None = None) -> Report:
     """Every finding of the table, in row order (structural findings of the file first)."""
-    con = connect()
-    con.execute(f"CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM {table.duckdb_source()}")
+    con = connect(table)
     prof = profile(table, con) if infer else None
     report = Report(findings=list(table.findings), rows=table.rows)
     per_cell = _cell_rules(rules, prof, base)
-    report.findings += list(_scan(table, per_cell))
+    report.findings += list(_scan(con, per_cell))
     report.findings += _unique(con, table, rules, prof)
     report.findings += _dependencies(con, table, rules, prof)
     report.findings += _references(con, table, rules, base)
@@ -189,6 +188,7 @@ class _ColumnCheck:
     inferred_shapes: set[str] | None = None
     inferred_codes: list[str] | None = None
     hygiene: bool = False  # spacing, width forms, encoding damage, decorated numbers
+    inferred_required: bool = False  # nearly every row has a value: an empty cell is suspicious
 
 
 def _cell_rules(rules: Rules, prof: dict[str, Any] | None, base: Path | None) -> dict[str, _ColumnCheck]:
@@ -202,6 +202,7 @@ def _cell_rules(rules: Rules, prof: dict[str, Any] | None, base: Path | None) ->
         c = out.setdefault(col["name"], _ColumnCheck(ColumnRule()))
         c.hygiene = True
         filled = col["rows"] - col["missing"]
+        c.inferred_required = 0 < col["missing"] <= REQUIRED_MISSING_SHARE * col["rows"]
         if col["type"] != "text" and c.rule.type is None:
             c.inferred_type = col["type"]
         shapes = col["shapes"]
@@ -247,15 +248,34 @@ def _finding(
     }
 
 
-def _scan(table: Table, checks: dict[str, _ColumnCheck]) -> Iterator[dict[str, Any]]:
-    idx = {name: table.columns.index(name) for name in checks}
-    with table.csv_path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        next(reader)
-        for n, row in enumerate(reader, 1):
-            for name, c in checks.items():
-                value = row[idx[name]] if idx[name] < len(row) else ""
-                yield from _cell(n, name, value, c)
+BATCH = 50_000
+
+
+def _scan(con: Any, checks: dict[str, _ColumnCheck]) -> Iterator[dict[str, Any]]:
+    """The per-cell findings. Each distinct value of a column is checked once in Python; DuckDB
+    then finds the rows that hold a value with findings (most values repeat, or are fine)."""
+    import pandas as pd
+
+    for name, c in checks.items():
+        col = _q(name)
+        bad: dict[str, list[dict[str, Any]]] = {}
+        cur = con.execute(f"SELECT DISTINCT coalesce({col}, '') FROM t")
+        while batch := cur.fetchmany(BATCH):
+            for (value,) in batch:
+                found = list(_cell(0, name, value, c))
+                if found:
+                    bad[value] = found
+        if not bad:
+            continue
+        con.register("bad_values", pd.DataFrame({"v": list(bad)}))
+        rows = con.execute(
+            f"SELECT t._row, coalesce(t.{col}, '') AS v FROM t JOIN bad_values b ON coalesce(t.{col}, '') = b.v"
+        )
+        while batch := rows.fetchmany(BATCH):
+            for r, value in batch:
+                for finding in bad[value]:
+                    yield {**finding, "row": int(r)}
+        con.unregister("bad_values")
 
 
 def _cell(n: int, name: str, value: str, c: _ColumnCheck) -> Iterator[dict[str, Any]]:
@@ -263,6 +283,11 @@ def _cell(n: int, name: str, value: str, c: _ColumnCheck) -> Iterator[dict[str, 
     if is_missing(value):
         if r.required:
             yield _finding(n, name, value, "required", "error", None)
+        elif c.hygiene and value.strip():
+            # "无", "N/A", "-": a placeholder the load would store as text
+            yield _finding(n, name, value, "missing_placeholder", "warning", "")
+        elif c.inferred_required:
+            yield _finding(n, name, value, "inferred_required", "warning", None)
         return
     v = value.strip()
     if r.type and not TYPE_CHECKS[r.type](v):
@@ -367,7 +392,7 @@ def _unique(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None) -
     for name, severity in wanted.items():
         c = _q(name)
         rows = con.execute(
-            f"SELECT r, {c} FROM (SELECT row_number() OVER () AS r, {c}, count(*) OVER (PARTITION BY {c}) AS k "
+            f"SELECT r, {c} FROM (SELECT _row AS r, {c}, count(*) OVER (PARTITION BY {c}) AS k "
             f"FROM t) WHERE k > 1 AND {c} IS NOT NULL AND trim({c}) <> '' ORDER BY r"
         ).fetchall()
         first: dict[str, int] = {}
@@ -402,7 +427,7 @@ def _dependencies(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | N
         keys = ", ".join(_q(a) for a in det)
         b = _q(dep)
         rows = con.execute(
-            f"WITH x AS (SELECT row_number() OVER () AS r, {keys}, {b} AS v FROM t), "
+            f"WITH x AS (SELECT _row AS r, {keys}, {b} AS v FROM t), "
             f"g AS (SELECT {keys}, v, count(*) AS k FROM x WHERE v IS NOT NULL GROUP BY ALL), "
             f"best AS (SELECT {keys}, arg_max(v, k) AS top FROM g GROUP BY ALL) "
             f"SELECT x.r, x.v, best.top FROM x JOIN best USING ({keys}) WHERE x.v IS DISTINCT FROM best.top "
@@ -419,7 +444,7 @@ def _references(con: Any, table: Table, rules: Rules, base: Path | None) -> list
     for ref in rules.references:
         keys = _values_from(f"{ref.file}#{ref.key}", base)
         c = _q(ref.column)
-        for r, v in con.execute(f"SELECT row_number() OVER () AS r, {c} FROM t").fetchall():
+        for r, v in con.execute(f"SELECT _row AS r, {c} FROM t").fetchall():
             if v is not None and v.strip() and v.strip() not in keys:
                 out.append(
                     _finding(

@@ -20,7 +20,7 @@ from assistant.migration.values import (
     spacing_issue,
 )
 
-SAMPLE = 200_000  # values per column checked one by one in Python
+SAMPLE = 5_000  # values per column checked one by one in Python (type shares, width, damage)
 TOP = 10
 #: a type is inferred when at least this share of the non-missing values satisfies it
 TYPE_SHARE = 0.9
@@ -32,18 +32,29 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect() -> Any:
+FD_SAMPLE = 100_000  # rows the dependency discovery looks at
+
+
+def connect(table: Table | None = None) -> Any:
+    """A DuckDB connection with the table loaded once as ``t`` (``_row``: the 1-based data row;
+    spills to the work folder past the memory limit)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    if table is not None:
+        spill = str(table.csv_path.parent / "duckdb-spill").replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET memory_limit = '1GB'")
+        con.execute(
+            f"CREATE TEMP TABLE t AS SELECT row_number() OVER () AS _row, * FROM {table.duckdb_source()}"
+        )
     return con
 
 
 def profile(table: Table, con: Any = None) -> dict[str, Any]:
-    con = con or connect()
-    src = table.duckdb_source()
-    con.execute(f"CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM {src}")
+    con = con or connect(table)
     missing = ", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_TOKENS)
     columns = []
     for name in table.columns:
@@ -124,6 +135,10 @@ def dependencies(con: Any, table: Table, by_name: dict[str, dict[str, Any]]) -> 
         for n, c in by_name.items()
         if 2 <= c["distinct"] <= max(2, table.rows // 2) and c["missing_share"] < 0.5
     ]
+    sample = min(table.rows, FD_SAMPLE)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fd AS SELECT * FROM t USING SAMPLE {sample} ROWS (reservoir, 7)"
+    )
     out = []
     for a in grouping:
         for b in grouping:
@@ -132,10 +147,10 @@ def dependencies(con: Any, table: Table, by_name: dict[str, dict[str, Any]]) -> 
             qa, qb = _q(a), _q(b)
             violations, groups = con.execute(
                 f"SELECT coalesce(sum(n - best), 0), count(*) FROM (SELECT {qa}, sum(k) AS n, max(k) AS best FROM "
-                f"(SELECT {qa}, {qb}, count(*) AS k FROM t WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL GROUP BY 1, 2) "
+                f"(SELECT {qa}, {qb}, count(*) AS k FROM fd WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL GROUP BY 1, 2) "
                 f"GROUP BY 1)"
             ).fetchone()
-            if groups and violations <= FD_VIOLATION_SHARE * table.rows and groups < table.rows:
+            if groups and violations <= FD_VIOLATION_SHARE * sample and groups <= sample // 2:
                 out.append(
                     {"determinant": [a], "dependent": b, "violations": int(violations), "groups": int(groups)}
                 )
