@@ -222,3 +222,56 @@ def test_cli_check_json_lines_summary_and_exit_code(tmp_path: Path, monkeypatch:
     prof = runner.invoke(app, ["migrate", "profile", str(src), "--json"])
     assert prof.exit_code == 0 and json.loads(prof.stdout)["rows"] == 200
     assert not list((tmp_path / "home" / "migration" / "work").glob("*"))  # the normalised copies are gone
+
+
+def test_dedupe_finds_chinese_company_variants_without_a_shared_id(tmp_path: Path) -> None:
+    import random
+
+    from assistant.migration.dedupe import dedupe, normalise_name, normalise_phone
+
+    assert normalise_name("（苏州）精密机械 有限责任公司") == normalise_name("精密机械有限公司") == "精密机械"
+    assert normalise_phone("+86 138-0013-8000") == "13800138000"
+    rng = random.Random(4)
+    rows = [["编号", "供应商名称", "电话", "成立日期"]]
+    base = []
+    for i in range(300):
+        name = f"{rng.choice(['苏州', '无锡', '杭州'])}{rng.choice(['精密', '电子', '化工', '物流'])}{rng.choice('甲乙丙丁戊己庚辛')}{rng.choice('一二三四五六七')}{i}有限公司"
+        base.append(
+            [
+                f"V{i:05d}",
+                name,
+                f"139{rng.randrange(10**7, 10**8)}",
+                f"20{rng.randrange(0, 24):02d}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)}",
+            ]
+        )
+    rows += base
+    truth = set()
+    for j in range(30):
+        b = base[j]
+        y, m, d = b[3].split("-")
+        rows.append(
+            [
+                f"V{300 + j:05d}",
+                b[1].replace("有限公司", "有限责任公司") if j % 2 else "（苏州）" + b[1],
+                "+86 " + b[2] if j % 3 else b[2],
+                f"{y}/{int(m)}/{int(d)}" if j % 4 else b[3],
+            ]
+        )
+        truth.add((j + 1, 301 + j))
+    path = tmp_path / "vendors.csv"
+    with path.open("w", encoding="gbk", newline="") as f:
+        csv.writer(f).writerows(rows)
+    result = dedupe(load(path, tmp_path / "w"), ["供应商名称", "电话", "成立日期"], "编号")
+    found = {tuple(c["rows"]) for c in result["clusters"]}
+    assert found == truth  # every variant pair, and no other record joined
+    first = result["clusters"][0]
+    assert (
+        first["ids"] == ["V00000", "V00300"]
+        and first["probability"] >= 0.9
+        and "供应商名称" in first["agree"]
+    )
+    assert result["fields"] == {"供应商名称": "name", "电话": "phone", "成立日期": "date"}
+    with pytest.raises(InvalidInput, match="not in the file"):
+        dedupe(load(path, tmp_path / "w"), ["名称"])
+    with pytest.raises(InvalidInput, match="between 0 and 1"):
+        dedupe(load(path, tmp_path / "w"), ["电话"], threshold=1.5)

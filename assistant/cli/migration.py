@@ -122,3 +122,34 @@ def markdown_report(name: str, findings: list[dict[str, Any]], summary: dict[str
         ]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+@migrate_app.command("dedupe")
+def migrate_dedupe(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
+    fields: Annotated[str, typer.Option("--fields", help="Columns to compare, comma-separated.")],
+    id_col: Annotated[
+        str | None, typer.Option("--id-col", help="The legacy id column, reported per cluster.")
+    ] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs.")] = 0.9,
+    sheet: SheetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Duplicate clusters with their match probability and the fields that agree (no shared id needed)."""
+    services = run(open_services)
+    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    result = run(services.migration.dedupe, file, wanted, id_col, threshold, sheet, _progress)
+    if as_json:
+        for c in result["clusters"]:
+            typer.echo(
+                json.dumps(
+                    {k: c[k] for k in ("cluster", "rows", "ids", "probability", "agree")}, ensure_ascii=False
+                )
+            )
+        return
+    for c in result["clusters"]:
+        who = ", ".join(c["ids"]) if c["ids"] else ", ".join(str(r) for r in c["rows"])
+        typer.echo(
+            f"cluster {c['cluster']}: rows {c['rows']} ({who}), p ≥ {c['probability']}, agree: {', '.join(c['agree']) or '-'}"
+        )
+    typer.echo(f"{len(result['clusters'])} duplicate clusters in {result['rows']:,} rows")

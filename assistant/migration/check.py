@@ -211,6 +211,7 @@ def _cell_rules(rules: Rules, prof: dict[str, Any] | None, base: Path | None) ->
             shapes
             and filled
             and not numeric
+            and not re.search(r"[汉\s]", shapes[0]["shape"])  # a code, not a name or free text
             and shapes[0]["count"] >= SHAPE_SHARE * filled
             and col["length"][1] <= 40
         ):

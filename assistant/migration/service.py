@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.migration.check import Report, check, load_rules
+from assistant.migration.dedupe import dedupe
 from assistant.migration.profile import profile
 from assistant.migration.table import Table, load
 
@@ -43,3 +44,15 @@ class Migration:
         with self.table(path, sheet, progress) as t:
             parsed = load_rules(rules, t.columns)
             return check(t, parsed, infer, base=(rules.parent if rules else path.parent))
+
+    def dedupe(
+        self,
+        path: Path,
+        fields: list[str],
+        id_col: str | None = None,
+        threshold: float = 0.9,
+        sheet: str | None = None,
+        progress: Any = None,
+    ) -> dict[str, Any]:
+        with self.table(path, sheet, progress) as t:
+            return dedupe(t, fields, id_col, threshold)

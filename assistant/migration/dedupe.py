@@ -1,0 +1,182 @@
+"""Duplicate records without a shared id: probabilistic record linkage (Splink, Fellegi-Sunter,
+DuckDB backend; its Spark backend is the documented path past one machine) on normalised fields.
+
+Normalisation before comparison: Chinese company names lose their legal form and branch marks
+(有限公司, 有限责任公司, 股份有限公司, 集团, 分公司, a bracketed city such as （苏州）), full-width forms
+fold to ASCII, spaces and punctuation go; phones keep their digits (without +86); dates become ISO;
+identifiers are upper-cased. The model's m and u probabilities are estimated from the data itself
+(random sampling for u, expectation maximisation per blocking rule for m), so no labels are needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from assistant.errors import InvalidInput
+from assistant.migration.profile import connect
+from assistant.migration.table import Table
+from assistant.migration.values import date_format, half_width
+
+log = logging.getLogger(__name__)
+
+_LEGAL = re.compile(
+    r"股份有限公司|有限责任公司|有限公司|集团公司|集团|分公司|总公司|公司|股份|"
+    r"\b(?:co\.?,?\s*ltd\.?|ltd\.?|limited|inc\.?|corp\.?|corporation|gmbh|llc)\b",
+    re.I,
+)
+_BRACKETS = re.compile(r"[（(][^（）()]{1,12}[）)]")
+_PUNCT = re.compile(r"[\s\W_]+")
+
+
+def normalise_name(value: str) -> str:
+    v = half_width(value or "").strip().lower()
+    v = _BRACKETS.sub("", v)
+    v = _LEGAL.sub("", v)
+    return _PUNCT.sub("", v)
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", half_width(value or ""))
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def normalise_date(value: str) -> str:
+    parsed = date_format(half_width(value or ""))
+    return parsed[1].isoformat() if parsed else (value or "").strip()
+
+
+def normalise_plain(value: str) -> str:
+    return _PUNCT.sub("", half_width(value or "").strip().upper())
+
+
+def kind_of_field(name: str, values: list[str]) -> str:
+    """name, phone, date or id, from the column name and its values."""
+    sample = [v for v in values[:500] if v]
+    low = name.lower()
+
+    def share(test: Any) -> bool:
+        return bool(sample) and sum(1 for v in sample if test(v)) > 0.8 * len(sample)
+
+    if re.search(r"phone|tel|mobile|电话|手机|联系方式", low):
+        return "phone"
+    if re.search(r"date|birth|founded|since|日期|生日|出生|成立", low) or share(
+        lambda v: date_format(v) is not None
+    ):
+        return "date"
+    if re.search(r"name|名称|名字|姓名|公司|客户|供应商|company|supplier|customer|address|地址", low):
+        return "name"
+    if share(lambda v: re.fullmatch(r"[\d\s+()-]{7,16}", v)):
+        return "phone"
+    if share(lambda v: re.fullmatch(r"[A-Za-z0-9-]{5,30}", v.strip())):
+        return "id"
+    return "name"
+
+
+NORMALISERS = {
+    "name": normalise_name,
+    "phone": normalise_phone,
+    "date": normalise_date,
+    "id": normalise_plain,
+}
+
+
+def dedupe(
+    table: Table, fields: list[str], id_col: str | None = None, threshold: float = 0.9
+) -> dict[str, Any]:
+    """Duplicate clusters: each with its 1-based rows, the ids (from ``id_col``), the lowest match
+    probability of the pairs that joined it, and the fields that agree after normalisation.
+
+    Raises:
+        InvalidInput: an unknown column, no fields, or a threshold outside (0, 1).
+    """
+    if not fields:
+        raise InvalidInput("name the fields to compare: --fields name,phone,...")
+    for f in [*fields, *([id_col] if id_col else [])]:
+        if f not in table.columns:
+            raise InvalidInput(f"column {f!r} is not in the file; it has: {', '.join(table.columns)[:300]}")
+    if not 0 < threshold < 1:
+        raise InvalidInput("--threshold must be between 0 and 1")
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    con = connect(table)
+    cols = ", ".join(
+        '"' + f.replace('"', '""') + '"' for f in dict.fromkeys([*fields, *([id_col] if id_col else [])])
+    )
+    raw = con.execute(f"SELECT _row, {cols} FROM t ORDER BY _row").df()
+    frame = pd.DataFrame({"unique_id": raw["_row"].astype(int)})
+    kinds: dict[str, str] = {}
+    norm: list[str] = []
+    for i, f in enumerate(fields):
+        values = raw[f].fillna("").astype(str).tolist()
+        kinds[f] = kind_of_field(f, values)
+        col = f"f{i}"
+        frame[col] = [NORMALISERS[kinds[f]](v) or None for v in values]
+        norm.append(col)
+    comparisons: list[Any] = [
+        cl.JaroWinklerAtThresholds(col, [0.95, 0.88])
+        if kinds[f] == "name"
+        else cl.LevenshteinAtThresholds(col, [1])
+        for f, col in zip(fields, norm, strict=True)
+    ]
+    blocks: list[Any] = [block_on(col) for col in norm]
+    names = [col for f, col in zip(fields, norm, strict=True) if kinds[f] == "name"]
+    blocks += [block_on(f"substr({col}, 1, 4)") for col in names]
+    db = DuckDBAPI()
+    linker = Linker(
+        db.register(frame),
+        SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=comparisons,
+            blocking_rules_to_generate_predictions=blocks,
+            retain_intermediate_calculation_columns=False,
+        ),
+    )
+    try:
+        linker.training.estimate_probability_two_random_records_match([block_on(*norm)], recall=0.7)
+    except Exception as e:  # noqa: BLE001 - too few exact agreements to estimate: keep the default
+        log.info("prior not estimated: %s", e)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(1_000_000, max(10_000, len(frame) * 50)))
+    for rule in blocks[: len(norm)]:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as e:  # noqa: BLE001 - a blocking rule with too few pairs trains nothing
+            log.info("EM on %s skipped: %s", rule, e)
+    pairs = linker.inference.predict(threshold_match_probability=threshold)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        pairs, threshold
+    ).as_pandas_dataframe()
+    pair_df = pairs.as_pandas_dataframe()
+    by_cluster: dict[Any, list[int]] = {}
+    for cid, uid in zip(clusters["cluster_id"], clusters["unique_id"], strict=True):
+        by_cluster.setdefault(cid, []).append(int(uid))
+    lowest: dict[int, float] = {}
+    for left, right, p in zip(
+        pair_df["unique_id_l"], pair_df["unique_id_r"], pair_df["match_probability"], strict=True
+    ):
+        for u in (int(left), int(right)):
+            lowest[u] = min(lowest.get(u, 1.0), float(p))
+    ids = raw[id_col].fillna("").astype(str).tolist() if id_col else None
+    normalised = {
+        int(u): row for u, row in zip(frame["unique_id"], frame[norm].itertuples(index=False), strict=True)
+    }
+    out: list[dict[str, Any]] = []
+    for rows in sorted((sorted(r) for r in by_cluster.values() if len(r) > 1), key=lambda r: r[0]):
+        agree = [
+            f
+            for j, f in enumerate(fields)
+            if len({normalised[r][j] for r in rows}) == 1 and normalised[rows[0]][j]
+        ]
+        out.append(
+            {
+                "cluster": len(out) + 1,
+                "rows": rows,
+                "ids": [ids[r - 1] for r in rows] if ids else [],
+                "probability": round(min(lowest.get(r, 1.0) for r in rows), 4),
+                "agree": agree,
+            }
+        )
+    return {"rows": table.rows, "fields": kinds, "threshold": threshold, "clusters": out}
