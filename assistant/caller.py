@@ -27,6 +27,7 @@ from assistant.changes.models import (
     without_incidents,
 )
 from assistant.errors import NotFound
+from assistant.migration.check import markdown_report
 from assistant.schemas import Answer, DocType, FileOutcome, KnowledgeBaseInfo, SearchHit
 
 if TYPE_CHECKING:
@@ -157,6 +158,32 @@ class Caller:
     def _is_incident(self, kb: str, source: str) -> bool:
         rec = self.services.kbs.get(kb).document(source)
         return rec is not None and rec.doc_type == INCIDENT
+
+    # -- data migration -----------------------------------------------------------------------
+    def migration_profile(self, path: Any, sheet: str | None = None) -> dict[str, Any]:
+        self.principal.require_can("migration")
+        return self.services.migration.profile(path, sheet)
+
+    def migration_check(
+        self, path: Any, rules: Any = None, infer: bool = False, sheet: str | None = None
+    ) -> Any:
+        self.principal.require_can("migration")
+        return self.services.migration.check(path, rules, infer, sheet)
+
+    def migration_dedupe(
+        self,
+        path: Any,
+        fields: list[str],
+        id_col: str | None = None,
+        threshold: float = 0.9,
+        sheet: str | None = None,
+    ) -> dict[str, Any]:
+        self.principal.require_can("migration")
+        return self.services.migration.dedupe(path, fields, id_col, threshold, sheet)
+
+    def migration_markdown(self, name: str, report: Any) -> str:
+        self.principal.require_can("migration")
+        return markdown_report(name, report.findings, report.summary())
 
     # -- help desk ------------------------------------------------------------------------------
     def _conversation(self, conversation_id: str | None) -> None:

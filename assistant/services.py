@@ -38,7 +38,9 @@ from assistant.interviews.service import Interviews
 from assistant.interviews.transcripts import read_transcript
 from assistant.knowledge.store import KnowledgeBases
 from assistant.learning.textclf import ModelStore
+from assistant.migration.check import markdown_report
 from assistant.migration.service import Migration
+from assistant.migration.values import shape as value_shape
 from assistant.providers.database import AppDB, open_app_db
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
@@ -68,9 +70,11 @@ __all__ = [
     "Turn",
     "extract_requirements",
     "interviewers",
+    "markdown_report",
     "read_transcript",
     "sentence_spans",
     "tokenize",
+    "value_shape",
     "AnswerPolicy",
     "AnswerabilityModel",
     "Caller",

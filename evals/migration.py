@@ -167,7 +167,7 @@ def dirty_copy(
 
 
 def majority_shape_baseline(header: list[str], rows: list[list[str]]) -> set[tuple[int, str]]:
-    from assistant.migration.values import shape
+    from assistant.services import value_shape as shape
 
     flagged = set()
     for j, c in enumerate(header):

@@ -509,3 +509,29 @@ def test_insights_draw_charts_from_the_records(ui_env: dict[str, Any]) -> None:
     data = services(ui_env).insights("demo")
     assert data["questions"] >= 1 and sum(r["tickets"] for r in data["tickets_by_category"]) >= 96
     assert at.metric[0].value == str(data["questions"])
+
+
+def test_migration_page_profiles_checks_and_finds_duplicates(ui_env: dict[str, Any]) -> None:
+    end_user = signed_in(ui_env["keys"], "end_user")
+    assert not reaches(end_user, "pages/migration.py", "数据迁移")  # consultants and admins only
+    at = signed_in(ui_env["keys"], "consultant", "pages/migration.py")
+    assert at.title[0].value == "数据迁移"
+    rows = ["编号,供应商名称,电话,单位"]
+    rows += [
+        f"V{i:04d},苏州精密{i}号有限公司,1380013{i:04d},{'PCS' if i % 2 else 'KG'}" for i in range(1, 80)
+    ]
+    rows += ["V0100,苏州精密1号有限责任公司,13800130001,PCE"]  # a variant of V0001, and a code-list slip
+    at.get("file_uploader")[0].upload("供应商.csv", "\n".join(rows).encode("gbk"), "text/csv").run()
+    at.button(key="mig_run_profile").click().run()
+    assert not at.exception, at.exception
+    assert any(m.label == "行数" and m.value == "80" for m in at.metric)
+    at.button(key="mig_run_check").click().run()
+    assert not at.exception, at.exception
+    findings = at.dataframe[-1].value
+    assert "PCE" in set(findings["值"]) and all(not r.startswith("inferred") for r in findings["问题类型"])
+    at.multiselect(key="mig_fields").select("供应商名称").select("电话")
+    at.selectbox(key="mig_id_col").select("编号").run()
+    at.button(key="mig_run_dedupe").click().run()
+    assert not at.exception, at.exception
+    clusters = at.dataframe[-1].value
+    assert list(clusters["旧编号"]) == ["V0001, V0100"]

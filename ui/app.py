@@ -33,6 +33,7 @@ st.sidebar.segmented_control(
 PAGES = [
     ("pages/helpdesk.py", "page_helpdesk", ":material/support_agent:", None),
     ("pages/interviews.py", "page_interview", ":material/record_voice_over:", "interviews"),
+    ("pages/migration.py", "page_migration", ":material/table_chart:", "migration"),
     ("pages/changes.py", "page_changes", ":material/published_with_changes:", None),
     ("pages/tickets.py", "page_tickets", ":material/confirmation_number:", "read_tickets"),
     ("pages/knowledge.py", "page_kb", ":material/library_books:", "documents"),

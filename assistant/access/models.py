@@ -28,6 +28,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     ),  # triage, incident history, drafts from tickets
     "import_tickets": frozenset({Role.support, Role.consultant}),  # import history, train triage
     "interviews": frozenset({Role.consultant}),
+    "migration": frozenset({Role.consultant}),  # profile, check and deduplicate legacy exports
     "documents": frozenset({Role.support, Role.consultant}),  # the document list and the search tester
     "write_documents": frozenset(WRITERS),
     "insights": frozenset({Role.support, Role.consultant, Role.ccb}),

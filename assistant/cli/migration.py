@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from assistant.cli.common import EXIT_ERROR, JsonOpt, app, open_services, print_json, run
+from assistant.services import markdown_report
 
 migrate_app = typer.Typer(help="Data migration: profile and check legacy exports.", no_args_is_help=True)
 app.add_typer(migrate_app, name="migrate")
@@ -95,61 +96,3 @@ def migrate_check(
         out.write_text(markdown_report(file.name, report.findings, summary), encoding="utf-8")
     if summary["errors"]:
         raise typer.Exit(EXIT_ERROR)
-
-
-def markdown_report(name: str, findings: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    lines = [
-        f"# Check of {name}",
-        "",
-        f"{summary['rows']:,} rows; {summary['errors']} errors, {summary['warnings']} warnings in "
-        f"{summary['rows_with_findings']} rows.",
-        "",
-        "| rule | findings |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in summary["by_rule"].items()],
-        "",
-        "| row | column | value | rule | severity | suggestion |",
-        "|---|---|---|---|---|---|",
-    ]
-    for f in findings:
-        cells = [
-            str(f["row"]),
-            f["column"],
-            str(f["value"]),
-            f["rule"],
-            f["severity"],
-            str(f["suggestion"] or ""),
-        ]
-        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-@migrate_app.command("dedupe")
-def migrate_dedupe(
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
-    fields: Annotated[str, typer.Option("--fields", help="Columns to compare, comma-separated.")],
-    id_col: Annotated[
-        str | None, typer.Option("--id-col", help="The legacy id column, reported per cluster.")
-    ] = None,
-    threshold: Annotated[float, typer.Option("--threshold", help="Match probability a pair needs.")] = 0.9,
-    sheet: SheetOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Duplicate clusters with their match probability and the fields that agree (no shared id needed)."""
-    services = run(open_services)
-    wanted = [f.strip() for f in fields.split(",") if f.strip()]
-    result = run(services.migration.dedupe, file, wanted, id_col, threshold, sheet, _progress)
-    if as_json:
-        for c in result["clusters"]:
-            typer.echo(
-                json.dumps(
-                    {k: c[k] for k in ("cluster", "rows", "ids", "probability", "agree")}, ensure_ascii=False
-                )
-            )
-        return
-    for c in result["clusters"]:
-        who = ", ".join(c["ids"]) if c["ids"] else ", ".join(str(r) for r in c["rows"])
-        typer.echo(
-            f"cluster {c['cluster']}: rows {c['rows']} ({who}), p ≥ {c['probability']}, agree: {', '.join(c['agree']) or '-'}"
-        )
-    typer.echo(f"{len(result['clusters'])} duplicate clusters in {result['rows']:,} rows")

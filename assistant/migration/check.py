@@ -458,3 +458,30 @@ def _references(con: Any, table: Table, rules: Rules, base: Path | None) -> list
                     )
                 )
     return out
+
+
+def markdown_report(name: str, findings: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    lines = [
+        f"# Check of {name}",
+        "",
+        f"{summary['rows']:,} rows; {summary['errors']} errors, {summary['warnings']} warnings in "
+        f"{summary['rows_with_findings']} rows.",
+        "",
+        "| rule | findings |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in summary["by_rule"].items()],
+        "",
+        "| row | column | value | rule | severity | suggestion |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in findings:
+        cells = [
+            str(f["row"]),
+            f["column"],
+            str(f["value"]),
+            f["rule"],
+            f["severity"],
+            str(f["suggestion"] or ""),
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
