@@ -29,7 +29,7 @@ from assistant.ingest.encoding import decode_bytes
 from assistant.ingest.loaders import LOADERS
 from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
-from assistant.ingest.uploads import check_upload, save_scratch_copy, touch_scratch_copy
+from assistant.ingest.uploads import TABLE_SUFFIXES, check_upload, save_scratch_copy, touch_scratch_copy
 from assistant.interviews.classifier import RequirementClassifier
 from assistant.interviews.dialogue import interviewers, sentence_spans
 from assistant.interviews.extraction import extract as extract_requirements
@@ -481,9 +481,10 @@ class Services:
         return touch_scratch_copy(path)
 
     @staticmethod
-    def check_upload(filename: str | None, size: int, max_mb: float) -> str:
-        """The safe name of an upload, or the error that refuses it."""
-        return check_upload(filename, size, max_mb)
+    def check_upload(filename: str | None, size: int, max_mb: float, table: bool = False) -> str:
+        """The safe name of an upload (a document, or with ``table`` an export or rules file), or the
+        error that refuses it."""
+        return check_upload(filename, size, max_mb, TABLE_SUFFIXES if table else None)
 
     @staticmethod
     def read_text(path: Path) -> str:

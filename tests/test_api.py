@@ -377,3 +377,60 @@ def test_a_passage_opens_in_context_and_a_pdf_page_as_an_image(api) -> None:  # 
     assert (
         client.get(f"/v1/kb/demo/passages/{ticket['chunk_id']}", headers=h["consultant"]).status_code == 200
     )
+
+
+def test_migration_routes_profile_check_and_dedupe_an_upload(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    csv_text = (
+        "编号,供应商名称,电话,单位\n"
+        + "".join(
+            f"V{i:04d},苏州精密{i}号有限公司,1380013{i:04d},{'PCS' if i % 2 else 'KG'}\n"
+            for i in range(1, 60)
+        )
+        + "V0100,（苏州）精密1号有限责任公司,+86 13800130001,PCE\n"
+    )
+    upload = {"file": ("供应商.csv", csv_text.encode("gbk"), "text/csv")}
+    # end users may not; no key: 401
+    assert client.post("/v1/migration/profile", files=upload, headers=h["end_user"]).status_code == 403
+    assert client.post("/v1/migration/profile", files=upload).status_code == 401
+    r = client.post("/v1/migration/profile", files=upload, headers=h["consultant"])
+    assert r.status_code == 200 and r.json()["rows"] == 60 and r.json()["encoding"] in ("gb18030", "gbk")
+    rules = ("rules.yaml", "columns:\n  单位: {values: [PCS, KG]}\n".encode(), "text/yaml")
+    r = client.post(
+        "/v1/migration/check",
+        files={**upload, "rules": rules},
+        data={"infer": "true"},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["summary"]["errors"] == 1 and any(
+        f["value"] == "PCE" and f["rule"] == "values" for f in body["findings"]
+    )
+    r = client.post(
+        "/v1/migration/dedupe",
+        files=upload,
+        data={"fields": "供应商名称,电话", "id_col": "编号"},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 200 and [c["ids"] for c in r.json()["clusters"]] == [["V0001", "V0100"]]
+    # bad values: 4xx with the error body
+    bad_rules = ("rules.yaml", b"columns:\n  nope: {required: true}\n", "text/yaml")
+    r = client.post("/v1/migration/check", files={**upload, "rules": bad_rules}, headers=h["consultant"])
+    assert r.status_code == 400 and "nope" in error(r)["message"]
+    assert (
+        client.post("/v1/migration/check", data={"infer": "true"}, headers=h["consultant"]).status_code == 422
+    )
+    r = client.post(
+        "/v1/migration/dedupe",
+        files=upload,
+        data={"fields": "供应商名称", "threshold": "2"},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 400
+    empty = {"file": ("empty.csv", b"", "text/csv")}
+    assert client.post("/v1/migration/profile", files=empty, headers=h["consultant"]).status_code in (
+        400,
+        422,
+    )
+    assert not list((services.settings.home / "ui-uploads").glob("*/*"))  # the saved copies are gone

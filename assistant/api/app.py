@@ -12,7 +12,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from assistant import __version__
-from assistant.api import routes_changes, routes_helpdesk, routes_kb, routes_support
+from assistant.api import routes_changes, routes_helpdesk, routes_kb, routes_migration, routes_support
 from assistant.api.errors import install_error_handlers
 from assistant.api.models import HealthResponse
 from assistant.services import Services
@@ -40,6 +40,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_helpdesk.router)
     app.include_router(routes_support.router)
     app.include_router(routes_changes.router)
+    app.include_router(routes_migration.router)
 
     @app.get("/v1/health", tags=["health"], response_model=HealthResponse)
     def health() -> dict[str, Any]:

@@ -102,12 +102,12 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     return bytes(data)
 
 
-async def _form(request: Request, body: bytes) -> Any:
+async def _form(request: Request, body: bytes, max_files: int = 1) -> Any:
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     parsed = Request(request.scope, replay)
-    return await parsed.form(max_files=1, max_fields=10)
+    return await parsed.form(max_files=max_files, max_fields=10)
 
 
 INGEST_FORM = {

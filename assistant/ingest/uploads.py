@@ -29,13 +29,21 @@ def sanitize_filename(name: str | None) -> str:
     return base[:150]
 
 
-def check_upload(name: str | None, size: int, max_mb: float) -> str:
-    """The sanitised name of an acceptable upload, or a clear error (type or size)."""
+#: what a table upload (a legacy export, a rules file) may be
+TABLE_SUFFIXES = frozenset(
+    {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".yaml", ".yml", ".json"}
+)
+
+
+def check_upload(name: str | None, size: int, max_mb: float, allowed: frozenset[str] | None = None) -> str:
+    """The sanitised name of an acceptable upload, or a clear error (type or size); ``allowed``:
+    the suffixes accepted (default: the document loaders')."""
     safe = sanitize_filename(name)
     ext = Path(safe).suffix.lower()
-    if ext not in LOADERS:
+    accepted = allowed if allowed is not None else frozenset(LOADERS)
+    if ext not in accepted:
         raise UnsupportedFormat(
-            f"unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(LOADERS))}"
+            f"unsupported file type {ext or '(none)'!r}; supported: {', '.join(sorted(accepted))}"
         )
     if size > max_mb * 1024 * 1024:
         raise TooLarge(f"the upload ({mb_text(size)} MB) is over the {mb_text(max_mb * MB)} MB limit")

@@ -30,11 +30,23 @@ _BRACKETS = re.compile(r"[（(][^（）()]{1,12}[）)]")
 _PUNCT = re.compile(r"[\s\W_]+")
 
 
+#: place names that companies put before, after or in brackets around their trade name
+_PLACES = re.compile(
+    r"^(?:(?:中国|北京|上海|天津|重庆|深圳|广州|苏州|无锡|常州|南京|杭州|宁波|温州|合肥|青岛|济南|厦门|福州|东莞|佛山|成都|"
+    r"武汉|西安|长沙|郑州|沈阳|大连|昆明|南昌|石家庄|太原|哈尔滨|长春|南宁|贵阳|兰州|珠海|中山|泉州|嘉兴|绍兴|昆山|"
+    r"江苏|浙江|广东|山东|福建|安徽|河南|河北|湖北|湖南|四川|辽宁|陕西)(?:省|市)?)+"
+)
+
+
 def normalise_name(value: str) -> str:
+    """A company or person name without legal form, branch marks, place prefix, brackets, width
+    forms, spaces or punctuation: '（苏州）精密机械 有限责任公司' and '苏州精密机械有限公司' both become
+    '精密机械'."""
     v = half_width(value or "").strip().lower()
     v = _BRACKETS.sub("", v)
     v = _LEGAL.sub("", v)
-    return _PUNCT.sub("", v)
+    v = _PUNCT.sub("", v)
+    return _PLACES.sub("", v) or v
 
 
 def normalise_phone(value: str) -> str:
@@ -126,19 +138,23 @@ def dedupe(
     names = [col for f, col in zip(fields, norm, strict=True) if kinds[f] == "name"]
     blocks += [block_on(f"substr({col}, 1, 4)") for col in names]
     db = DuckDBAPI()
+    exact_pairs = int(frame.duplicated(subset=norm, keep=False).sum())
     linker = Linker(
         db.register(frame),
         SettingsCreator(
             link_type="dedupe_only",
+            # the prior: about one duplicate per record at most, until the data says otherwise
+            probability_two_random_records_match=min(0.5, 1.0 / max(2, len(frame))),
             comparisons=comparisons,
             blocking_rules_to_generate_predictions=blocks,
             retain_intermediate_calculation_columns=False,
         ),
     )
-    try:
-        linker.training.estimate_probability_two_random_records_match([block_on(*norm)], recall=0.7)
-    except Exception as e:  # noqa: BLE001 - too few exact agreements to estimate: keep the default
-        log.info("prior not estimated: %s", e)
+    if exact_pairs >= 10:  # enough exact agreements to estimate the prior from
+        try:
+            linker.training.estimate_probability_two_random_records_match([block_on(*norm)], recall=0.7)
+        except Exception as e:  # noqa: BLE001 - keep the default prior
+            log.info("prior not estimated: %s", e)
     linker.training.estimate_u_using_random_sampling(max_pairs=min(1_000_000, max(10_000, len(frame) * 50)))
     for rule in blocks[: len(norm)]:
         try:
