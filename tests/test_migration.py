@@ -275,3 +275,66 @@ def test_dedupe_finds_chinese_company_variants_without_a_shared_id(tmp_path: Pat
         dedupe(load(path, tmp_path / "w"), ["名称"])
     with pytest.raises(InvalidInput, match="between 0 and 1"):
         dedupe(load(path, tmp_path / "w"), ["电话"], threshold=1.5)
+
+
+def test_reconcile_counts_keys_differences_sums_and_rounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src = tmp_path / "物料.csv"
+    src.write_text(
+        "code,name,qty,price\nM1,螺栓,10,1.50\nM2,螺母,5,0.80\nM3,垫片,100,0.10\nM4,弹簧,3,2.00\n",
+        encoding="gbk",
+    )
+    first = tmp_path / "load-1.csv"
+    first.write_text(
+        "code,name,qty,price\nM1,螺栓,10,1.5\nM2,螺母 ,6,0.80\nM3,垫片,100,0.10\nM5,销子,1,9.00\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "load-2.csv"
+    second.write_text(
+        "code,name,qty,price\nM1,螺栓,10,1.5\nM2,螺母,5,0.8\nM3,垫片,100,0.1\nM4,弹簧,3,2\n", encoding="utf-8"
+    )
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["migrate", "reconcile", str(src), str(first), "--key", "code", "--sum", "qty", "--json"]
+    )
+    assert r.exit_code == 1, r.output  # not reconciled
+    one = json.loads(r.stdout)
+    assert one["missing_in_target"] == {"count": 1, "sample": ["M4"]} and one["extra_in_target"][
+        "sample"
+    ] == ["M5"]
+    # 1.50 vs 1.5 and a trailing space are the same value; 5 vs 6 is not
+    assert list(one["differences"]) == ["qty"] and one["differences"]["qty"]["sample"][0]["key"] == "M2"
+    assert one["sums"]["qty"] == {
+        "source": 118.0,
+        "target": 117.0,
+        "difference": -1.0,
+        "not_numbers": {"source": 0, "target": 0},
+    }
+    r = runner.invoke(
+        app,
+        [
+            "migrate",
+            "reconcile",
+            str(src),
+            str(second),
+            "--key",
+            "code",
+            "--sum",
+            "qty",
+            "--round",
+            "第二轮",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    two = json.loads(r.stdout)
+    assert two["reconciled"] and [
+        (x["round"], x["missing"], x["extra"], x["differences"]) for x in two["rounds"]
+    ] == [
+        ("round 1", 1, 1, 1),
+        ("第二轮", 0, 0, 0),
+    ]
+    bad = runner.invoke(app, ["migrate", "reconcile", str(src), str(second), "--key", "编号"])
+    assert bad.exit_code != 0 and "编号" in bad.output

@@ -96,3 +96,48 @@ def migrate_check(
         out.write_text(markdown_report(file.name, report.findings, summary), encoding="utf-8")
     if summary["errors"]:
         raise typer.Exit(EXIT_ERROR)
+
+
+@migrate_app.command("reconcile")
+def migrate_reconcile(
+    source: Annotated[Path, typer.Argument(help="The legacy export that was loaded.")],
+    target: Annotated[Path, typer.Argument(help="The new system's export after the load.")],
+    key: Annotated[str, typer.Option("--key", help="Key column(s), comma-separated.")],
+    sum_cols: Annotated[
+        list[str] | None, typer.Option("--sum", help="A column to total on both sides (repeat).")
+    ] = None,
+    round_name: Annotated[str | None, typer.Option("--round", help="Name of this test-load round.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Counts, keys missing or extra, field differences and sums; each run is a recorded round.
+    Exit 1 while the load does not reconcile."""
+    services = run(open_services)
+    keys = [k.strip() for k in key.split(",") if k.strip()]
+    r = run(services.migration.reconcile, source, target, keys, sum_cols or [], round_name)
+    if as_json:
+        print_json(r)
+    else:
+        typer.echo(
+            f"{r['pair']} · {r['round']}: source {r['counts']['source']:,} rows, target {r['counts']['target']:,}"
+        )
+        typer.echo(
+            f"missing in target: {r['missing_in_target']['count']} {r['missing_in_target']['sample'][:10]}"
+        )
+        typer.echo(f"extra in target: {r['extra_in_target']['count']} {r['extra_in_target']['sample'][:10]}")
+        for c, d in r["differences"].items():
+            first = d["sample"][0]
+            typer.echo(
+                f"{c}: {d['count']} differences (e.g. {first['key']}: {first['source']!r} → {first['target']!r})"
+            )
+        for c, s in r["sums"].items():
+            typer.echo(
+                f"sum {c}: source {s['source']:,} target {s['target']:,} difference {s['difference']:,}"
+            )
+        typer.echo("rounds (missing / extra / differences):")
+        for x in r["rounds"]:
+            typer.echo(
+                f"  {x['round']} ({x['at'][:16].replace('T', ' ')} UTC): {x['missing']} / {x['extra']} / {x['differences']}"
+            )
+        typer.echo("reconciled" if r["reconciled"] else "not reconciled yet")
+    if not r["reconciled"]:
+        raise typer.Exit(EXIT_ERROR)

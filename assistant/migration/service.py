@@ -12,12 +12,15 @@ from typing import Any
 from assistant.migration.check import Report, check, load_rules
 from assistant.migration.dedupe import dedupe
 from assistant.migration.profile import profile
+from assistant.migration.reconcile import reconcile
 from assistant.migration.table import Table, load
+from assistant.providers.database import AppDB
 
 
 class Migration:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, db: AppDB) -> None:
         self.work = home / "migration" / "work"
+        self.db = db
 
     @contextmanager
     def table(self, path: Path, sheet: str | None = None, progress: Any = None) -> Iterator[Table]:
@@ -56,3 +59,16 @@ class Migration:
     ) -> dict[str, Any]:
         with self.table(path, sheet, progress) as t:
             return dedupe(t, fields, id_col, threshold)
+
+    def reconcile(
+        self,
+        source: Path,
+        target: Path,
+        keys: list[str],
+        sums: list[str] | None = None,
+        round_name: str | None = None,
+        progress: Any = None,
+    ) -> dict[str, Any]:
+        """Compare a test load with its source by key; the run is recorded as a round."""
+        with self.table(source, None, progress) as s, self.table(target, None, progress) as t:
+            return reconcile(self.db, s, t, keys, sums or [], round_name)
