@@ -75,11 +75,17 @@ def spacing_issue(value: str) -> str | None:
     return None
 
 
+#: characters that every mojibake ftfy recognises contains (Latin-1 and Latin Extended, Greek and
+#: Cyrillic, general punctuation, symbols and box drawing) and the replacement character: text
+#: without any of them cannot be "bad" for ftfy, so plain Chinese skips the costly check
+_MOJIBAKE_CHARS = re.compile("[\u0080-\u02ff\u0370-\u04ff\u2000-\u2bff\ufffd]")
+
+
 def mojibake_fix(value: str) -> str | None:
     """The repaired text when *value* shows encoding damage (UTF-8 read as Latin-1/GBK and the like)."""
     import ftfy
 
-    if value.isascii():
+    if value.isascii() or not _MOJIBAKE_CHARS.search(value):
         return None
     fixed = ftfy.fix_text(value)
     if fixed != value and ftfy.badness.is_bad(value):
