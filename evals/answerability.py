@@ -46,7 +46,6 @@ LAYOUTS = ("as shipped", "no FAQ typing")
 WITHHELD_TARGET = 0.20  # the issue's limit on false "found" with the gold withheld
 CHOICE_TARGET = 0.15  # what the threshold is chosen for on the training sets (a margin under it)
 MIN_COVERAGE = AnswerPolicy().min_coverage
-FLOOR = [0.0]  # the similarity floor of the embedding model being evaluated (set per run)
 GRID = tuple(round(0.01 * i, 2) for i in range(1, 100))
 
 
@@ -161,7 +160,7 @@ def _label(r: dict[str, Any]) -> int | None:
     return 1 if r["quoted"] and r["quoted"][0] in r["gold"] else None
 
 
-def choose_threshold(model: AnswerabilityModel, records: Sequence[dict[str, Any]]) -> float:
+def choose_threshold(model: AnswerabilityModel, records: Sequence[dict[str, Any]], floor: float) -> float:
     """The lowest probability threshold whose withheld false "found" stays under CHOICE_TARGET in
     every (benchmark, layout) condition of *records* (the highest in the grid when none does)."""
     conditions = {(r["bench"], r["layout"]) for r in records}
@@ -169,7 +168,7 @@ def choose_threshold(model: AnswerabilityModel, records: Sequence[dict[str, Any]
         worst = max(
             _rate(
                 [r for r in records if (r["bench"], r["layout"]) == c and r["variant"] == "withheld"],
-                above(model, th),
+                above(model, th, floor),
             )
             for c in conditions
         )
@@ -178,7 +177,7 @@ def choose_threshold(model: AnswerabilityModel, records: Sequence[dict[str, Any]
     return GRID[-1]
 
 
-def above(model: AnswerabilityModel, threshold: float) -> Callable[[dict[str, Any]], bool]:
+def above(model: AnswerabilityModel, threshold: float, floor: float) -> Callable[[dict[str, Any]], bool]:
     """The decision "found" of *model* at *threshold*, for a record, as the engine takes it: the
     coverage guard (``AnswerPolicy.min_coverage``), the probability, and the similarity floor for a
     best passage that is not a curated entry (``CALIBRATED_MODEL_MIN_SIMILARITY``)."""
@@ -188,7 +187,7 @@ def above(model: AnswerabilityModel, threshold: float) -> Callable[[dict[str, An
         if x["coverage"] < MIN_COVERAGE or model.probability(x) < threshold:
             return False
         curated = x["curated"] == 1.0 and x["lexical_rr"] > 0
-        return curated or r["similarity"] is None or r["similarity"] >= FLOOR[0]
+        return curated or r["similarity"] is None or r["similarity"] >= floor
 
     return decide
 
@@ -219,7 +218,7 @@ def measure(rows: Sequence[dict[str, Any]], decide: Callable[[dict[str, Any]], b
     }
 
 
-def leave_one_set_out(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def leave_one_set_out(records: Sequence[dict[str, Any]], floor: float) -> dict[str, Any]:
     benches = sorted({r["bench"] for r in records})
     rows: list[dict[str, Any]] = []
     curves: dict[str, list[dict[str, Any]]] = {}
@@ -227,20 +226,20 @@ def leave_one_set_out(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         train = [r for r in records if r["bench"] != held_out]
         test = [r for r in records if r["bench"] == held_out]
         model = fit(train)
-        th = choose_threshold(model, train)
+        th = choose_threshold(model, train, floor)
         one = fit(train, names=("agreement",))
-        th_one = choose_threshold(one, train)
+        th_one = choose_threshold(one, train, floor)
         for layout in LAYOUTS:
             part = [r for r in test if r["layout"] == layout]
             rules = {
                 "threshold rule (shipped before)": _baseline,
-                f"ranker agreement alone (p ≥ {th_one})": above(one, th_one),
-                f"answerability model (p ≥ {th})": above(model, th),
+                f"ranker agreement alone (p ≥ {th_one})": above(one, th_one, floor),
+                f"answerability model (p ≥ {th})": above(model, th, floor),
             }
             for name, decide in rules.items():
                 rows.append({"held_out": held_out, "layout": layout, "rule": name, **measure(part, decide)})
             curves[f"{held_out} / {layout}"] = [
-                {"threshold": t, **measure(part, above(model, t))} for t in GRID
+                {"threshold": t, **measure(part, above(model, t, floor))} for t in GRID
             ]
     return {"rows": rows, "curves": curves}
 
@@ -252,7 +251,7 @@ def run_answerability_eval(
     log: Callable[[str], None] = lambda m: None,
 ) -> dict[str, Any]:
     """Collect (or reuse *records_file* when it exists), cross-validate, fit the final model."""
-    FLOOR[0] = CALIBRATED_MODEL_MIN_SIMILARITY.get(services.embeddings.model_id, 0.0)
+    floor = CALIBRATED_MODEL_MIN_SIMILARITY.get(services.embeddings.model_id, 0.0)
     if records_file is not None and records_file.is_file():
         records = json.loads(records_file.read_text(encoding="utf-8"))
         log(f"reusing {len(records)} records from {records_file}")
@@ -263,11 +262,11 @@ def run_answerability_eval(
         if records_file is not None:
             records_file.parent.mkdir(parents=True, exist_ok=True)
             records_file.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
-    cv = leave_one_set_out(records)
+    cv = leave_one_set_out(records, floor)
     model = fit(records)
     model = replace(
         model,
-        threshold=choose_threshold(model, records),
+        threshold=choose_threshold(model, records, floor),
         provenance=(
             f"fitted by evals/answerability.py on {', '.join(sorted({r['bench'] for r in records}))} "
             f"({services.embeddings.model_id}); report: evals/reports/answerability.md"
@@ -277,11 +276,8 @@ def run_answerability_eval(
         layout: {
             name: measure([r for r in records if r["layout"] == layout], decide)
             for name, decide in (
-                ("threshold rule (shipped before)", lambda r: r["baseline_found"]),
-                (
-                    "answerability model, fitted on all (in-sample)",
-                    lambda r: model.probability(r["x"]) >= model.threshold,
-                ),
+                ("threshold rule (shipped before)", _baseline),
+                ("answerability model, fitted on all (in-sample)", above(model, model.threshold, floor)),
             )
         }
         for layout in LAYOUTS

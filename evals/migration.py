@@ -17,7 +17,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,8 @@ def majority_shape_baseline(header: list[str], rows: list[list[str]]) -> set[tup
     return flagged
 
 
-def _prf(flagged: set[tuple[int, str]], truth: dict[tuple[int, str], str]) -> dict[str, float]:
+def _prf(flagged: set[Any], truth: Collection[Any]) -> dict[str, float]:
+    """Precision, recall and F1 of flagged cells (or pairs) against the true ones."""
     tp = len(flagged & set(truth))
     p = tp / len(flagged) if flagged else 0.0
     r = tp / len(truth) if truth else 0.0
@@ -251,20 +252,9 @@ def run_dedupe_eval(services: Services, rows: int, seed: int) -> dict[str, Any]:
     return {
         "records": len(table) - 1,
         "true_pairs": len(truth),
-        "splink": {**_pair_prf(found, truth), "seconds": round(seconds, 1)},
-        "exact key (all fields)": _pair_prf(exact, truth),
-        "exact name": _pair_prf(_pairs([v for v in by_name.values() if len(v) > 1]), truth),
-    }
-
-
-def _pair_prf(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> dict[str, float]:
-    tp = len(found & truth)
-    p = tp / len(found) if found else 0.0
-    r = tp / len(truth) if truth else 0.0
-    return {
-        "precision": round(p, 3),
-        "recall": round(r, 3),
-        "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+        "splink": {**_prf(found, truth), "seconds": round(seconds, 1)},
+        "exact key (all fields)": _prf(exact, truth),
+        "exact name": _prf(_pairs([v for v in by_name.values() if len(v) > 1]), truth),
     }
 
 

@@ -434,3 +434,14 @@ def test_migration_routes_profile_check_and_dedupe_an_upload(api) -> None:  # ty
         422,
     )
     assert not list((services.settings.home / "ui-uploads").glob("*/*"))  # the saved copies are gone
+
+
+def test_a_refused_rules_part_leaves_no_copy_of_the_export(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    files = {
+        "file": ("a.csv", b"a,b\n1,2\n", "text/csv"),
+        "rules": ("rules.exe", b"x", "application/octet-stream"),
+    }
+    r = client.post("/v1/migration/check", files=files, headers=h["consultant"])
+    assert r.status_code == 415
+    assert not list((services.settings.home / "ui-uploads").glob("*/*"))

@@ -338,3 +338,15 @@ def test_reconcile_counts_keys_differences_sums_and_rounds(
     ]
     bad = runner.invoke(app, ["migrate", "reconcile", str(src), str(second), "--key", "编号"])
     assert bad.exit_code != 0 and "编号" in bad.output
+
+
+def test_references_flag_values_missing_from_the_other_file(tmp_path: Path) -> None:
+    (tmp_path / "suppliers.csv").write_text("code,name\nS1,甲\nS2,乙\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order,supplier\nO1,S1\nO2,S3\nO3,\nO4,S2\n", encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(
+        "references:\n  - {column: supplier, file: suppliers.csv, key: code}\n", encoding="utf-8"
+    )
+    table = load(orders, tmp_path / "w")
+    report = check(table, load_rules(tmp_path / "rules.yaml", table.columns), base=tmp_path)
+    assert [(f["row"], f["value"], f["severity"]) for f in report.findings] == [(2, "S3", "error")]

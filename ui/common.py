@@ -45,6 +45,32 @@ def save_upload(name: str, data: bytes) -> Path:
     return services().save_scratch_upload(name, data)
 
 
+def saved_upload(
+    label: str, key: str, types: list[str], on_replace: Callable[[], None] | None = None
+) -> Path | None:
+    """An uploaded file saved once per upload under the data directory (readers go by its suffix);
+    the copy is removed when the upload is replaced or cleared, or at sign-out, and saved again
+    when the daily sweep removed it while the session stayed open. ``on_replace`` runs when the
+    previous upload goes (to forget results computed from it)."""
+    upload = st.file_uploader(label, type=types, key=key)
+    saved: dict[str, tuple[str, Path]] = st.session_state.setdefault("_uploads", {})
+    previous = saved.get(key)
+    if previous and (upload is None or previous[0] != upload.file_id):
+        shutil.rmtree(previous[1].parent, ignore_errors=True)
+        del saved[key]
+        if on_replace is not None:
+            on_replace()
+    if upload is None:
+        return None
+    if key not in saved or not services().touch_scratch_upload(saved[key][1]):
+        copy = run(save_upload, upload.name, upload.getvalue())  # a name with nothing usable: refused
+        if copy is None:
+            saved.pop(key, None)
+            return None
+        saved[key] = (upload.file_id, copy)
+    return saved[key][1]
+
+
 def sign_out() -> None:
     """Forget everything of this browser session but the language (the next person starts clean)."""
     keep = st.session_state.get("lang", "中文")

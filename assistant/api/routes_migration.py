@@ -51,19 +51,21 @@ async def _upload(request: Request, caller: Any, max_files: int = 1) -> tuple[An
         request, await _bounded_body(request, int(max_mb * MB * max_files) + FORM_OVERHEAD), max_files
     )
     saved: dict[str, Path] = {}
-    for part in ("file", "rules"):
-        upload = form.get(part)
-        if upload is None:
-            continue
-        if not isinstance(upload, UploadFile):
-            raise InvalidForm(f"{part}: attach it as a file part of the multipart form")
-        data = await upload.read()
-        name = caller.services.check_upload(upload.filename, len(data), max_mb, table=True)
-        saved[part] = caller.services.save_scratch_upload(name, data)
-    if "file" not in saved:
-        for path in saved.values():
-            shutil.rmtree(path.parent, ignore_errors=True)
-        raise InvalidForm("file: attach the export as the 'file' part of a multipart form")
+    try:
+        for part in ("file", "rules"):
+            upload = form.get(part)
+            if upload is None:
+                continue
+            if not isinstance(upload, UploadFile):
+                raise InvalidForm(f"{part}: attach it as a file part of the multipart form")
+            data = await upload.read()
+            name = caller.services.check_upload(upload.filename, len(data), max_mb, table=True)
+            saved[part] = caller.services.save_scratch_upload(name, data)
+        if "file" not in saved:
+            raise InvalidForm("file: attach the export as the 'file' part of a multipart form")
+    except Exception:
+        _remove(saved)  # a refused second part leaves no copy of the first behind
+        raise
     return form, saved
 
 
@@ -76,12 +78,16 @@ def _text(form: Any, name: str, limit: int = 100) -> str | None:
     return value
 
 
+def _remove(saved: dict[str, Path]) -> None:
+    for path in saved.values():
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
 async def _run(saved: dict[str, Path], fn: Any, *args: Any) -> Any:
     try:
         return await run_in_threadpool(fn, *args)
     finally:
-        for path in saved.values():
-            shutil.rmtree(path.parent, ignore_errors=True)
+        _remove(saved)
 
 
 @router.post("/profile", openapi_extra=_form_schema({}))

@@ -25,17 +25,9 @@ def eval_retrieval(
 
     services = run(open_services)
     result = run(run_retrieval_eval, services, bench, k=k, log=lambda m: typer.echo(m, err=True))
-    if as_json:
-        print_json(result)
-    else:
-        from evals.retrieval import format_report
+    from evals.retrieval import format_report
 
-        typer.echo(format_report(result))
-    if out:
-        from evals.retrieval import format_report
-
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(format_report(result), encoding="utf-8")
+    _emit(result, format_report(result), as_json, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,13 +103,7 @@ def eval_interviews(
     from evals.interviews import format_report, run_interview_eval
 
     result = run(run_interview_eval, bench, log=lambda m: typer.echo(m, err=True))
-    if as_json:
-        print_json(result)
-    else:
-        typer.echo(format_report(result))
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(format_report(result), encoding="utf-8")
+    _emit(result, format_report(result), as_json, out)
 
 
 @eval_app.command("migration")
@@ -134,13 +120,7 @@ def eval_migration(
 
     services = run(open_services)
     result = run(run_migration_eval, services, rows, seed, log=lambda m: typer.echo(m, err=True))
-    if as_json:
-        print_json(result)
-    else:
-        typer.echo(format_report(result))
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(format_report(result), encoding="utf-8")
+    _emit(result, format_report(result), as_json, out)
 
 
 @eval_app.command("triage")

@@ -283,7 +283,7 @@ _FEATURE_QUESTION = re.compile(
     r"解决.*问题",
     re.I,
 )
-_PROPOSAL = re.compile(
+PROPOSAL = re.compile(
     r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
@@ -305,7 +305,7 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     """What a stakeholder clause is, given the interviewer turn before it: requirement, confirmation,
     answer (to a feature question), pain_point, process_step, open_question, or chitchat."""
     text = clause.strip()
-    if _CONFIRM.search(text) and _PROPOSAL.search(asked) and not _NO.search(text):
+    if _CONFIRM.search(text) and PROPOSAL.search(asked) and not _NO.search(text):
         return "confirmation"
     text = (
         re.sub(
@@ -316,7 +316,7 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
         )
         or text
     )
-    if _CONFIRM.search(text) and _PROPOSAL.search(asked) and not _NO.search(text):
+    if _CONFIRM.search(text) and PROPOSAL.search(asked) and not _NO.search(text):
         return "confirmation"
     wish = (_WISH_ZH if lang == "zh" else _WISH_EN).search(text)
     if _CHITCHAT.search(text) and not wish:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
+    PROPOSAL,
     clauses,
     content_key,
     interviewers,
@@ -238,17 +239,8 @@ def _requirement(
 
 def _proposal_clause(turn: Turn) -> str:
     """The clause of an interviewer turn that proposes a feature (the last one that does)."""
-    found = [c.text for c in clauses(turn) if _PROPOSAL_RE.search(c.text)]
+    found = [c.text for c in clauses(turn) if PROPOSAL.search(c.text)]
     return found[-1] if found else ""
-
-
-_PROPOSAL_RE = re.compile(
-    r"\b(?:would you (?:like|want|need)|do you (?:want|need)|what about|how about|shall (?:we|i)|we could|i could|"
-    r"could (?:we|the system|it)|should (?:it|the system|we)|we can (?:add|also)|would it help|would (?:that|it) be "
-    r"(?:useful|helpful)|do you see a need|is it (?:useful|important))\b|要不要|需不需要|是否需要|要不|可以加|加个|加一个|"
-    r"用不用|做个|做一个|有没有必要",
-    re.I,
-)
 
 
 def proposal_statement(proposal: str) -> str:
@@ -270,6 +262,12 @@ def proposal_statement(proposal: str) -> str:
         re.I,
     )
     rest = (m.group(1) if m else proposal).strip().rstrip("?.! ")
+    # "Would automatic reminders help?" / "And payment plans?": the feature is the question's object
+    helps = re.match(r"^(?:and\s+|also\s+)?would\s+(.+?)\s+help\b", proposal, re.I)
+    if not m and helps:
+        rest = helps.group(1)
+    elif not m:
+        rest = re.sub(r"^(?:and|also|what about|how about)\s+", "", rest, flags=re.I)
     m2 = re.search(r"(?:should|could) (?:it|the system)\s+(.+)$", proposal, re.I)
     if m2:
         return statement_en(f"the system will {m2.group(1).rstrip('?.! ')}")

@@ -441,22 +441,23 @@ def _dependencies(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | N
 
 
 def _references(con: Any, table: Table, rules: Rules, base: Path | None) -> list[dict[str, Any]]:
+    """Values with no matching key in the referenced file (an anti-join in DuckDB)."""
+    import pandas as pd
+
     out = []
     for ref in rules.references:
-        keys = _values_from(f"{ref.file}#{ref.key}", base)
+        keys = sorted(_values_from(f"{ref.file}#{ref.key}", base))
+        con.register("ref_keys", pd.DataFrame({"k": keys}))
         c = _q(ref.column)
-        for r, v in con.execute(f"SELECT _row AS r, {c} FROM t").fetchall():
-            if v is not None and v.strip() and v.strip() not in keys:
-                out.append(
-                    _finding(
-                        int(r),
-                        ref.column,
-                        v,
-                        f"reference:{ref.file}#{ref.key}",
-                        "error",
-                        _closest(v, sorted(keys)),
-                    )
-                )
+        rows = con.execute(
+            f"SELECT _row, {c} FROM t WHERE {c} IS NOT NULL AND trim({c}) <> '' "
+            f"AND trim({c}) NOT IN (SELECT k FROM ref_keys) ORDER BY _row"
+        ).fetchall()
+        con.unregister("ref_keys")
+        for r, v in rows:
+            out.append(
+                _finding(int(r), ref.column, v, f"reference:{ref.file}#{ref.key}", "error", _closest(v, keys))
+            )
     return out
 
 

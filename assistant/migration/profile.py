@@ -78,8 +78,13 @@ def profile(table: Table, con: Any = None) -> dict[str, Any]:
             f"'[\\x{{4e00}}-\\x{{9fff}}]', '汉', 'g') AS s, count(*) FROM t WHERE NOT {is_missing} AND length({c}) <= 40 "
             f"GROUP BY 1 ORDER BY 2 DESC LIMIT {TOP}"
         ).fetchall()
+        # a seeded reservoir sample: the first rows of a sorted export would speak for one group only
+        picked = f"SELECT {c} AS v FROM t WHERE NOT {is_missing}"
         sample = [
-            r[0] for r in con.execute(f"SELECT {c} FROM t WHERE NOT {is_missing} LIMIT {SAMPLE}").fetchall()
+            r[0]
+            for r in con.execute(
+                f"SELECT v FROM ({picked}) USING SAMPLE {SAMPLE} ROWS (reservoir, 7)"
+            ).fetchall()
         ]
         columns.append(
             {

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -184,10 +183,3 @@ def _structural(row: int, column: str, value: str, rule: str, suggestion: str) -
         "severity": "error",
         "suggestion": suggestion,
     }
-
-
-def text_of(rows: list[list[str]]) -> str:
-    """CSV text of rows (for tests and small exports)."""
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue()

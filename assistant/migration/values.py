@@ -33,11 +33,6 @@ def is_missing(value: str | None) -> bool:
     return value is None or value.strip().lower() in _MISSING
 
 
-def missing_token(value: str | None) -> str:
-    """The missing-value token as written ("" for an empty cell)."""
-    return "" if value is None else value.strip()
-
-
 def shape(value: str) -> str:
     """Letters -> A, digits -> 9, Chinese characters -> 汉, other characters kept: 'S-0012' -> 'A-9999'."""
     out = []

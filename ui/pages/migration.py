@@ -4,39 +4,22 @@ rules), find duplicate records; downloads of the findings."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from assistant.messages import label as words_for
-from ui.common import caller, lang, run, save_upload, t
+from ui.common import caller, lang, run, saved_upload, t
 
 me = caller("migration")
 st.title(t("page_migration"))
 st.caption(t("migration_intro"))
 
 
-def _saved(key: str, types: list[str], label: str) -> Path | None:
-    """The uploaded file saved once per upload (removed when replaced, cleared, or at sign-out)."""
-    upload = st.file_uploader(label, type=types, key=key)
-    saved: dict[str, tuple[str, Path]] = st.session_state.setdefault("_uploads", {})
-    previous = saved.get(key)
-    if previous and (upload is None or previous[0] != upload.file_id):
-        shutil.rmtree(previous[1].parent, ignore_errors=True)
-        del saved[key]
-        for stale in ("_mig_profile", "_mig_check", "_mig_dedupe"):
-            st.session_state.pop(stale, None)
-    if upload is None:
-        return None
-    if key not in saved:
-        copy = run(save_upload, upload.name, upload.getvalue())
-        if copy is None:
-            return None
-        saved[key] = (upload.file_id, copy)
-    return saved[key][1]
+def _forget_results() -> None:
+    for stale in ("_mig_profile", "_mig_check", "_mig_dedupe"):
+        st.session_state.pop(stale, None)
 
 
 def rule_words(rule: str) -> str:
@@ -49,7 +32,7 @@ def rule_words(rule: str) -> str:
     return f"{text} ({detail})" if detail else text
 
 
-path = _saved("mig_file", ["csv", "tsv", "txt", "xlsx"], t("migration_file"))
+path = saved_upload(t("migration_file"), "mig_file", ["csv", "tsv", "txt", "xlsx"], _forget_results)
 sheet = (
     st.text_input(t("migration_sheet"), key="mig_sheet") if path and path.suffix.lower() == ".xlsx" else ""
 )
@@ -101,7 +84,7 @@ with profile_tab:
             st.caption(t("mig_dependency", a="+".join(d["determinant"]), b=d["dependent"], n=d["violations"]))
 
 with check_tab:
-    rules = _saved("mig_rules", ["yaml", "yml", "json"], t("mig_rules_file"))
+    rules = saved_upload(t("mig_rules_file"), "mig_rules", ["yaml", "yml", "json"])
     infer = st.checkbox(t("mig_infer"), value=True, key="mig_infer")
     if st.button(t("mig_run_check"), type="primary", key="mig_run_check"):
         with st.spinner(t("mig_working")):

@@ -5,7 +5,6 @@ the validation report; training the classifiers."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import streamlit as st
 
 from assistant.messages import label as words_for
 from assistant.support.models import FIELDS, PRESETS, REQUIRED, Mapping
-from ui.common import ProgressBar, caller, lang, require_kb, run, save_upload, t
+from ui.common import ProgressBar, caller, lang, require_kb, run, saved_upload, t
 from ui.i18n import TEXT
 
 me = caller("read_tickets")
@@ -29,22 +28,9 @@ one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
 def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
     """An uploaded export saved once per upload (readers go by its suffix), its columns and row
     count; the copy is removed when the upload is replaced or cleared, or at sign-out."""
-    upload = st.file_uploader(label, type=["csv", "xlsx", "json", "jsonl"], key=key)
-    saved: dict[str, tuple[str, Path]] = st.session_state.setdefault("_uploads", {})
-    previous = saved.get(key)
-    if previous and (upload is None or previous[0] != upload.file_id):
-        shutil.rmtree(previous[1].parent, ignore_errors=True)
-        del saved[key]
-    if upload is None:
+    path = saved_upload(label, key, ["csv", "xlsx", "json", "jsonl"])
+    if path is None:
         return None
-    # a copy unused for a day may have been swept while this session stayed open: save it again
-    if key not in saved or not svc.touch_scratch_upload(saved[key][1]):
-        copy = run(save_upload, upload.name, upload.getvalue())  # a name with nothing usable: refused
-        if copy is None:
-            saved.pop(key, None)
-            return None
-        saved[key] = (upload.file_id, copy)
-    path = saved[key][1]
     table = run(svc.read_table, path)
     if not table or not table[0]:
         return None
