@@ -350,3 +350,189 @@ def test_references_flag_values_missing_from_the_other_file(tmp_path: Path) -> N
     table = load(orders, tmp_path / "w")
     report = check(table, load_rules(tmp_path / "rules.yaml", table.columns), base=tmp_path)
     assert [(f["row"], f["value"], f["severity"]) for f in report.findings] == [(2, "S3", "error")]
+
+
+TRANSFORM_SOURCE = """material_code,name,uom,group,price,created,phone
+m000001 ,螺絲 M6,个,G01,"1,200.00元",2023/1/5,+86 138 0013 8000
+M000002,垫片,千克,G02,12.5,2023年1月5日,021-12345678
+M000003,轴承,BOX,G01,abc,2023-13-01,
+M000002,重复的垫片,个,G01,3,2023-01-01,
+,无编码,个,G01,3,2023-01-01,
+M000004,法蘭,ｋｇ,G02,￥100,20230105,13800138000
+M000005,销子,个,G01,12万,2023-01-01,
+"""
+
+TRANSFORM_MAPPING = """template: 模板.xlsx
+key: 物料编码
+columns:
+  物料编码: {from: material_code, normalise: [trim, half_width, upper], pattern: '^M\\d{6}$'}
+  物料名称: {from: name, normalise: [trim, simplified]}
+  单位: {from: uom, normalise: [trim, half_width], map: {个: PCS, 千克: KG, kg: KG}}
+  物料组: {from: group, map_file: groups.csv}
+  单价: {from: price, type: decimal, min: 0}
+  创建日期: {from: created, type: date}
+  电话: {from: phone, type: phone_cn}
+  来源系统: {value: LEGACY}
+"""
+
+
+def _transform_files(tmp_path: Path) -> tuple[Path, Path]:
+    from openpyxl import Workbook
+
+    src = tmp_path / "物料.csv"
+    src.write_text(TRANSFORM_SOURCE, encoding="gbk")
+    (tmp_path / "groups.csv").write_text("old,new\nG01,1001\nG02,1002\n", encoding="utf-8")
+    book = Workbook()
+    book.active.append(
+        ["*物料编码", "物料名称", "*单位", "物料组", "单价", "创建日期", "电话", "来源系统", "备注"]
+    )
+    book.save(tmp_path / "模板.xlsx")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(TRANSFORM_MAPPING, encoding="utf-8")
+    return src, mapping
+
+
+def test_transform_maps_normalises_and_rejects_with_reasons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src, mapping = _transform_files(tmp_path)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        app, ["migrate", "transform", str(src), "--mapping", str(mapping), "--out", str(out), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    with (out / "load.csv").open(encoding="utf-8", newline="") as f:
+        loaded = list(csv.DictReader(f))
+    with (out / "rejects.csv").open(encoding="utf-8", newline="") as f:
+        rejects = list(csv.DictReader(f))
+    assert summary["rows_in"] == 7 == len(loaded) + len(rejects)  # nothing dropped
+    assert summary["columns"][-1] == "备注" and summary["unfilled_columns"] == ["备注"]
+    first = loaded[0]
+    assert (first["物料编码"], first["物料名称"], first["单位"], first["物料组"]) == (
+        "M000001",
+        "螺丝 M6",
+        "PCS",
+        "1001",
+    )
+    assert (first["单价"], first["创建日期"], first["电话"], first["来源系统"]) == (
+        "1200",
+        "2023-01-05",
+        "13800138000",
+        "LEGACY",
+    )
+    assert [(x["单位"], x["单价"], x["创建日期"]) for x in loaded[1:]] == [
+        ("KG", "12.5", "2023-01-05"),
+        ("KG", "100", "2023-01-05"),  # full-width ｋｇ, ￥100, 20230105
+    ]
+    why = {int(x["source_row"]): x["reason"] for x in rejects}
+    assert set(why) == {3, 4, 5, 7}
+    assert "BOX" in why[3] and "abc" in why[3] and "2023-13-01" in why[3]  # every reason of the row
+    assert "repeats source row 2" in why[4]
+    assert "物料编码 is required" in why[5]
+    assert "12万" in why[7]  # 万 is not guessed
+    assert rejects[0]["material_code"] == "M000003"  # the original values travel with the reason
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda m: m.replace("  单位: {from: uom", "  单位x: {from: uom"), "not in the template"),
+        (
+            lambda m: m.replace("  物料编码: {from: material_code", "  编码: {from: material_code"),
+            "not in the template",
+        ),
+        (
+            lambda m: "\n".join(x for x in m.splitlines() if not x.startswith("  单位")),
+            "does not fill the required",
+        ),
+        (lambda m: m.replace("from: price", "from: 价格"), "line 8"),
+        (lambda m: m.replace("'^M\\d{6}$'", "'^M(\\d{6}$'"), "bad regular expression"),
+        (lambda m: m.replace("type: date", "type: datum"), "unknown type"),
+        (lambda m: m.replace("{value: LEGACY}", "{}"), "either 'from'"),
+        (lambda m: m.replace("groups.csv", "nope.csv"), "no such file"),
+    ],
+)
+def test_bad_mappings_are_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object, message: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src, mapping = _transform_files(tmp_path)
+    mapping.write_text(edit(TRANSFORM_MAPPING), encoding="utf-8")  # type: ignore[operator]
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        app, ["migrate", "transform", str(src), "--mapping", str(mapping), "--out", str(out)]
+    )
+    assert r.exit_code != 0 and message in r.output, r.output
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_cli_dedupe_small_file_merge_keeps_every_value_and_maps_old_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src = tmp_path / "vendors.csv"
+    src.write_text(
+        "id,name,phone,founded,email,updated\n"
+        "V1,苏州精密机械有限公司,13800138000,2001-01-01,,2020-01-01\n"
+        "V2,（苏州）精密机械有限责任公司,+86 138 0013 8000,2001/1/1,sales@jm.cn,2019-05-01\n"
+        "V3,蘇州精密機械有限公司,138-0013-8000,,,2024-03-01\n"
+        "V4,杭州电子有限公司,13900000000,2010-02-02,,2021-01-01\n",
+        encoding="gb18030",
+    )
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["migrate", "dedupe", str(src), "--fields", "name,phone", "--id-col", "id", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.stdout.strip().splitlines()]  # nothing but cluster lines on stdout
+    assert [(c["rows"], c["ids"]) for c in lines] == [([1, 2, 3], ["V1", "V2", "V3"])]  # traditional too
+    assert lines[0]["probability"] >= 0.9 and set(lines[0]["agree"]) == {"name", "phone"}
+    out = tmp_path / "merged"
+    r = runner.invoke(
+        app,
+        [
+            "migrate",
+            "dedupe",
+            str(src),
+            "--fields",
+            "name,phone",
+            "--id-col",
+            "id",
+            "--merge",
+            str(out),
+            "--survivor",
+            "most_recent",
+            "--recent-col",
+            "updated",
+        ],
+    )
+    assert r.exit_code == 0 and "merged 2 duplicates" in r.output, r.output
+    with (out / "golden.csv").open(encoding="utf-8", newline="") as f:
+        golden = list(csv.DictReader(f))
+    with (out / "id_mapping.csv").open(encoding="utf-8", newline="") as f:
+        mapping = {x["id"]: x["survivor_id"] for x in csv.DictReader(f)}
+    assert [g["id"] for g in golden] == ["V3", "V4"]  # the most recent record survives
+    assert (golden[0]["founded"], golden[0]["email"]) == (
+        "2001-01-01",
+        "sales@jm.cn",
+    )  # filled from the others
+    assert mapping == {"V1": "V3", "V2": "V3", "V3": "V3"}
+    bad = runner.invoke(
+        app,
+        [
+            "migrate",
+            "dedupe",
+            str(src),
+            "--fields",
+            "name",
+            "--merge",
+            str(tmp_path / "m2"),
+            "--survivor",
+            "most_recent",
+        ],
+    )
+    assert (
+        bad.exit_code != 0 and "--recent-col" in bad.output and not (tmp_path / "m2" / "golden.csv").exists()
+    )

@@ -98,6 +98,105 @@ def migrate_check(
         raise typer.Exit(EXIT_ERROR)
 
 
+@migrate_app.command("dedupe")
+def migrate_dedupe(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
+    fields: Annotated[str, typer.Option("--fields", help="Columns to compare, comma-separated.")],
+    id_col: Annotated[str | None, typer.Option("--id-col", help="The legacy id column, if any.")] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Match probability a pair needs (0-1).")
+    ] = 0.9,
+    merge_dir: Annotated[
+        Path | None,
+        typer.Option("--merge", help="Write golden.csv (one record per cluster) and id_mapping.csv here."),
+    ] = None,
+    survivor: Annotated[
+        str, typer.Option("--survivor", help="most_complete (default) or most_recent.")
+    ] = "most_complete",
+    recent_col: Annotated[
+        str | None, typer.Option("--recent-col", help="Date column that says which record is newer.")
+    ] = None,
+    sheet: SheetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Duplicate records without a shared id (probabilistic record linkage). With --json: one line
+    per cluster {"cluster", "rows", "ids", "probability", "agree"}."""
+    services = run(open_services)
+    names = [f.strip() for f in fields.split(",") if f.strip()]
+    r = run(
+        services.migration.dedupe,
+        file,
+        names,
+        id_col,
+        threshold,
+        sheet,
+        _progress,
+        merge_dir,
+        survivor,
+        recent_col,
+    )
+    if as_json:
+        for c in r["clusters"]:
+            typer.echo(json.dumps(c, ensure_ascii=False))
+        return
+    kinds = ", ".join(f"{f} ({k})" for f, k in r["fields"].items())
+    typer.echo(f"{r['rows']:,} rows compared on {kinds}: {len(r['clusters'])} duplicate clusters")
+    for c in r["clusters"][:100]:
+        who = ", ".join(c["ids"]) if c["ids"] else ", ".join(str(x) for x in c["rows"])
+        agree = ", ".join(c["agree"]) or "none exactly"
+        typer.echo(
+            f"  {c['cluster']}: rows {c['rows']} ({who}) probability {c['probability']:.3f}; agree: {agree}"
+        )
+    if len(r["clusters"]) > 100:
+        typer.echo(f"  ... {len(r['clusters']) - 100} more (use --json)")
+    if "merge" in r:
+        m = r["merge"]
+        typer.echo(
+            f"merged {m['merged']:,} duplicates: {m['rows_in']:,} rows in, {m['rows_out']:,} golden records "
+            f"({m['survivor'].replace('_', ' ')}) in {m['golden_file']}; old id → survivor in {m['mapping_file']}"
+        )
+
+
+@migrate_app.command("transform")
+def migrate_transform(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file (YAML; JSON accepted).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for load.csv and rejects.csv.")],
+    sheet: SheetOpt = None,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="Of the written files: utf-8, utf-8-sig, gbk or gb18030.")
+    ] = "utf-8",
+    fail_on_rejects: Annotated[
+        bool, typer.Option("--fail-on-rejects", help="Exit 1 when any row was rejected.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Map an export onto the load template: load.csv plus rejects.csv with a reason per row
+    (rows in = rows out + rejects)."""
+    services = run(open_services)
+    result = run(services.migration.transform, file, mapping, out, sheet, encoding, _progress)
+    summary = result.summary()
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(
+            f"{summary['rows_in']:,} rows in: {summary['rows_out']:,} to load, {summary['rejected']:,} rejected"
+        )
+        typer.echo(f"load file: {summary['load_file']}")
+        typer.echo(f"rejects:   {summary['rejects_file']}")
+        for reason, count in summary["reasons"].items():
+            typer.echo(f"  {reason}: {count:,}")
+        if summary["changed_cells"]:
+            typer.echo(
+                "cells changed by normalisation or mapping: "
+                + ", ".join(f"{c} {n:,}" for c, n in summary["changed_cells"].items())
+            )
+        if summary["unfilled_columns"]:
+            typer.echo("template columns left empty: " + ", ".join(summary["unfilled_columns"]))
+    if fail_on_rejects and summary["rejected"]:
+        raise typer.Exit(EXIT_ERROR)
+
+
 @migrate_app.command("reconcile")
 def migrate_reconcile(
     source: Annotated[Path, typer.Argument(help="The legacy export that was loaded.")],

@@ -10,14 +10,18 @@ identifiers are upper-cased. The model's m and u probabilities are estimated fro
 
 from __future__ import annotations
 
+import csv
 import logging
+import os
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from assistant.errors import InvalidInput
 from assistant.migration.profile import connect
 from assistant.migration.table import Table
-from assistant.migration.values import date_format, half_width
+from assistant.migration.values import date_format, half_width, is_missing, simplified
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +44,9 @@ _PLACES = re.compile(
 
 def normalise_name(value: str) -> str:
     """A company or person name without legal form, branch marks, place prefix, brackets, width
-    forms, spaces or punctuation: '（苏州）精密机械 有限责任公司' and '苏州精密机械有限公司' both become
-    '精密机械'."""
-    v = half_width(value or "").strip().lower()
+    forms, spaces or punctuation: '（苏州）精密机械 有限责任公司', '苏州精密机械有限公司' and '蘇州精密機械有限公司' all
+    become '精密机械'."""
+    v = simplified(half_width(value or "").strip().lower())
     v = _BRACKETS.sub("", v)
     v = _LEGAL.sub("", v)
     v = _PUNCT.sub("", v)
@@ -86,6 +90,10 @@ def kind_of_field(name: str, values: list[str]) -> str:
     return "name"
 
 
+#: below this many records the m and u probabilities are not estimated from the table (too few pairs
+#: to learn from) and the priors decide
+MIN_TRAINING_ROWS = 200
+
 NORMALISERS = {
     "name": normalise_name,
     "phone": normalise_phone,
@@ -128,10 +136,16 @@ def dedupe(
         col = f"f{i}"
         frame[col] = [NORMALISERS[kinds[f]](v) or None for v in values]
         norm.append(col)
+    # priors (exact, close, closer-ish, else) that hold for master data; a table large enough to
+    # learn from replaces them with its own estimates
     comparisons: list[Any] = [
-        cl.JaroWinklerAtThresholds(col, [0.95, 0.88])
+        cl.JaroWinklerAtThresholds(col, [0.95, 0.88]).configure(
+            m_probabilities=[0.85, 0.08, 0.04, 0.03], u_probabilities=[0.001, 0.002, 0.01, 0.987]
+        )
         if kinds[f] == "name"
-        else cl.LevenshteinAtThresholds(col, [1])
+        else cl.LevenshteinAtThresholds(col, [1]).configure(
+            m_probabilities=[0.88, 0.07, 0.05], u_probabilities=[0.001, 0.005, 0.994]
+        )
         for f, col in zip(fields, norm, strict=True)
     ]
     blocks: list[Any] = [block_on(col) for col in norm]
@@ -150,6 +164,9 @@ def dedupe(
             retain_intermediate_calculation_columns=False,
         ),
     )
+    logging.getLogger("splink").setLevel(logging.ERROR)  # its training diary is not for consultants
+    if len(frame) < MIN_TRAINING_ROWS:
+        return _clusters(linker, frame, raw, fields, norm, id_col, threshold, table, kinds)
     if exact_pairs >= 10:  # enough exact agreements to estimate the prior from
         try:
             linker.training.estimate_probability_two_random_records_match([block_on(*norm)], recall=0.7)
@@ -161,6 +178,20 @@ def dedupe(
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
         except Exception as e:  # noqa: BLE001 - a blocking rule with too few pairs trains nothing
             log.info("EM on %s skipped: %s", rule, e)
+    return _clusters(linker, frame, raw, fields, norm, id_col, threshold, table, kinds)
+
+
+def _clusters(
+    linker: Any,
+    frame: Any,
+    raw: Any,
+    fields: list[str],
+    norm: list[str],
+    id_col: str | None,
+    threshold: float,
+    table: Table,
+    kinds: dict[str, str],
+) -> dict[str, Any]:
     pairs = linker.inference.predict(threshold_match_probability=threshold)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         pairs, threshold
@@ -196,3 +227,110 @@ def dedupe(
             }
         )
     return {"rows": table.rows, "fields": kinds, "threshold": threshold, "clusters": out}
+
+
+SURVIVORSHIP = ("most_complete", "most_recent")
+
+
+def merge(
+    table: Table,
+    clusters: list[dict[str, Any]],
+    out_dir: Path,
+    id_col: str | None = None,
+    rule: str = "most_complete",
+    recent_col: str | None = None,
+) -> dict[str, Any]:
+    """One golden record per cluster and a mapping old id -> survivor, written to ``golden.csv`` and
+    ``id_mapping.csv`` in *out_dir* (both or neither).
+
+    The survivor is the member that wins by *rule* ('most_complete': most filled fields, then most
+    recent; 'most_recent': latest *recent_col*, then most complete; ties go to the first row). Its
+    empty fields are filled from the other members in the same order, so no value is lost. Rows in
+    no cluster are copied as they are.
+
+    Raises:
+        InvalidInput: an unknown rule or column, or 'most_recent' without a date column.
+    """
+    if rule not in SURVIVORSHIP:
+        raise InvalidInput(f"--survivor must be one of: {', '.join(SURVIVORSHIP)}")
+    for c in [x for x in (id_col, recent_col) if x]:
+        if c not in table.columns:
+            raise InvalidInput(f"column {c!r} is not in the file; it has: {', '.join(table.columns)[:300]}")
+    if rule == "most_recent" and not recent_col:
+        raise InvalidInput("--survivor most_recent needs --recent-col (a date column)")
+    member_of = {r: k for k, c in enumerate(clusters) for r in c["rows"]}
+    members: dict[int, dict[int, list[str]]] = {k: {} for k in range(len(clusters))}
+    with table.csv_path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        for n, row in enumerate(reader, 1):
+            if n in member_of:
+                members[member_of[n]][n] = row
+    recent = table.columns.index(recent_col) if recent_col else None
+    id_at = table.columns.index(id_col) if id_col else None
+
+    def filled(row: list[str]) -> int:
+        return sum(1 for v in row if not is_missing(v))
+
+    def when(row: list[str]) -> str:
+        if recent is None:
+            return ""
+        parsed = date_format(half_width(row[recent]))
+        return parsed[1].isoformat() if parsed else ""
+
+    def order(item: tuple[int, list[str]]) -> tuple[Any, ...]:
+        n, row = item
+        if rule == "most_recent":
+            return (when(row), filled(row), -n)
+        return (filled(row), when(row), -n)
+
+    golden: dict[int, tuple[int, list[str]]] = {}
+    for k, rows in members.items():
+        ranked = sorted(rows.items(), key=order, reverse=True)
+        survivor_row, record = ranked[0][0], list(ranked[0][1])
+        for i, v in enumerate(record):
+            if is_missing(v):
+                record[i] = next((r[i] for _, r in ranked[1:] if not is_missing(r[i])), v)
+        golden[k] = (survivor_row, record)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp_golden = Path(tempfile.mkstemp(prefix=".golden-", dir=out_dir)[1])
+    tmp_map = Path(tempfile.mkstemp(prefix=".mapping-", dir=out_dir)[1])
+    rows_out = 0
+    try:
+        with (
+            table.csv_path.open(encoding="utf-8", newline="") as src,
+            tmp_golden.open("w", encoding="utf-8", newline="") as gf,
+            tmp_map.open("w", encoding="utf-8", newline="") as mf,
+        ):
+            reader = csv.reader(src)
+            header = next(reader)
+            gw, mw = csv.writer(gf), csv.writer(mf)
+            gw.writerow(["source_row", *header])
+            mw.writerow(["cluster", "source_row", "id", "survivor_row", "survivor_id"])
+            for n, row in enumerate(reader, 1):
+                at = member_of.get(n)
+                if at is None:
+                    gw.writerow([n, *row])
+                    rows_out += 1
+                    continue
+                survivor_row, record = golden[at]
+                ident = row[id_at] if id_at is not None else str(n)
+                mw.writerow(
+                    [at + 1, n, ident, survivor_row, record[id_at] if id_at is not None else survivor_row]
+                )
+                if n == min(clusters[at]["rows"]):
+                    gw.writerow([survivor_row, *record])
+                    rows_out += 1
+        os.replace(tmp_golden, out_dir / "golden.csv")
+        os.replace(tmp_map, out_dir / "id_mapping.csv")
+    finally:
+        tmp_golden.unlink(missing_ok=True)
+        tmp_map.unlink(missing_ok=True)
+    return {
+        "rows_in": table.rows,
+        "rows_out": rows_out,
+        "merged": sum(len(c["rows"]) for c in clusters) - len(clusters),
+        "golden_file": str(out_dir / "golden.csv"),
+        "mapping_file": str(out_dir / "id_mapping.csv"),
+        "survivor": rule,
+    }

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.migration.check import Report, check, load_rules
-from assistant.migration.dedupe import dedupe
+from assistant.migration.dedupe import dedupe, merge
 from assistant.migration.profile import profile
 from assistant.migration.reconcile import reconcile
 from assistant.migration.table import Table, load
+from assistant.migration.transform import TransformResult, load_mapping, transform
 from assistant.providers.database import AppDB
 
 
@@ -56,9 +57,16 @@ class Migration:
         threshold: float = 0.9,
         sheet: str | None = None,
         progress: Any = None,
+        merge_dir: Path | None = None,
+        survivor: str = "most_complete",
+        recent_col: str | None = None,
     ) -> dict[str, Any]:
+        """Duplicate clusters; with *merge_dir*, also golden records and the old id -> survivor map."""
         with self.table(path, sheet, progress) as t:
-            return dedupe(t, fields, id_col, threshold)
+            result = dedupe(t, fields, id_col, threshold)
+            if merge_dir is not None:
+                result["merge"] = merge(t, result["clusters"], merge_dir, id_col, survivor, recent_col)
+            return result
 
     def reconcile(
         self,
@@ -72,3 +80,17 @@ class Migration:
         """Compare a test load with its source by key; the run is recorded as a round."""
         with self.table(source, None, progress) as s, self.table(target, None, progress) as t:
             return reconcile(self.db, s, t, keys, sums or [], round_name)
+
+    def transform(
+        self,
+        path: Path,
+        mapping: Path,
+        out_dir: Path,
+        sheet: str | None = None,
+        encoding: str = "utf-8",
+        progress: Any = None,
+    ) -> TransformResult:
+        """The load file and the rejects file for a template; rows in = rows out + rejects."""
+        with self.table(path, sheet, progress) as t:
+            plan = load_mapping(mapping, t.columns, self.work)
+            return transform(t, plan, out_dir, encoding, progress)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 #: values that mean "no value" in legacy exports (compared after trimming, case-insensitive)
 MISSING_TOKENS = (
@@ -58,6 +59,21 @@ def has_fullwidth_alnum(value: str) -> bool:
 def half_width(value: str) -> str:
     """Full-width digits, letters, punctuation and spaces folded to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", value)
+
+
+_T2S: Any = None
+
+
+def simplified(value: str) -> str:
+    """Traditional Chinese characters as simplified ones (OpenCC's t2s table): 蘇州機械 -> 苏州机械."""
+    global _T2S
+    if value.isascii():
+        return value
+    if _T2S is None:
+        import opencc
+
+        _T2S = opencc.OpenCC("t2s")
+    return str(_T2S.convert(value))
 
 
 def spacing_issue(value: str) -> str | None:
