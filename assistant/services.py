@@ -240,7 +240,7 @@ class Services:
     @property
     def migration(self) -> Migration:
         """The data-migration workbench (profile and check legacy exports)."""
-        return Migration(self.settings.home, self.db)
+        return Migration(self.settings.home, self.db, self.kbs)
 
     @property
     def interviews(self) -> Interviews:

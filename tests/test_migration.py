@@ -536,3 +536,73 @@ def test_cli_dedupe_small_file_merge_keeps_every_value_and_maps_old_ids(
     assert (
         bad.exit_code != 0 and "--recent-col" in bad.output and not (tmp_path / "m2" / "golden.csv").exists()
     )
+
+
+def _spec_with_dictionary(path: Path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("供应商主数据迁移规格", level=0)
+    d.add_heading("3.2 供应商主数据字段", level=1)
+    d.add_paragraph("迁移模板的字段如下表，必填字段为空的记录不得导入。")
+    rows = [
+        ["字段名", "中文名", "类型", "长度", "必填", "取值"],
+        ["supplier_code", "供应商编码", "VARCHAR(7)", "7", "是", ""],
+        ["name", "供应商名称", "文本", "100", "是", ""],
+        ["tax_id", "统一社会信用代码", "统一社会信用代码", "18", "是", ""],
+        ["uom", "计量单位", "代码", "", "否", "PCS/KG/M"],
+        ["settle", "结算方式", "代码", "", "否", "T=电汇; C=承兑"],
+        ["bank_account", "银行账号", "文本", "30", "是", ""],
+    ]
+    t = d.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            t.cell(r, c).text = value
+    d.add_heading("3.3 物料组代码表", level=1)
+    d.add_paragraph("REQ-MIG-007 物料组只能取下表中的代码。")
+    t = d.add_table(rows=4, cols=2)
+    for r, row in enumerate([["编码", "名称"], ["G1", "原材料"], ["G2", "半成品"], ["G3", "成品"]]):
+        for c, value in enumerate(row):
+            t.cell(r, c).text = value
+    d.save(str(path))
+    return path
+
+
+def test_rules_draft_reads_the_profile_and_the_specification_data_dictionary(
+    tmp_path: Path, fast_services: object
+) -> None:
+    from assistant.schemas import DocType
+
+    services = fast_services
+    services.ingest("迁移", [_spec_with_dictionary(tmp_path / "迁移规格.docx")], doc_type=DocType.spec)  # type: ignore[attr-defined]
+    src = tmp_path / "suppliers.csv"
+    injected = suppliers(src)
+    text, rules = services.migration.draft_rules(src, "迁移")  # type: ignore[attr-defined]
+    cols = rules["columns"]
+    assert cols["supplier_code"]["unique"] and cols["supplier_code"]["pattern"] == r"^[A-Z]\d{6}$"
+    assert cols["supplier_code"]["max_length"] == 7 and cols["tax_id"]["type"] == "uscc"  # from the spec
+    assert (
+        cols["uom"]["values"] == ["PCS", "KG", "M"] and "required" not in cols["uom"]
+    )  # the spec says optional
+    assert cols["created"]["type"] == "date" and cols["unit_price"]["type"] == "decimal"  # from the profile
+    assert {"determinant": ["material_group"], "dependent": "valuation_class"} in rules["dependencies"]
+    assert "spec: 3.2 供应商主数据字段" in text
+    assert "the specification requires 'bank_account'" in text  # a field the export lacks
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(text, encoding="utf-8")
+    report = services.migration.check(src, draft)  # type: ignore[attr-defined]
+    flagged = {(f["row"], f["column"]) for f in report.findings if f["severity"] == "error"}
+    assert len(flagged & set(injected)) >= 0.6 * len(injected)  # the draft already catches most problems
+    # values_from_spec: a requirement id (its table) or a table title in the knowledge base
+    (tmp_path / "r.yaml").write_text(
+        "columns:\n  material_group: {values_from_spec: REQ-MIG-007}\n  uom: {values_from_spec: 物料组代码表}\n",
+        encoding="utf-8",
+    )
+    found = services.migration.check(src, tmp_path / "r.yaml", kb="迁移").findings  # type: ignore[attr-defined]
+    assert not [f for f in found if f["column"] == "material_group" and f["value"] in GROUPS]
+    assert {f["value"] for f in found if f["column"] == "uom"} >= {"PCS", "KG"}  # not codes of that table
+    with pytest.raises(InvalidInput, match="needs a knowledge base"):
+        services.migration.check(src, tmp_path / "r.yaml")  # type: ignore[attr-defined]
+    (tmp_path / "r2.yaml").write_text("columns:\n  uom: {values_from_spec: 不存在的表}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="no requirement or table"):
+        services.migration.check(src, tmp_path / "r2.yaml", kb="迁移")  # type: ignore[attr-defined]

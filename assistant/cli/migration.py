@@ -68,6 +68,9 @@ def migrate_check(
     infer: Annotated[bool, typer.Option("--infer", help="Add the rules the profile suggests.")] = False,
     sheet: SheetOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write a Markdown report here.")] = None,
+    kb: Annotated[
+        str | None, typer.Option("--kb", help="Knowledge base whose specification values_from_spec reads.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Cell-level findings; exit 1 when any error was found. With --json: one line per finding, then
@@ -75,7 +78,7 @@ def migrate_check(
     if rules is None and not infer:
         typer.echo("no --rules and no --infer: only the file's structure is checked", err=True)
     services = run(open_services)
-    report = run(services.migration.check, file, rules, infer, sheet, _progress)
+    report = run(services.migration.check, file, rules, infer, sheet, _progress, kb)
     summary = report.summary()
     if as_json:
         for f in report.findings:
@@ -96,6 +99,41 @@ def migrate_check(
         out.write_text(markdown_report(file.name, report.findings, summary), encoding="utf-8")
     if summary["errors"]:
         raise typer.Exit(EXIT_ERROR)
+
+
+rules_app = typer.Typer(help="Rules files for migrate check.", no_args_is_help=True)
+migrate_app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("draft")
+def rules_draft(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX export.")],
+    kb: Annotated[
+        str | None, typer.Option("--kb", help="Knowledge base whose specification holds the data dictionary.")
+    ] = None,
+    sheet: SheetOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the rules file here (default: print).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose a rules file from the export's profile and the specification's data dictionary."""
+    services = run(open_services)
+    text, rules = run(services.migration.draft_rules, file, kb, sheet, _progress)
+    if out is not None:
+        if out.exists():
+            typer.echo(f"error: {out} exists; a drafted rules file never overwrites an edited one", err=True)
+            raise typer.Exit(EXIT_ERROR)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(
+            f"wrote {out}: rules for {len(rules['columns'])} columns, {len(rules['dependencies'])} dependencies",
+            err=True,
+        )
+    if as_json:
+        print_json(rules)
+    elif out is None:
+        typer.echo(text, nl=False)
 
 
 @migrate_app.command("dedupe")

@@ -381,6 +381,17 @@ class KnowledgeBase:
                 return chunk, line.strip()
         return None
 
+    def table_chunks(self) -> list[Chunk]:
+        """The chunks that hold a table (rendered ``| a | b |`` under a rule row), in document order."""
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT chunk_id FROM chunks WHERE instr(text, '|---|') > 0 ORDER BY doc_id, ordinal"
+            )
+        ]
+        found = self.chunks_by_id(ids)
+        return [found[i] for i in ids if i in found]
+
     def requirement_ids(self) -> set[str]:
         """Every requirement id stated in any chunk."""
         found: set[str] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,12 +157,18 @@ class Report:
         }
 
 
-def check(table: Table, rules: Rules, infer: bool = False, base: Path | None = None) -> Report:
+def check(
+    table: Table,
+    rules: Rules,
+    infer: bool = False,
+    base: Path | None = None,
+    spec_values: Callable[[str], set[str]] | None = None,
+) -> Report:
     """Every finding of the table, in row order (structural findings of the file first)."""
     con = connect(table)
     prof = profile(table, con) if infer else None
     report = Report(findings=list(table.findings), rows=table.rows)
-    per_cell = _cell_rules(rules, prof, base)
+    per_cell = _cell_rules(rules, prof, base, spec_values)
     report.findings += list(_scan(con, per_cell))
     report.findings += _unique(con, table, rules, prof)
     report.findings += _dependencies(con, table, rules, prof)
@@ -191,12 +197,24 @@ class _ColumnCheck:
     inferred_required: bool = False  # nearly every row has a value: an empty cell is suspicious
 
 
-def _cell_rules(rules: Rules, prof: dict[str, Any] | None, base: Path | None) -> dict[str, _ColumnCheck]:
+def _cell_rules(
+    rules: Rules,
+    prof: dict[str, Any] | None,
+    base: Path | None,
+    spec_values: Callable[[str], set[str]] | None = None,
+) -> dict[str, _ColumnCheck]:
     out: dict[str, _ColumnCheck] = {}
     for name, rule in rules.columns.items():
         allowed = set(rule.values) if rule.values is not None else None
         if rule.values_from:
             allowed = (allowed or set()) | _values_from(rule.values_from, base)
+        if rule.values_from_spec:
+            if spec_values is None:
+                raise InvalidInput(
+                    f"{name}: values_from_spec {rule.values_from_spec!r} needs a knowledge base: "
+                    "give --kb NAME (the one holding the specification)"
+                )
+            allowed = (allowed or set()) | spec_values(rule.values_from_spec)
         out[name] = _ColumnCheck(rule, allowed)
     for col in (prof or {}).get("columns", []):
         c = out.setdefault(col["name"], _ColumnCheck(ColumnRule()))

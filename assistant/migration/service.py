@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import InvalidInput
 from assistant.migration.check import Report, check, load_rules
 from assistant.migration.dedupe import dedupe, merge
+from assistant.migration.dictionary import FieldSpec, data_dictionary, split_values, table_values
+from assistant.migration.draft import draft_rules
 from assistant.migration.profile import profile
 from assistant.migration.reconcile import reconcile
 from assistant.migration.table import Table, load
@@ -19,9 +23,50 @@ from assistant.providers.database import AppDB
 
 
 class Migration:
-    def __init__(self, home: Path, db: AppDB) -> None:
+    def __init__(self, home: Path, db: AppDB, kbs: Any = None) -> None:
         self.work = home / "migration" / "work"
         self.db = db
+        self.kbs = kbs  # the knowledge bases, for data dictionaries and code tables of specifications
+
+    def _kb(self, name: str) -> Any:
+        if self.kbs is None:
+            raise InvalidInput("no knowledge bases are available here")
+        return self.kbs.get(name)
+
+    def dictionary(self, kb: str) -> list[FieldSpec]:
+        """The data-dictionary rows of the knowledge base's specifications."""
+        return data_dictionary(self._kb(kb).table_chunks())
+
+    def spec_values(self, kb: str) -> Callable[[str], set[str]]:
+        """Resolves ``values_from_spec``: a requirement id (its table, or the codes its line lists)
+        or the title of a table in the knowledge base."""
+        base = self._kb(kb)
+
+        def resolve(ref: str) -> set[str]:
+            hit = base.find_requirement(ref)
+            if hit is not None:
+                chunk, line = hit
+                values = table_values([chunk], chunk.section) or split_values(
+                    re.split(r"[:：]", line, maxsplit=1)[-1]
+                )
+                if values:
+                    return set(values)
+            titled = table_values(base.table_chunks(), ref)
+            if not titled:
+                raise InvalidInput(
+                    f"values_from_spec {ref!r}: no requirement or table of that title in knowledge base {kb!r}"
+                )
+            return set(titled)
+
+        return resolve
+
+    def draft_rules(
+        self, path: Path, kb: str | None = None, sheet: str | None = None, progress: Any = None
+    ) -> tuple[str, dict[str, Any]]:
+        """A rules file proposed from the export's profile and the KB's data dictionary."""
+        fields = self.dictionary(kb) if kb else []
+        with self.table(path, sheet, progress) as t:
+            return draft_rules(profile(t), fields)
 
     @contextmanager
     def table(self, path: Path, sheet: str | None = None, progress: Any = None) -> Iterator[Table]:
@@ -44,10 +89,14 @@ class Migration:
         infer: bool = False,
         sheet: str | None = None,
         progress: Any = None,
+        kb: str | None = None,
     ) -> Report:
+        resolver = self.spec_values(kb) if kb else None
         with self.table(path, sheet, progress) as t:
             parsed = load_rules(rules, t.columns)
-            return check(t, parsed, infer, base=(rules.parent if rules else path.parent))
+            return check(
+                t, parsed, infer, base=(rules.parent if rules else path.parent), spec_values=resolver
+            )
 
     def dedupe(
         self,
