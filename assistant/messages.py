@@ -99,6 +99,20 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "mig_probability": ("匹配概率", "Match probability"),
         "mig_agree": ("一致的字段", "Fields that agree"),
         "mig_inferred": ("推断：", "inferred: "),
+        "mig_summary": ("概要", "Summary"),
+        "mig_report_title": ("{name} 的检查报告", "Check of {name}"),
+        "mig_findings": ("问题数", "Findings"),
+        "mig_rows_sheet": ("问题行", "Rows with findings"),
+        "mig_row": ("行号", "Row"),
+        "mig_severity": ("级别", "Severity"),
+        "mig_truncated": (
+            "超出 Excel 行数上限，其余见 JSONL 清单。",
+            "Excel's row limit reached; the rest is in the JSONL list.",
+        ),
+        "mig_download_xlsx": (
+            "下载检查报告（Excel，问题单元格已标色）",
+            "Download report (Excel, cells highlighted)",
+        ),
         "mig_rule_required": ("必填为空", "required value missing"),
         "mig_rule_unique": ("重复值", "repeated value"),
         "mig_rule_pattern": ("格式不符", "does not match the pattern"),
@@ -565,3 +579,12 @@ def label(group: str, prefix: str, code: str | None, language: str) -> str:
 def messages(group: str, language: str) -> dict[str, Any]:
     """All texts of a group in one language."""
     return {k: _pick(v, language) for k, v in CATALOGUE[group].items()}
+
+
+def finding_words(rule: str, language: str) -> str:
+    """A migration finding's rule in words: 'inferred_type:decimal' -> 推断：类型不符 (decimal)."""
+    base, _, detail = rule.partition(":")
+    text = label("ui", "mig_rule_", base.removeprefix("inferred_"), language)
+    if base.startswith("inferred_"):
+        text = message("ui", "mig_inferred", language) + text
+    return f"{text} ({detail})" if detail else text

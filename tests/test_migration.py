@@ -606,3 +606,41 @@ def test_rules_draft_reads_the_profile_and_the_specification_data_dictionary(
     (tmp_path / "r2.yaml").write_text("columns:\n  uom: {values_from_spec: 不存在的表}\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="no requirement or table"):
         services.migration.check(src, tmp_path / "r2.yaml", kb="迁移")  # type: ignore[attr-defined]
+
+
+def test_check_xlsx_report_highlights_the_offending_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    src = tmp_path / "suppliers.csv"
+    injected = suppliers(src)
+    (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
+    out = tmp_path / "报告.xlsx"
+    r = CliRunner().invoke(
+        app,
+        ["migrate", "check", str(src), "--rules", str(tmp_path / "rules.yaml"), "--infer", "--out", str(out)],
+    )
+    assert r.exit_code == 1, r.output
+    book = load_workbook(out)
+    assert book.sheetnames[:2] == ["概要", "问题行"] and "必填为空" in book.sheetnames
+    rows = book["问题行"]
+    header = [c.value for c in rows[1]]
+    red = {
+        (row[0].value, header[i])
+        for row in rows.iter_rows(min_row=2)
+        for i, c in enumerate(row)
+        if c.fill.fill_type == "solid" and c.fill.fgColor.rgb.endswith("FFC7CE")
+    }
+    filled = {
+        (row[0].value, header[i])
+        for row in rows.iter_rows(min_row=2)
+        for i, c in enumerate(row)
+        if c.fill.fill_type == "solid"
+    }
+    warnings_only = {(6, "name"), (11, "created")}  # inferred rules: amber, not red
+    assert set(injected) - warnings_only <= red and warnings_only <= filled - red
+    assert filled <= set(injected) and header[-1] == "问题类型"  # nothing else coloured
+    summary = {row[0].value: row[1].value for row in book["概要"].iter_rows(min_row=2, max_row=5)}
+    assert summary["行数"] == 200 and summary["错误"] == len(set(injected) - warnings_only)

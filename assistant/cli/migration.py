@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.cli.common import EXIT_ERROR, JsonOpt, app, open_services, print_json, run
+from assistant.cli.common import EXIT_ERROR, EXIT_USAGE, JsonOpt, app, open_services, print_json, run
 from assistant.services import markdown_report
 
 migrate_app = typer.Typer(help="Data migration: profile and check legacy exports.", no_args_is_help=True)
@@ -67,7 +67,11 @@ def migrate_check(
     rules: Annotated[Path | None, typer.Option("--rules", help="Rules file (YAML; JSON accepted).")] = None,
     infer: Annotated[bool, typer.Option("--infer", help="Add the rules the profile suggests.")] = False,
     sheet: SheetOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write a Markdown report here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the report here: .xlsx (cells highlighted) or .md (Markdown)."),
+    ] = None,
+    language: Annotated[str, typer.Option("--language", help="zh or en: the report's language.")] = "zh",
     kb: Annotated[
         str | None, typer.Option("--kb", help="Knowledge base whose specification values_from_spec reads.")
     ] = None,
@@ -78,7 +82,11 @@ def migrate_check(
     if rules is None and not infer:
         typer.echo("no --rules and no --infer: only the file's structure is checked", err=True)
     services = run(open_services)
-    report = run(services.migration.check, file, rules, infer, sheet, _progress, kb)
+    if language not in ("zh", "en"):
+        typer.echo("error: --language must be zh or en", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    xlsx = out if out is not None and out.suffix.lower() == ".xlsx" else None
+    report = run(services.migration.check, file, rules, infer, sheet, _progress, kb, xlsx, language)
     summary = report.summary()
     if as_json:
         for f in report.findings:
@@ -94,7 +102,7 @@ def migrate_check(
             f"{summary['rows']:,} rows: {summary['errors']} errors, {summary['warnings']} warnings "
             f"in {summary['rows_with_findings']} rows"
         )
-    if out is not None:
+    if out is not None and xlsx is None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(markdown_report(file.name, report.findings, summary), encoding="utf-8")
     if summary["errors"]:

@@ -17,6 +17,7 @@ from assistant.migration.dictionary import FieldSpec, data_dictionary, split_val
 from assistant.migration.draft import draft_rules
 from assistant.migration.profile import profile
 from assistant.migration.reconcile import reconcile
+from assistant.migration.report import xlsx_report
 from assistant.migration.table import Table, load
 from assistant.migration.transform import TransformResult, load_mapping, transform
 from assistant.providers.database import AppDB
@@ -90,13 +91,18 @@ class Migration:
         sheet: str | None = None,
         progress: Any = None,
         kb: str | None = None,
+        xlsx: Path | None = None,
+        language: str = "zh",
     ) -> Report:
+        """Findings of the export; with *xlsx*, also the Excel report with the cells highlighted."""
         resolver = self.spec_values(kb) if kb else None
         with self.table(path, sheet, progress) as t:
             parsed = load_rules(rules, t.columns)
-            return check(
-                t, parsed, infer, base=(rules.parent if rules else path.parent), spec_values=resolver
-            )
+            base = rules.parent if rules else path.parent
+            report = check(t, parsed, infer, base=base, spec_values=resolver)
+            if xlsx is not None:
+                xlsx_report(xlsx, t, report.findings, report.summary(), language)
+            return report
 
     def dedupe(
         self,

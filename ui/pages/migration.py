@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from assistant.messages import finding_words
 from assistant.messages import label as words_for
 from ui.common import caller, lang, run, saved_upload, t
 
@@ -24,12 +25,7 @@ def _forget_results() -> None:
 
 def rule_words(rule: str) -> str:
     """'inferred_type:decimal' -> 推断：类型不符 (decimal)."""
-    base, _, detail = rule.partition(":")
-    inferred = base.startswith("inferred_")
-    text = words_for("ui", "mig_rule_", base.removeprefix("inferred_"), lang())
-    if inferred:
-        text = t("mig_inferred") + text
-    return f"{text} ({detail})" if detail else text
+    return finding_words(rule, lang())
 
 
 path = saved_upload(t("migration_file"), "mig_file", ["csv", "tsv", "txt", "xlsx"], _forget_results)
