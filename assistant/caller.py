@@ -165,10 +165,52 @@ class Caller:
         return self.services.migration.profile(path, sheet)
 
     def migration_check(
-        self, path: Any, rules: Any = None, infer: bool = False, sheet: str | None = None
+        self,
+        path: Any,
+        rules: Any = None,
+        infer: bool = False,
+        sheet: str | None = None,
+        kb: str | None = None,
+        xlsx: Any = None,
+        language: str = "zh",
     ) -> Any:
         self.principal.require_can("migration")
-        return self.services.migration.check(path, rules, infer, sheet)
+        if kb:
+            self._read(kb)  # values_from_spec reads that knowledge base's specification
+        return self.services.migration.check(path, rules, infer, sheet, None, kb, xlsx, language)
+
+    def migration_merge(
+        self,
+        path: Any,
+        clusters: list[dict[str, Any]],
+        id_col: str | None = None,
+        survivor: str = "most_complete",
+        recent_col: str | None = None,
+        sheet: str | None = None,
+    ) -> dict[str, Any]:
+        self.principal.require_can("migration")
+        return self.services.migration.merge_files(path, clusters, id_col, survivor, recent_col, sheet)
+
+    def migration_reconcile(
+        self,
+        source: Any,
+        target: Any,
+        keys: list[str],
+        sums: list[str] | None = None,
+        round_name: str | None = None,
+    ) -> dict[str, Any]:
+        self.principal.require_can("migration")
+        return self.services.migration.reconcile(source, target, keys, sums or [], round_name)
+
+    def migration_rounds(self) -> list[dict[str, Any]]:
+        self.principal.require_can("migration")
+        return self.services.migration.rounds()
+
+    def migration_transform(
+        self, path: Any, mapping: Any, out_dir: Any, sheet: str | None = None, encoding: str = "utf-8"
+    ) -> Any:
+        self.principal.require_can("migration")
+        return self.services.migration.transform(path, mapping, out_dir, sheet, encoding)
 
     def migration_dedupe(
         self,

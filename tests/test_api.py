@@ -445,3 +445,52 @@ def test_a_refused_rules_part_leaves_no_copy_of_the_export(api) -> None:  # type
     r = client.post("/v1/migration/check", files=files, headers=h["consultant"])
     assert r.status_code == 415
     assert not list((services.settings.home / "ui-uploads").glob("*/*"))
+
+
+def test_migration_routes_transform_to_a_zip_and_reconcile_rounds(api) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import zipfile
+
+    client, h, services = api
+    src = 'code,name,uom,price\nM1,螺絲,个,"1,200"\nM2,垫片,BOX,3\n,无编码,个,1\n'
+    mapping = (
+        "template: 模板.csv\n"
+        "columns:\n"
+        "  物料编码: {from: code}\n"
+        "  名称: {from: name, normalise: [trim, simplified]}\n"
+        "  单位: {from: uom, map_file: 单位对照.csv}\n"
+        "  单价: {from: price, type: decimal}\n"
+    )
+    files = {
+        "file": ("物料.csv", src.encode("gbk"), "text/csv"),
+        "mapping": ("mapping.yaml", mapping.encode(), "text/yaml"),
+        "template": ("模板.csv", "*物料编码,名称,*单位,单价\n".encode(), "text/csv"),
+        "map_file": ("单位对照.csv", "old,new\n个,PCS\n".encode(), "text/csv"),
+    }
+    assert client.post("/v1/migration/transform", files=files, headers=h["end_user"]).status_code == 403
+    r = client.post("/v1/migration/transform", files=files, headers=h["consultant"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip", r.text
+    z = zipfile.ZipFile(io.BytesIO(r.content))
+    summary = json.loads(z.read("summary.json"))
+    assert (summary["rows_in"], summary["rows_out"], summary["rejected"]) == (3, 1, 2)
+    assert z.read("load.csv").decode().splitlines() == ["物料编码,名称,单位,单价", "M1,螺丝,PCS,1200"]
+    assert "BOX" in z.read("rejects.csv").decode()
+    no_template = {k: v for k, v in files.items() if k != "template"}
+    r = client.post("/v1/migration/transform", files=no_template, headers=h["consultant"])
+    assert r.status_code == 404 and "模板.csv" in error(r)["message"]
+    # reconcile: two parts, recorded rounds
+    target = "code,name,uom,price\nM1,螺丝,PCS,1200\n"
+    parts = {"file": files["file"], "target": ("load.csv", target.encode(), "text/csv")}
+    r = client.post("/v1/migration/reconcile", files=parts, data={"key": "code"}, headers=h["consultant"])
+    assert r.status_code == 200 and not r.json()["reconciled"]
+    assert r.json()["missing_in_target"]["count"] == 2 and len(r.json()["rounds"]) == 1
+    r = client.post("/v1/migration/reconcile", files=parts, data={"key": "编号"}, headers=h["consultant"])
+    assert r.status_code == 400 and "编号" in error(r)["message"]
+    r = client.post(
+        "/v1/migration/reconcile",
+        files={"file": files["file"]},
+        data={"key": "code"},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 422
+    assert not list((services.settings.home / "ui-uploads").glob("*/*"))  # the saved copies are gone

@@ -535,3 +535,24 @@ def test_migration_page_profiles_checks_and_finds_duplicates(ui_env: dict[str, A
     assert not at.exception, at.exception
     clusters = at.dataframe[-1].value
     assert list(clusters["旧编号"]) == ["V0001, V0100"]
+    assert list(clusters["合并"]) == [True]  # each cluster is accepted or rejected by a tick
+    at.button(key="mig_run_merge").click().run()
+    assert not at.exception, at.exception
+    assert any("得到 79 条黄金记录" in s.value for s in at.success)  # 80 rows, one pair merged
+    assert {b.label for b in at.get("download_button")} >= {
+        "下载黄金记录（CSV）",
+        "下载旧编号对照表（CSV）",
+        "下载检查报告（Excel，问题单元格已标色）",
+    }
+    # reconcile a test load against the source: two rounds, the trend chart
+    target = ["编号,供应商名称,电话,单位", *rows[1:40]]
+    uploaders = {u.label: u for u in at.get("file_uploader")}
+    uploaders["新系统导出文件"].upload("导入结果.csv", "\n".join(target).encode("utf-8"), "text/csv").run()
+    at.multiselect(key="mig_keys").select("编号").run()
+    at.button(key="mig_run_reconcile").click().run()
+    assert not at.exception, at.exception
+    assert any(m.label == "目标缺少的主键" and m.value == "41" for m in at.metric)
+    assert any("尚未对平" in w.value for w in at.warning)
+    at.button(key="mig_run_reconcile").click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) >= 2  # the missing-share chart and the rounds trend

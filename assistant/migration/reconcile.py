@@ -155,3 +155,16 @@ def reconcile(
         and not diff_count
         and all(abs(t["difference"]) < 1e-6 for t in totals.values()),
     }
+
+
+def rounds(db: AppDB, pair: str | None = None) -> list[dict[str, Any]]:
+    """The recorded rounds, of one migration object or of all, oldest first."""
+    where, args = ("WHERE pair = ?", (pair,)) if pair else ("", ())
+    return [
+        dict(r)
+        for r in db.conn.execute(
+            "SELECT pair, round, at, source_rows, target_rows, missing, extra, differences FROM migration_rounds "
+            f"{where} ORDER BY at, rowid",
+            args,
+        ).fetchall()
+    ]

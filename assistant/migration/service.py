@@ -16,7 +16,7 @@ from assistant.migration.dedupe import dedupe, merge
 from assistant.migration.dictionary import FieldSpec, data_dictionary, split_values, table_values
 from assistant.migration.draft import draft_rules
 from assistant.migration.profile import profile
-from assistant.migration.reconcile import reconcile
+from assistant.migration.reconcile import reconcile, rounds
 from assistant.migration.report import xlsx_report
 from assistant.migration.table import Table, load
 from assistant.migration.transform import TransformResult, load_mapping, transform
@@ -149,3 +149,30 @@ class Migration:
         with self.table(path, sheet, progress) as t:
             plan = load_mapping(mapping, t.columns, self.work)
             return transform(t, plan, out_dir, encoding, progress)
+
+    def rounds(self, pair: str | None = None) -> list[dict[str, Any]]:
+        """The recorded test-load rounds (of one source file and key, or all)."""
+        return rounds(self.db, pair)
+
+    def merge_files(
+        self,
+        path: Path,
+        clusters: list[dict[str, Any]],
+        id_col: str | None = None,
+        survivor: str = "most_complete",
+        recent_col: str | None = None,
+        sheet: str | None = None,
+    ) -> dict[str, Any]:
+        """Golden records for the clusters a person accepted: the summary and both files' bytes."""
+        with self.table(path, sheet) as t:
+            known = set(range(1, t.rows + 1))
+            for c in clusters:
+                if len(c.get("rows", [])) < 2 or not set(c["rows"]) <= known:
+                    raise InvalidInput("a cluster needs two or more rows of this file")
+            out = t.csv_path.parent / "merged"
+            summary = merge(t, clusters, out, id_col, survivor, recent_col)
+            return {
+                **summary,
+                "golden": (out / "golden.csv").read_bytes(),
+                "mapping": (out / "id_mapping.csv").read_bytes(),
+            }

@@ -1,11 +1,15 @@
 """数据迁移 Data migration: profile an export, check it (with a rules file and/or the inferred
-rules), find duplicate records; downloads of the findings."""
+rules), find duplicate records and merge the ones a person accepts, reconcile a test load with the
+rounds trend; downloads of the findings (JSONL, Markdown, Excel with the cells highlighted)."""
 
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +23,7 @@ st.caption(t("migration_intro"))
 
 
 def _forget_results() -> None:
-    for stale in ("_mig_profile", "_mig_check", "_mig_dedupe"):
+    for stale in ("_mig_profile", "_mig_check", "_mig_xlsx", "_mig_dedupe", "_mig_merged", "_mig_reconcile"):
         st.session_state.pop(stale, None)
 
 
@@ -36,7 +40,9 @@ if path is None:
     st.info(t("migration_upload_first"))
     st.stop()
 
-profile_tab, check_tab, dedupe_tab = st.tabs([t("mig_profile"), t("mig_check"), t("mig_dedupe")])
+profile_tab, check_tab, dedupe_tab, reconcile_tab = st.tabs(
+    [t("mig_profile"), t("mig_check"), t("mig_dedupe"), t("mig_reconcile")]
+)
 
 with profile_tab:
     if st.button(t("mig_run_profile"), type="primary", key="mig_run_profile"):
@@ -83,8 +89,13 @@ with check_tab:
     rules = saved_upload(t("mig_rules_file"), "mig_rules", ["yaml", "yml", "json"])
     infer = st.checkbox(t("mig_infer"), value=True, key="mig_infer")
     if st.button(t("mig_run_check"), type="primary", key="mig_run_check"):
-        with st.spinner(t("mig_working")):
-            st.session_state["_mig_check"] = run(me.migration_check, path, rules, infer, sheet or None)
+        with st.spinner(t("mig_working")), tempfile.TemporaryDirectory() as tmp:
+            xlsx = Path(tmp) / "report.xlsx"
+            result = run(me.migration_check, path, rules, infer, sheet or None, None, xlsx, lang())
+            st.session_state["_mig_check"] = result
+            st.session_state["_mig_xlsx"] = (
+                xlsx.read_bytes() if result is not None and xlsx.exists() else None
+            )
     report = st.session_state.get("_mig_check")
     if report is not None:
         summary = report.summary()
@@ -121,7 +132,15 @@ with check_tab:
             st.dataframe(shown, hide_index=True, width="stretch")
         else:
             st.success(t("mig_clean"))
-        d1, d2 = st.columns(2)
+        d1, d2, d3 = st.columns(3)
+        if st.session_state.get("_mig_xlsx"):
+            d3.download_button(
+                t("mig_download_xlsx"),
+                st.session_state["_mig_xlsx"],
+                file_name=f"{Path(path.name).stem}-check.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="mig_dl_xlsx",
+            )
         d1.download_button(
             t("mig_download_jsonl"),
             "\n".join(json.dumps(f, ensure_ascii=False) for f in report.findings).encode("utf-8"),
@@ -151,19 +170,152 @@ with dedupe_tab:
         found = st.session_state.get("_mig_dedupe")
         if found is not None:
             st.metric(t("mig_clusters"), len(found["clusters"]))
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            t("mig_cluster"): c["cluster"],
-                            t("data_row"): ", ".join(str(r) for r in c["rows"]),
-                            t("mig_ids"): ", ".join(c["ids"]),
-                            t("mig_probability"): c["probability"],
-                            t("mig_agree"): "、".join(c["agree"]),
-                        }
-                        for c in found["clusters"]
-                    ]
+            if found["clusters"]:
+                st.caption(t("mig_accept_hint"))
+                edited = st.data_editor(
+                    pd.DataFrame(
+                        [
+                            {
+                                t("mig_accept"): True,
+                                t("mig_cluster"): c["cluster"],
+                                t("data_row"): ", ".join(str(r) for r in c["rows"]),
+                                t("mig_ids"): ", ".join(c["ids"]),
+                                t("mig_probability"): c["probability"],
+                                t("mig_agree"): "、".join(c["agree"]),
+                            }
+                            for c in found["clusters"]
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    disabled=[
+                        t("mig_cluster"),
+                        t("data_row"),
+                        t("mig_ids"),
+                        t("mig_probability"),
+                        t("mig_agree"),
+                    ],
+                    column_config={t("mig_probability"): st.column_config.NumberColumn(format="%.3f")},
+                    key="mig_accept_table",
+                )
+                accepted = [
+                    c for c, keep in zip(found["clusters"], edited[t("mig_accept")], strict=True) if keep
+                ]
+                s1, s2 = st.columns(2)
+                rule = s1.radio(
+                    t("mig_survivor"),
+                    ["most_complete", "most_recent"],
+                    format_func=lambda r: t(f"mig_survivor_{r}"),
+                    key="mig_survivor",
+                    horizontal=True,
+                )
+                recent = s2.selectbox(t("mig_recent_col"), ["", *known], key="mig_recent_col")
+                if st.button(
+                    t("mig_merge", n=len(accepted)),
+                    key="mig_run_merge",
+                    disabled=not accepted or (rule == "most_recent" and not recent),
+                ):
+                    st.session_state["_mig_merged"] = run(
+                        me.migration_merge,
+                        path,
+                        accepted,
+                        id_col or None,
+                        rule,
+                        recent or None,
+                        sheet or None,
+                    )
+                merged = st.session_state.get("_mig_merged")
+                if merged:
+                    st.success(t("mig_merged", merged=merged["merged"], rows=merged["rows_out"]))
+                    m1, m2 = st.columns(2)
+                    m1.download_button(
+                        t("mig_download_golden"),
+                        merged["golden"],
+                        file_name="golden.csv",
+                        key="mig_dl_golden",
+                    )
+                    m2.download_button(
+                        t("mig_download_mapping"),
+                        merged["mapping"],
+                        file_name="id_mapping.csv",
+                        key="mig_dl_map",
+                    )
+
+with reconcile_tab:
+    st.caption(t("mig_reconcile_intro"))
+    target = saved_upload(t("mig_target_file"), "mig_target", ["csv", "tsv", "txt", "xlsx"])
+    known = [c["name"] for c in (st.session_state.get("_mig_profile") or {}).get("columns", [])]
+    if not known:
+        st.info(t("mig_profile_first"))
+    elif target is not None:
+        k1, k2, k3 = st.columns(3)
+        keys = k1.multiselect(t("mig_key"), known, key="mig_keys")
+        sums = k2.multiselect(t("mig_sums"), known, key="mig_sums")
+        round_name = k3.text_input(t("mig_round_name"), key="mig_round_name", max_chars=60)
+        if st.button(t("mig_run_reconcile"), type="primary", key="mig_run_reconcile", disabled=not keys):
+            with st.spinner(t("mig_working")):
+                st.session_state["_mig_reconcile"] = run(
+                    me.migration_reconcile, path, target, keys, sums, round_name.strip() or None
+                )
+        rec = st.session_state.get("_mig_reconcile")
+        if rec:
+            (st.success if rec["reconciled"] else st.warning)(
+                t("mig_reconciled") if rec["reconciled"] else t("mig_not_reconciled")
+            )
+            r1, r2, r3, r4 = st.columns(4)
+            r1.metric(t("mig_source_rows"), f"{rec['counts']['source']:,}")
+            r2.metric(t("mig_target_rows"), f"{rec['counts']['target']:,}")
+            r3.metric(t("mig_missing_in_target"), rec["missing_in_target"]["count"])
+            r4.metric(t("mig_extra_in_target"), rec["extra_in_target"]["count"])
+            if rec["differences"]:
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                t("mig_column"): col,
+                                t("mig_key"): x["key"],
+                                t("mig_source_value"): x["source"],
+                                t("mig_target_value"): x["target"],
+                            }
+                            for col, d in rec["differences"].items()
+                            for x in d["sample"]
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            for col, total in rec["sums"].items():
+                st.caption(
+                    t(
+                        "mig_sum_line",
+                        col=col,
+                        source=total["source"],
+                        target=total["target"],
+                        diff=total["difference"],
+                    )
+                )
+            trend = pd.DataFrame(
+                [
+                    {
+                        t("mig_round"): x["round"],
+                        t("mig_kind"): t(f"mig_kind_{kind}"),
+                        t("mig_count"): x[kind],
+                    }
+                    for x in rec["rounds"]
+                    for kind in ("missing", "extra", "differences")
+                ]
+            )
+            order = [x["round"] for x in rec["rounds"]]
+            st.subheader(t("mig_rounds_trend"))
+            st.altair_chart(
+                alt.Chart(trend)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X(f"{t('mig_round')}:N", sort=order, title=t("mig_round")),
+                    y=alt.Y(
+                        f"{t('mig_count')}:Q", title=t("mig_count"), axis=alt.Axis(tickMinStep=1, format="d")
+                    ),
+                    color=alt.Color(f"{t('mig_kind')}:N", title=""),
                 ),
-                hide_index=True,
                 width="stretch",
             )
