@@ -170,6 +170,11 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "mig_rule_range": ("超出范围", "out of range"),
         "mig_rule_max_length": ("超长", "too long"),
         "mig_rule_dependency": ("与同组不一致", "disagrees with its group"),
+        "mig_rule_dependency_key": (
+            "编码可能填错（多个相关字段与该编码不符）",
+            "probably the wrong key: several fields disagree with it",
+        ),
+        "mig_rule_variant": ("疑似常见值的笔误", "a rare spelling of a common value"),
         "mig_rule_reference": ("引用不存在", "no such key in the referenced file"),
         "mig_rule_shape": ("格式与多数不同", "a shape the column rarely uses"),
         "mig_rule_date_format": ("日期格式不统一", "another date format"),

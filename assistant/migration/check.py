@@ -171,7 +171,9 @@ def check(
     per_cell = _cell_rules(rules, prof, base, spec_values)
     report.findings += list(_scan(con, per_cell))
     report.findings += _unique(con, table, rules, prof)
-    report.findings += _dependencies(con, table, rules, prof)
+    found, supported = _dependencies(con, table, rules, prof)
+    report.findings += found
+    report.findings += _variants(con, table, rules, prof, supported)
     report.findings += _references(con, table, rules, base)
     report.findings = _one_voice(report.findings)
     report.findings.sort(
@@ -255,7 +257,7 @@ def _values_from(spec: str, base: Path | None) -> set[str]:
 
 
 def _finding(
-    row: int, column: str, value: str, rule: str, severity: str, suggestion: str | None
+    row: int, column: str, value: str | None, rule: str, severity: str, suggestion: str | None
 ) -> dict[str, Any]:
     return {
         "row": row,
@@ -432,8 +434,12 @@ def _unique(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None) -
     return out
 
 
-def _dependencies(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Cells of the dependent column that disagree with their group's prevailing value."""
+def _dependencies(
+    con: Any, table: Table, rules: Rules, prof: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, set[str]]]:
+    """Cells of the dependent column that disagree with their group's prevailing value; and, per
+    dependent column of a given dependency, the values that prevail in their group (the dependency
+    vouches for them)."""
     deps = [(d.determinant, d.dependent, "error") for d in rules.dependencies]
     related = {frozenset([*a, b]) for a, b, _ in deps}
     for d in (prof or {}).get("dependencies", []):
@@ -442,20 +448,179 @@ def _dependencies(con: Any, table: Table, rules: Rules, prof: dict[str, Any] | N
             deps.append((d["determinant"], d["dependent"], "warning"))
             related.add(pair)  # A -> B and B -> A both hold for a 1:1 pair: one of them is enough
     out = []
-    for det, dep, severity in deps:
+    keys_of: dict[tuple[int, str], Any] = {}
+    for i, (det, dep, severity) in enumerate(deps):
         keys = ", ".join(_q(a) for a in det)
         b = _q(dep)
+        # the prevailing value of each group; a group whose commonest value ties with the next has
+        # no majority to measure against
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fd_g AS "
+            f"SELECT {keys}, {b} AS v, count(*) AS k FROM t WHERE {b} IS NOT NULL GROUP BY ALL"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fd_best_{i} AS WITH "
+            f"ranked AS (SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY k DESC, v) AS n FROM fd_g) "
+            f"SELECT {keys}, max(CASE WHEN n = 1 THEN v END) AS top, max(CASE WHEN n = 1 THEN k END) AS k1, "
+            f"coalesce(max(CASE WHEN n = 2 THEN k END), 0) AS k2 FROM ranked GROUP BY ALL"
+        )
+        # a guessed dependency flags a rare value only: a block of rows sharing another value (two
+        # providers in one zip code) says the guess is wrong there, not the data
+        lone = (
+            "" if severity == "error" else f"AND best.k1 >= 2 AND (g.k = 1 OR g.k * {LONE_RATIO} <= best.k1)"
+        )
         rows = con.execute(
-            f"WITH x AS (SELECT _row AS r, {keys}, {b} AS v FROM t), "
-            f"g AS (SELECT {keys}, v, count(*) AS k FROM x WHERE v IS NOT NULL GROUP BY ALL), "
-            f"best AS (SELECT {keys}, arg_max(v, k) AS top FROM g GROUP BY ALL) "
-            f"SELECT x.r, x.v, best.top FROM x JOIN best USING ({keys}) WHERE x.v IS DISTINCT FROM best.top "
-            f"AND x.v IS NOT NULL ORDER BY x.r"
+            f"SELECT t._row, t.{b}, best.top, t.{_q(det[0])} FROM t JOIN fd_best_{i} best USING ({keys}) "
+            f"JOIN fd_g g ON g.v = t.{b} AND {' AND '.join(f'g.{_q(a)} IS NOT DISTINCT FROM t.{_q(a)}' for a in det)} "
+            f"WHERE t.{b} IS DISTINCT FROM best.top AND t.{b} IS NOT NULL AND best.k1 > best.k2 {lone} ORDER BY t._row"
         ).fetchall()
         rule = "dependency" if severity == "error" else "inferred_dependency"
-        for r, v, top in rows:
-            out.append(_finding(int(r), dep, v, f"{rule}:{'+'.join(det)}", severity, top))
+        for r, v, top, key in rows:
+            out.append({**_finding(int(r), dep, v, f"{rule}:{'+'.join(det)}", severity, top), "_fd": i})
+            keys_of[(int(r), det[0])] = key
+    blamed = _blame_determinant(con, out, deps, keys_of)
+    for f in blamed:
+        f.pop("_fd", None)
+    supported: dict[str, set[str]] = {}
+    for i, (_, dep, severity) in enumerate(deps):
+        if severity == "error":
+            tops = con.execute(f"SELECT DISTINCT top FROM fd_best_{i} WHERE k1 > k2").fetchall()
+            supported.setdefault(dep, set()).update(v for (v,) in tops)
+    return blamed, supported
+
+
+def _blame_determinant(
+    con: Any,
+    findings: list[dict[str, Any]],
+    deps: list[tuple[list[str], str, str]],
+    keys_of: dict[tuple[int, str], Any],
+) -> list[dict[str, Any]]:
+    """A row that disagrees with its group on two or more dependents of one determinant, where
+    another determinant value's group holds exactly this row's values, carries the wrong
+    determinant (a customer code typed as another customer's): one finding on the determinant, with
+    that other value as the suggestion, replaces the dependents' findings. Independent typos in one
+    row do not match another group, and stay where they are."""
+    import pandas as pd
+
+    by_key: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for f in findings:
+        det = deps[f["_fd"]][0]
+        if len(det) == 1:
+            by_key.setdefault((f["row"], det[0]), []).append(f)
+    candidates = {k: v for k, v in by_key.items() if len(v) >= 2}
+    if not candidates:
+        return findings
+    # for each dependency, the determinant values whose prevailing value is one the rows hold (a key
+    # seen once, perhaps itself a typo, is no evidence)
+    wanted: dict[int, set[str]] = {}
+    for items in candidates.values():
+        for f in items:
+            wanted.setdefault(f["_fd"], set()).add(f["value"])
+    holders: dict[int, dict[str, set[str]]] = {}
+    for i, values in wanted.items():
+        det = deps[i][0][0]
+        con.register("fd_values", pd.DataFrame({"v": sorted(values)}))
+        rows = con.execute(
+            f"SELECT top, {_q(det)} FROM fd_best_{i} WHERE k1 > k2 AND k1 >= 2 AND top IN (SELECT v FROM fd_values)"
+        ).fetchall()
+        con.unregister("fd_values")
+        for top, key in rows:
+            holders.setdefault(i, {}).setdefault(top, set()).add(key)
+    drop: set[int] = set()
+    out: list[dict[str, Any]] = []
+    for (row, det), items in candidates.items():
+        votes: Counter[str] = Counter()
+        for f in items:
+            votes.update(holders.get(f["_fd"], {}).get(f["value"], set()) - {keys_of.get((row, det))})
+        ranked = votes.most_common(2)
+        # two or more of the disagreeing values are exactly another key's, and no other key ties
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+            continue
+        key = ranked[0][0]
+        explained = [f for f in items if key in holders.get(f["_fd"], {}).get(f["value"], set())]
+        severity = "error" if any(f["severity"] == "error" for f in explained) else "warning"
+        rule = "dependency_key" if severity == "error" else "inferred_dependency_key"
+        dependents = "+".join(dict.fromkeys(f["column"] for f in explained))
+        out.append(
+            {**_finding(row, det, keys_of.get((row, det)), f"{rule}:{dependents}", severity, key), "_fd": -1}
+        )
+        drop.update(id(f) for f in explained)
+    return [f for f in findings if id(f) not in drop] + out
+
+
+#: under a guessed dependency, a value this many times rarer than its group's prevailing one is an error
+LONE_RATIO = 10
+
+#: a frequent value occurs at least this often, and this many times more than its rare spelling
+VARIANT_MIN_COUNT = 3
+VARIANT_RATIO = 3
+VARIANT_MIN_LENGTH = 4
+MAX_RARE_VALUES = 20_000
+
+
+def _variants(
+    con: Any,
+    table: Table,
+    rules: Rules,
+    prof: dict[str, Any] | None,
+    supported: dict[str, set[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Rare spellings of a frequent value: 'birxingham' once where 'birmingham' is written 80 times,
+    '苏洲市' beside '苏州市'. One or two edits (by length) that do not change a digit into another
+    digit (M6 and M8 are different bolts). Checked in the columns of given dependencies (where a
+    typo in the determinant escapes majority vote) and, with ``infer``, in every column of
+    repeated, non-numeric values."""
+    from rapidfuzz.distance import Levenshtein
+
+    columns = {c: "variant" for d in rules.dependencies for c in [*d.determinant, d.dependent]}
+    for col in (prof or {}).get("columns", []):
+        if col["name"] not in columns and col["type"] not in ("int", "decimal", "date"):
+            columns[col["name"]] = "inferred_variant"
+    out = []
+    for name, rule in columns.items():
+        c = _q(name)
+        counts = con.execute(
+            f"SELECT {c}, count(*) FROM t WHERE {c} IS NOT NULL AND trim({c}) <> '' GROUP BY 1"
+        ).fetchall()
+        frequent = {v: k for v, k in counts if k >= VARIANT_MIN_COUNT}
+        filled = sum(k for _, k in counts)
+        if not frequent or sum(frequent.values()) < 0.5 * filled:
+            continue  # free text or identifiers: no common spelling to measure against
+        vouched = (supported or {}).get(name, set())  # 'ct_ami-3' prevails in its (state, measure) group
+        rare = [
+            (v, k)
+            for v, k in counts
+            if v not in frequent and v not in vouched and len(v) >= VARIANT_MIN_LENGTH
+        ][:MAX_RARE_VALUES]
+        choices = list(frequent)
+        suspects: dict[str, str] = {}
+        for v, k in rare:
+            limit = 1 if len(v) < 8 else 2
+            best, distance = None, limit + 1
+            for f in choices:
+                if abs(len(f) - len(v)) > limit:
+                    continue
+                d = Levenshtein.distance(v, f, score_cutoff=limit)
+                if d <= limit and d < distance and frequent[f] >= VARIANT_RATIO * k and not _digit_edit(v, f):
+                    best, distance = f, d
+            if best is not None:
+                suspects[v] = best
+        if not suspects:
+            continue
+        for r, v in con.execute(f"SELECT _row, {c} FROM t WHERE {c} IS NOT NULL ORDER BY _row").fetchall():
+            if v in suspects:
+                out.append(_finding(int(r), name, v, rule, "warning", suspects[v]))
     return out
+
+
+def _digit_edit(a: str, b: str) -> bool:
+    """Whether turning *a* into *b* replaces a digit by another digit (a different code, not a typo)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return any(
+        op.tag == "replace" and a[op.src_pos].isdigit() and b[op.dest_pos].isdigit()
+        for op in Levenshtein.editops(a, b)
+    )
 
 
 def _references(con: Any, table: Table, rules: Rules, base: Path | None) -> list[dict[str, Any]]:

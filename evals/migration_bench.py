@@ -1,0 +1,537 @@
+"""Benchmarks shaped like the public data-cleaning and record-linkage sets the acceptance uses
+(which we do not have): generated here so that nothing of them is copied.
+
+- **Denormalised tables with given dependencies** (the shape of the HoloClean "hospital" set): an
+  English hospital-measure table and a Chinese sales-order table, each row repeating the facts of
+  its provider / customer and item, so that functional dependencies hold (zip -> city, phone -> zip,
+  measure code -> measure name, 客户编码 -> 客户名称 ...). About 4% of the cells get a typo (a
+  character replaced by 'x' or a neighbouring key, dropped, or doubled; a homophone in Chinese).
+  ``check`` gets the dependencies as rules; the peer is majority vote inside each dependency group
+  (flag the dependent cell that disagrees with its group's majority).
+- **Person records without an id** (the shape of FEBRL): given name, surname, street number,
+  address, suburb, postcode, state, date of birth and a social-security number; 20% of the records
+  come back with one to three edits (typos, a missing field, swapped names, a digit of the date
+  changed, another address format). Pairwise precision / recall / F1 of ``dedupe`` against an
+  exact key on name + date of birth, and on all fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import string
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from assistant.services import Services
+
+KEYBOARD = {c: n for c, n in zip("qwertyuiopasdfghjklzxcvbnm", "wqertyuioosadfghjkkzxcvbnm", strict=True)}
+HOMOPHONES = {
+    "州": "洲",
+    "京": "经",
+    "海": "每",
+    "江": "将",
+    "市": "是",
+    "华": "化",
+    "东": "冬",
+    "南": "男",
+    "西": "希",
+    "北": "被",
+    "电": "点",
+    "子": "字",
+    "科": "可",
+    "技": "记",
+    "有": "友",
+    "限": "线",
+    "公": "工",
+    "司": "思",
+    "机": "几",
+    "械": "谢",
+    "钢": "刚",
+    "材": "才",
+    "螺": "罗",
+    "栓": "拴",
+    "轴": "周",
+    "承": "成",
+    "件": "见",
+    "箱": "香",
+    "省": "生",
+    "苏": "酥",
+    "杭": "航",
+    "宁": "柠",
+    "波": "玻",
+}
+
+
+def typo(value: str, rng: random.Random) -> str:
+    """One typing error: a character replaced ('x' or a neighbouring key; a homophone in Chinese),
+    dropped or doubled."""
+    if not value:
+        return value
+    i = rng.randrange(len(value))
+    ch = value[i]
+    if "\u4e00" <= ch <= "\u9fff":
+        cjk = [j for j, c in enumerate(value) if c in HOMOPHONES]
+        if cjk:
+            i = rng.choice(cjk)
+            return value[:i] + HOMOPHONES[value[i]] + value[i + 1 :]
+    kind = rng.random()
+    if kind < 0.5:
+        new = "x" if ch.lower() != "x" else "y"
+        if ch.isdigit():
+            new = rng.choice([d for d in string.digits if d != ch]) if rng.random() < 0.5 else "x"
+        elif ch.isalpha() and ch.lower() in KEYBOARD and rng.random() < 0.3:
+            new = KEYBOARD[ch.lower()]
+        return value[:i] + new + value[i + 1 :]
+    if kind < 0.75 and len(value) > 2:
+        return value[:i] + value[i + 1 :]
+    return value[:i] + ch + value[i:]
+
+
+CITIES_US = [
+    ("birmingham", "al", "jefferson", "352"),
+    ("dothan", "al", "houston", "363"),
+    ("florence", "al", "lauderdale", "356"),
+    ("mobile", "al", "mobile", "366"),
+    ("anchorage", "ak", "anchorage", "995"),
+    ("phoenix", "az", "maricopa", "850"),
+    ("tucson", "az", "pima", "857"),
+    ("little rock", "ar", "pulaski", "722"),
+    ("sacramento", "ca", "sacramento", "958"),
+    ("fresno", "ca", "fresno", "937"),
+    ("denver", "co", "denver", "802"),
+    ("hartford", "ct", "hartford", "061"),
+]
+HOSPITAL_WORDS = [
+    "medical center",
+    "regional hospital",
+    "memorial hospital",
+    "community hospital",
+    "health system",
+]
+NAMES = [
+    "st vincent",
+    "baptist",
+    "providence",
+    "mercy",
+    "general",
+    "university",
+    "valley",
+    "riverside",
+    "lakeside",
+    "summit",
+]
+MEASURES = [
+    ("ami-1", "heart attack", "aspirin at arrival"),
+    ("ami-2", "heart attack", "aspirin prescribed at discharge"),
+    ("ami-3", "heart attack", "acei or arb for lvsd"),
+    ("ami-4", "heart attack", "adult smoking cessation advice"),
+    ("ami-5", "heart attack", "beta blocker prescribed at discharge"),
+    ("hf-1", "heart failure", "discharge instructions"),
+    ("hf-2", "heart failure", "evaluation of lvs function"),
+    ("hf-3", "heart failure", "acei or arb for lvsd"),
+    ("hf-4", "heart failure", "adult smoking cessation advice"),
+    ("pn-2", "pneumonia", "pneumococcal vaccination"),
+    ("pn-3b", "pneumonia", "blood cultures performed in the emergency department"),
+    ("pn-4", "pneumonia", "adult smoking cessation advice"),
+    ("pn-5c", "pneumonia", "initial antibiotic received within 6 hours"),
+    ("pn-6", "pneumonia", "initial antibiotic selection"),
+    ("pn-7", "pneumonia", "influenza vaccination"),
+    ("scip-inf-1", "surgical infection prevention", "antibiotic within one hour before incision"),
+    ("scip-inf-2", "surgical infection prevention", "appropriate antibiotic selection"),
+]
+HOSPITAL_COLUMNS = [
+    "provider_number",
+    "hospital_name",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "county_name",
+    "phone_number",
+    "hospital_type",
+    "hospital_owner",
+    "emergency_service",
+    "condition",
+    "measure_code",
+    "measure_name",
+    "state_avg",
+]
+HOSPITAL_FDS = [
+    (["zip_code"], "city"),
+    (["zip_code"], "state"),
+    (["phone_number"], "zip_code"),
+    (["provider_number"], "hospital_name"),
+    (["provider_number"], "phone_number"),
+    (["hospital_name"], "address"),
+    (["hospital_name"], "hospital_owner"),
+    (["city"], "county_name"),
+    (["measure_code"], "measure_name"),
+    (["measure_code"], "condition"),
+    (["state", "measure_code"], "state_avg"),
+]
+
+
+def hospital_table(rng: random.Random, providers: int = 60) -> list[list[str]]:
+    rows = []
+    owners = [
+        "voluntary non-profit - private",
+        "government - hospital district",
+        "proprietary",
+        "voluntary non-profit - church",
+    ]
+    avgs = {(c[1], m[0]): f"{c[1]}_{m[0]}" for c in CITIES_US for m in MEASURES}
+    used: set[str] = set()
+    for p in range(providers):
+        city, state, county, zip3 = rng.choice(CITIES_US)
+        name = f"{rng.choice(NAMES)} {rng.choice(HOSPITAL_WORDS)}"
+        while name in used:
+            name = f"{rng.choice(NAMES)} {city} {rng.choice(HOSPITAL_WORDS)}"
+        used.add(name)
+        zip_code = f"{zip3}{rng.randrange(10, 100)}"
+        facts = [
+            f"{10000 + p * 7}",
+            name,
+            f"{rng.randrange(100, 9999)} {rng.choice(['main', 'oak', 'hospital', 'university', 'medical park'])} "
+            f"{rng.choice(['street', 'avenue', 'drive', 'boulevard'])}",
+            city,
+            state,
+            zip_code,
+            county,
+            f"{rng.randrange(200, 999)}{rng.randrange(1000000, 9999999)}",
+            "acute care hospitals",
+            rng.choice(owners),
+            rng.choice(["yes", "no"]),
+        ]
+        for code, condition, measure in rng.sample(MEASURES, rng.randrange(10, len(MEASURES) + 1)):
+            rows.append([*facts, condition, code, measure, avgs[(state, code)]])
+    return [HOSPITAL_COLUMNS, *rows]
+
+
+ORDER_COLUMNS = [
+    "订单号",
+    "客户编码",
+    "客户名称",
+    "城市",
+    "省份",
+    "物料编码",
+    "物料名称",
+    "单位",
+    "物料组",
+    "数量",
+]
+ORDER_FDS = [
+    (["客户编码"], "客户名称"),
+    (["客户名称"], "城市"),
+    (["城市"], "省份"),
+    (["物料编码"], "物料名称"),
+    (["物料编码"], "单位"),
+    (["物料编码"], "物料组"),
+]
+CN_CITIES = [
+    ("苏州市", "江苏省"),
+    ("南京市", "江苏省"),
+    ("杭州市", "浙江省"),
+    ("宁波市", "浙江省"),
+    ("上海市", "上海市"),
+    ("东莞市", "广东省"),
+]
+CN_TRADES = ["精密机械", "电子科技", "钢材贸易", "华东物流", "南方包装", "西部机电"]
+ITEMS = [
+    ("螺栓 M6×20", "件", "标准件"),
+    ("轴承 6204", "套", "传动件"),
+    ("不锈钢板 2mm", "张", "原材料"),
+    ("包装箱 大号", "个", "包材"),
+    ("电机 0.75kW", "台", "电气件"),
+    ("密封圈 φ30", "件", "标准件"),
+    ("冷轧钢卷", "吨", "原材料"),
+    ("控制电缆 4芯", "米", "电气件"),
+]
+
+
+def order_table(rng: random.Random, customers: int = 40, orders: int = 1000) -> list[list[str]]:
+    custs: list[tuple[str, str, str, str]] = []
+    names: set[str] = set()
+    while len(custs) < customers:
+        city, province = rng.choice(CN_CITIES)
+        name = f"{city[:-1]}{rng.choice(CN_TRADES)}{rng.choice('一二三四五六七八九十')}厂有限公司"
+        if name not in names:  # two customers never share a name
+            names.add(name)
+            custs.append((f"C{len(custs):05d}", name, city, province))
+    items = [(f"M{i:06d}", *it) for i, it in enumerate(ITEMS)]
+    rows = []
+    for o in range(orders):
+        code, name, city, province = rng.choice(custs)
+        icode, iname, uom, group = rng.choice(items)
+        rows.append(
+            [f"SO{o:07d}", code, name, city, province, icode, iname, uom, group, str(rng.randrange(1, 500))]
+        )
+    return [ORDER_COLUMNS, *rows]
+
+
+def dirty(
+    table: list[list[str]], rng: random.Random, share: float, skip: set[str]
+) -> tuple[list[list[str]], set[tuple[int, str]]]:
+    header, rows = table[0], [list(r) for r in table[1:]]
+    truth: set[tuple[int, str]] = set()
+    cols = [j for j, c in enumerate(header) if c not in skip]
+    n = int(share * len(rows) * len(cols))
+    while len(truth) < n:
+        i, j = rng.randrange(len(rows)), rng.choice(cols)
+        if (i + 1, header[j]) in truth:
+            continue
+        new = typo(rows[i][j], rng)
+        if new != rows[i][j]:
+            rows[i][j] = new
+            truth.add((i + 1, header[j]))
+    return [header, *rows], truth
+
+
+def majority_vote(table: list[list[str]], fds: list[tuple[list[str], str]]) -> set[tuple[int, str]]:
+    """The peer: inside each dependency group, flag the dependent cells that differ from the
+    group's most common value."""
+    header, rows = table[0], table[1:]
+    flagged: set[tuple[int, str]] = set()
+    for det, dep in fds:
+        a = [header.index(x) for x in det]
+        b = header.index(dep)
+        groups: dict[tuple[str, ...], Counter[str]] = {}
+        for r in rows:
+            groups.setdefault(tuple(r[x] for x in a), Counter())[r[b]] += 1
+        for n, r in enumerate(rows, 1):
+            top = groups[tuple(r[x] for x in a)].most_common(1)[0][0]
+            if r[b] != top:
+                flagged.add((n, dep))
+    return flagged
+
+
+def _prf(flagged: set[Any], truth: set[Any]) -> dict[str, float]:
+    tp = len(flagged & truth)
+    p = tp / len(flagged) if flagged else 0.0
+    r = tp / len(truth) if truth else 0.0
+    return {
+        "precision": round(p, 3),
+        "recall": round(r, 3),
+        "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+    }
+
+
+def _rules_yaml(fds: list[tuple[list[str], str]]) -> str:
+    lines = ["dependencies:"]
+    for det, dep in fds:
+        lines.append(f"  - {{determinant: [{', '.join(det)}], dependent: {dep}}}")
+    return "\n".join(lines) + "\n"
+
+
+def run_dependency_bench(services: Services, seed: int = 11, share: float = 0.04) -> list[dict[str, Any]]:
+    out = []
+    for name, build, fds, skip in (
+        ("hospital-like (en)", lambda rng: hospital_table(rng), HOSPITAL_FDS, {"provider_number"}),
+        ("sales orders (zh)", lambda rng: order_table(rng), ORDER_FDS, {"订单号", "数量"}),
+    ):
+        rng = random.Random(seed)
+        clean = build(rng)
+        damaged, truth = dirty(clean, rng, share, skip)
+        with tempfile.TemporaryDirectory(prefix="dep-bench-") as tmp:
+            path = Path(tmp) / "table.csv"
+            with path.open("w", encoding="utf-8", newline="") as f:
+                csv.writer(f).writerows(damaged)
+            rules = Path(tmp) / "rules.yaml"
+            rules.write_text(_rules_yaml(fds), encoding="utf-8")
+            row: dict[str, Any] = {"table": name, "rows": len(damaged) - 1, "damaged_cells": len(truth)}
+            for mode, args in (
+                ("dependencies given", (rules, False)),
+                ("dependencies + infer", (rules, True)),
+                ("infer only", (None, True)),
+            ):
+                t0 = time.perf_counter()
+                report = services.migration.check(path, *args)
+                flagged = {(f["row"], f["column"]) for f in report.findings if f["row"]}
+                row[mode] = {**_prf(flagged, truth), "seconds": round(time.perf_counter() - t0, 2)}
+            row["majority vote (peer)"] = _prf(majority_vote(damaged, fds), truth)
+        out.append(row)
+    return out
+
+
+GIVEN = [
+    "james",
+    "mary",
+    "robert",
+    "patricia",
+    "john",
+    "jennifer",
+    "michael",
+    "linda",
+    "william",
+    "elizabeth",
+    "david",
+    "barbara",
+    "richard",
+    "susan",
+    "joseph",
+    "jessica",
+    "thomas",
+    "sarah",
+    "charles",
+    "karen",
+    "lachlan",
+    "chloe",
+    "jack",
+    "olivia",
+    "liam",
+    "emily",
+    "noah",
+    "isabella",
+    "ethan",
+    "mia",
+]
+SURNAMES = [
+    "smith",
+    "jones",
+    "williams",
+    "brown",
+    "wilson",
+    "taylor",
+    "johnson",
+    "white",
+    "martin",
+    "anderson",
+    "thompson",
+    "nguyen",
+    "thomas",
+    "walker",
+    "harris",
+    "lee",
+    "ryan",
+    "robinson",
+    "kelly",
+    "king",
+    "campbell",
+    "clarke",
+    "mitchell",
+    "young",
+    "bell",
+    "ward",
+    "watson",
+    "morris",
+    "cook",
+    "murphy",
+]
+STREETS = [
+    "miller street",
+    "george street",
+    "bourke street",
+    "collins street",
+    "station road",
+    "church street",
+    "high street",
+    "park avenue",
+    "victoria road",
+    "king street",
+    "queen street",
+    "elizabeth street",
+]
+SUBURBS = [
+    ("sydney", "2000", "nsw"),
+    ("parramatta", "2150", "nsw"),
+    ("newcastle", "2300", "nsw"),
+    ("melbourne", "3000", "vic"),
+    ("geelong", "3220", "vic"),
+    ("brisbane", "4000", "qld"),
+    ("cairns", "4870", "qld"),
+    ("adelaide", "5000", "sa"),
+    ("perth", "6000", "wa"),
+    ("hobart", "7000", "tas"),
+]
+PERSON_COLUMNS = [
+    "given_name",
+    "surname",
+    "street_number",
+    "address_1",
+    "suburb",
+    "postcode",
+    "state",
+    "date_of_birth",
+    "soc_sec_id",
+]
+
+
+def person_records(
+    rng: random.Random, n: int = 5000, share: float = 0.2
+) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    base = []
+    for _ in range(n):
+        suburb, postcode, state = rng.choice(SUBURBS)
+        base.append(
+            [
+                rng.choice(GIVEN),
+                rng.choice(SURNAMES),
+                str(rng.randrange(1, 400)),
+                rng.choice(STREETS),
+                suburb,
+                postcode,
+                state,
+                f"{rng.randrange(1930, 2005)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}",
+                str(rng.randrange(1000000, 9999999)),
+            ]
+        )
+    rows = [list(r) for r in base]
+    truth = set()
+    for j in rng.sample(range(n), int(share * n)):
+        r = list(base[j])
+        for _ in range(rng.randrange(1, 4)):
+            kind = rng.choice(["typo_name", "typo_surname", "missing", "swap", "dob", "address", "ssn"])
+            if kind == "typo_name":
+                r[0] = typo(r[0], rng)
+            elif kind == "typo_surname":
+                r[1] = typo(r[1], rng)
+            elif kind == "missing":
+                r[rng.choice([2, 3, 4, 5, 8])] = ""
+            elif kind == "swap":
+                r[0], r[1] = r[1], r[0]
+            elif kind == "dob":
+                d = r[7]
+                i = rng.randrange(len(d))
+                r[7] = d[:i] + rng.choice([x for x in string.digits if x != d[i]]) + d[i + 1 :]
+            elif kind == "address":
+                r[3] = r[3].replace("street", "st").replace("road", "rd").replace("avenue", "ave")
+            else:
+                r[8] = typo(r[8], rng)
+        rows.append(r)
+        truth.add((j + 1, len(rows)))
+    return [PERSON_COLUMNS, *rows], truth
+
+
+def _pairs(clusters: list[list[int]]) -> set[tuple[int, int]]:
+    return {(a, b) for rows in clusters for i, a in enumerate(sorted(rows)) for b in sorted(rows)[i + 1 :]}
+
+
+def _exact(rows: list[list[str]], cols: list[int]) -> set[tuple[int, int]]:
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for n, r in enumerate(rows, 1):
+        groups.setdefault(tuple(r[c] for c in cols), []).append(n)
+    return _pairs([g for g in groups.values() if len(g) > 1])
+
+
+def run_person_bench(services: Services, n: int = 5000, seed: int = 5) -> dict[str, Any]:
+    rng = random.Random(seed)
+    table, truth = person_records(rng, n)
+    with tempfile.TemporaryDirectory(prefix="person-bench-") as tmp:
+        path = Path(tmp) / "people.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(table)
+        t0 = time.perf_counter()
+        result = services.migration.dedupe(path, PERSON_COLUMNS)
+        seconds = time.perf_counter() - t0
+    found = _pairs([c["rows"] for c in result["clusters"]])
+    rows = table[1:]
+    return {
+        "records": len(rows),
+        "true_pairs": len(truth),
+        "dedupe": {**_prf(found, truth), "seconds": round(seconds, 1)},
+        "exact name + date of birth (peer)": _prf(_exact(rows, [0, 1, 7]), truth),
+        "exact all fields": _prf(_exact(rows, list(range(len(PERSON_COLUMNS)))), truth),
+    }
