@@ -311,13 +311,23 @@ def run_migration_eval(
             )
             out.append(row)
     log("dedupe ...")
-    return {
+    from evals.migration_bench import run_dependency_bench, run_person_bench, run_person_zh_bench
+
+    result: dict[str, Any] = {
         "rows": rows,
         "seed": seed,
         "share": share,
         "tables": out,
         "dedupe": run_dedupe_eval(services, rows, seed),
     }
+    log("given dependencies ...")
+    result["dependency_bench"] = run_dependency_bench(services)
+    log("person records ...")
+    result["person_bench"] = [
+        ("English", run_person_bench(services)),
+        ("Chinese", run_person_zh_bench(services)),
+    ]
+    return result
 
 
 def format_report(r: dict[str, Any]) -> str:
@@ -369,6 +379,10 @@ def format_report(r: dict[str, Any]) -> str:
             "",
             f"Splink took {d['splink']['seconds']} s.",
         ]
+    if r.get("dependency_bench"):
+        from evals.migration_bench import format_bench
+
+        lines.append(format_bench(r["dependency_bench"], r["person_bench"]))
     lines += [
         "",
         "Time per check (seconds): "

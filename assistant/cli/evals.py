@@ -123,6 +123,23 @@ def eval_migration(
     _emit(result, format_report(result), as_json, out)
 
 
+@eval_app.command("migration-scale")
+def eval_migration_scale(
+    rows: Annotated[int, typer.Option("--rows", min=1000, help="Rows of the wide CSV.")] = 1_000_000,
+    records: Annotated[
+        int, typer.Option("--records", min=1000, help="Person records to deduplicate.")
+    ] = 100_000,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Time and peak memory of profile, check --infer and dedupe at scale."""
+    from evals.migration_scale import format_scale, run_scale
+
+    services = run(open_services)
+    result = run(run_scale, services, rows, records)
+    _emit(result, format_scale(result), as_json, out)
+
+
 @eval_app.command("triage")
 def eval_triage(
     train: Annotated[Path, typer.Option("--train", help="Training export.")],

@@ -19,6 +19,7 @@ from assistant.errors import InvalidInput, NotFound
 from assistant.migration.profile import FD_VIOLATION_SHARE, _q, connect, profile
 from assistant.migration.table import Table
 from assistant.migration.values import (
+    MISSING_TOKENS,
     TYPE_CHECKS,
     date_format,
     half_width,
@@ -277,10 +278,14 @@ def _scan(con: Any, checks: dict[str, _ColumnCheck]) -> Iterator[dict[str, Any]]
     then finds the rows that hold a value with findings (most values repeat, or are fine)."""
     import pandas as pd
 
-    for name, c in checks.items():
+    for i, (name, c) in enumerate(checks.items()):
         col = _q(name)
         bad: dict[str, list[dict[str, Any]]] = {}
-        cur = con.execute(f"SELECT DISTINCT coalesce({col}, '') FROM t")
+        clean = _clean_sql(con, i, c)
+        cur = con.execute(
+            f"SELECT DISTINCT x FROM (SELECT coalesce({col}, '') AS x FROM t)"
+            + (f" WHERE NOT ({clean})" if clean else "")
+        )
         while batch := cur.fetchmany(BATCH):
             for (value,) in batch:
                 found = list(_cell(0, name, value, c))
@@ -297,6 +302,75 @@ def _scan(con: Any, checks: dict[str, _ColumnCheck]) -> Iterator[dict[str, Any]]
                 for finding in bad[value]:
                     yield {**finding, "row": int(r)}
         con.unregister("bad_values")
+
+
+_MISSING_SQL = ", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_TOKENS)
+#: characters that make Python's view of a value differ from a plain SQL test (other whitespace,
+#: control characters), or that the hygiene checks look at (full-width forms, mojibake ranges)
+_NEEDS_PYTHON = (
+    "[\\x{0}-\\x{1f}\\x{7f}-\\x{2ff}\\x{370}-\\x{4ff}\\x{2000}-\\x{2bff}\\x{3000}"
+    "\\x{ff01}-\\x{ff5e}\\x{fffd}\\x{feff}]"
+)
+#: type checks DuckDB can make exactly as TYPE_CHECKS does (the rest are checked in Python)
+_TYPE_SQL = {
+    "int": "regexp_full_match(x, '[-+]?[0-9]+')",
+    "decimal": "regexp_full_match(x, '[-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)')",
+    "date": "(regexp_full_match(x, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') AND try_cast(x AS DATE) IS NOT NULL)",
+    "phone_cn": "regexp_full_match(x, '(?:\\+?86[- ]?)?1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}')",
+    "email": "regexp_full_match(x, '[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}')",
+    "code": "regexp_full_match(x, '[A-Za-z0-9][A-Za-z0-9._/-]*')",
+    "uscc": (
+        "(regexp_full_match(x, '[0-9ABCDEFGHJKLMNPQRTUWXY]{18}') AND substr('0123456789ABCDEFGHJKLMNPQRTUWXY', "
+        "CAST(((31 - list_sum(list_transform(range(17), lambda i: (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', "
+        "substr(x, i + 1, 1)) - 1) * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i + 1])) % 31) "
+        "% 31) + 1 AS BIGINT), 1) = substr(x, 18, 1))"
+    ),
+}
+
+
+def _clean_sql(con: Any, i: int, c: _ColumnCheck) -> str | None:
+    """A SQL test over ``x`` (the cell, '' for NULL) that is true only for values ``_cell`` finds
+    nothing wrong with, so that only the others are checked one by one in Python; None when no
+    such test can be written (a pattern DuckDB's regular expressions do not read)."""
+    import pandas as pd
+
+    r = c.rule
+    parts = [
+        f"NOT regexp_matches(x, '{_NEEDS_PYTHON}')",
+        "x = trim(x)",
+        "NOT contains(x, '  ')",
+        f"lower(x) NOT IN ({_MISSING_SQL})",
+    ]
+    for type_ in (r.type, c.inferred_type):
+        if type_:
+            if type_ not in _TYPE_SQL:
+                return None
+            parts.append(_TYPE_SQL[type_])
+    if r.pattern:
+        try:
+            con.execute("SELECT regexp_full_match('', ?)", [r.pattern]).fetchall()
+        except Exception:  # noqa: BLE001 - a pattern RE2 does not read: Python checks every value
+            return None
+        parts.append("regexp_full_match(x, '" + r.pattern.replace("'", "''") + "')")
+    for j, values in enumerate((c.allowed, c.inferred_codes)):
+        if values is not None:
+            con.register(f"clean_{i}_{j}", pd.DataFrame({"v": sorted(values)}))
+            parts.append(f"x IN (SELECT v FROM clean_{i}_{j})")
+    if r.min is not None or r.max is not None:
+        parts.append(_TYPE_SQL["decimal"])
+        if r.min is not None:
+            parts.append(f"coalesce(TRY_CAST(x AS DOUBLE) >= {float(r.min)!r}, false)")
+        if r.max is not None:
+            parts.append(f"coalesce(TRY_CAST(x AS DOUBLE) <= {float(r.max)!r}, false)")
+    if r.max_length:
+        parts.append(f"length(x) <= {int(r.max_length)}")
+    if c.inferred_shapes:
+        shapes = ", ".join("'" + s.replace("'", "''") + "'" for s in sorted(c.inferred_shapes))
+        parts.append(
+            "(length(x) > 40 OR regexp_replace(regexp_replace(regexp_replace(x, '[A-Za-z]', 'A', 'g'), "
+            f"'[0-9]', '9', 'g'), '[\\x{{4e00}}-\\x{{9fff}}]', '汉', 'g') IN ({shapes}))"
+        )
+    return " AND ".join(parts)
 
 
 def _cell(n: int, name: str, value: str, c: _ColumnCheck) -> Iterator[dict[str, Any]]:
@@ -555,7 +629,8 @@ LONE_RATIO = 10
 VARIANT_MIN_COUNT = 3
 VARIANT_RATIO = 3
 VARIANT_MIN_LENGTH = 4
-MAX_RARE_VALUES = 20_000
+MAX_RARE_VALUES = 20_000  # per column
+MAX_FREQUENT_VALUES = 5_000
 
 
 def _variants(
@@ -570,6 +645,7 @@ def _variants(
     digit (M6 and M8 are different bolts). Checked in the columns of given dependencies (where a
     typo in the determinant escapes majority vote) and, with ``infer``, in every column of
     repeated, non-numeric values."""
+    import pandas as pd
     from rapidfuzz.distance import Levenshtein
 
     columns = {c: "variant" for d in rules.dependencies for c in [*d.determinant, d.dependent]}
@@ -579,38 +655,74 @@ def _variants(
     out = []
     for name, rule in columns.items():
         c = _q(name)
-        counts = con.execute(
-            f"SELECT {c}, count(*) FROM t WHERE {c} IS NOT NULL AND trim({c}) <> '' GROUP BY 1"
-        ).fetchall()
-        frequent = {v: k for v, k in counts if k >= VARIANT_MIN_COUNT}
-        filled = sum(k for _, k in counts)
-        if not frequent or sum(frequent.values()) < 0.5 * filled:
+        counted = f"value_counts_{table.columns.index(name)}"  # left by the profile
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [counted]
+        ).fetchone()[0]
+        source = counted if exists else f"(SELECT {c} AS v, count(*) AS k FROM t GROUP BY 1)"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE vc AS SELECT v, k FROM {source} WHERE v IS NOT NULL AND trim(v) <> ''"
+        )
+        in_frequent, filled = con.execute(
+            f"SELECT coalesce(sum(k) FILTER (WHERE k >= {VARIANT_MIN_COUNT}), 0), coalesce(sum(k), 0) FROM vc"
+        ).fetchone()
+        if not in_frequent or in_frequent < 0.5 * filled:
             continue  # free text or identifiers: no common spelling to measure against
+        frequent = dict(
+            con.execute(
+                f"SELECT v, k FROM vc WHERE k >= {VARIANT_MIN_COUNT} AND length(v) <= 60 "
+                f"ORDER BY k DESC LIMIT {MAX_FREQUENT_VALUES}"
+            ).fetchall()
+        )
+        counts = con.execute(  # a bounded, repeatable share of the rare values when there are very many
+            f"SELECT v, k FROM vc WHERE k < {VARIANT_MIN_COUNT} AND length(v) >= {VARIANT_MIN_LENGTH} "
+            f"ORDER BY hash(v) LIMIT {MAX_RARE_VALUES}"
+        ).fetchall()
         vouched = (supported or {}).get(name, set())  # 'ct_ami-3' prevails in its (state, measure) group
         rare = [
             (v, k)
             for v, k in counts
             if v not in frequent and v not in vouched and len(v) >= VARIANT_MIN_LENGTH
         ][:MAX_RARE_VALUES]
-        choices = list(frequent)
+        index = _deletions_index(frequent)
         suspects: dict[str, str] = {}
         for v, k in rare:
             limit = 1 if len(v) < 8 else 2
-            best, distance = None, limit + 1
-            for f in choices:
-                if abs(len(f) - len(v)) > limit:
-                    continue
-                d = Levenshtein.distance(v, f, score_cutoff=limit)
-                if d <= limit and d < distance and frequent[f] >= VARIANT_RATIO * k and not _digit_edit(v, f):
-                    best, distance = f, d
-            if best is not None:
-                suspects[v] = best
+            near = {f for d in _deletions(v, limit) for f in index.get(d, ())}
+            scored = [(Levenshtein.distance(v, f, score_cutoff=limit), -frequent[f], f) for f in near]
+            for _, _, f in sorted(x for x in scored if x[0] <= limit):
+                if frequent[f] >= VARIANT_RATIO * k and not _digit_edit(v, f):
+                    suspects[v] = f
+                    break
         if not suspects:
             continue
-        for r, v in con.execute(f"SELECT _row, {c} FROM t WHERE {c} IS NOT NULL ORDER BY _row").fetchall():
-            if v in suspects:
-                out.append(_finding(int(r), name, v, rule, "warning", suspects[v]))
+        con.register("variant_values", pd.DataFrame({"v": list(suspects)}))
+        hits = con.execute(
+            f"SELECT _row, {c} FROM t WHERE {c} IN (SELECT v FROM variant_values) ORDER BY _row"
+        ).fetchall()
+        con.unregister("variant_values")
+        for r, v in hits:
+            out.append(_finding(int(r), name, v, rule, "warning", suspects[v]))
     return out
+
+
+def _deletions(value: str, depth: int) -> set[str]:
+    """The value and every string one or *depth* deletions away (SymSpell): two strings within
+    *depth* edits share at least one of them."""
+    out = {value}
+    frontier = {value}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def _deletions_index(frequent: dict[str, int]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for f in frequent:
+        for d in _deletions(f, 1 if len(f) < 6 else 2):  # deep enough for every rare value it may meet
+            index.setdefault(d, []).append(f)
+    return index
 
 
 def _digit_edit(a: str, b: str) -> bool:

@@ -57,28 +57,37 @@ def profile(table: Table, con: Any = None) -> dict[str, Any]:
     con = con or connect(table)
     missing = ", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_TOKENS)
     columns = []
-    for name in table.columns:
+    for i, name in enumerate(table.columns):
         c = _q(name)
-        is_missing = f"({c} IS NULL OR lower(trim({c})) IN ({missing}))"
-        row = con.execute(
-            f"SELECT count(*) FILTER (WHERE {is_missing}), count(DISTINCT {c}) FILTER (WHERE NOT {is_missing}), "
-            f"min(length({c})) FILTER (WHERE NOT {is_missing}), max(length({c})) FILTER (WHERE NOT {is_missing}) FROM t"
+        # one pass over the column: its values and their counts (kept as value_counts_<i> for the
+        # checks that follow); the rest is read from that
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE value_counts_{i} AS SELECT {c} AS v, count(*) AS k FROM t GROUP BY 1"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE pvm AS SELECT v, k, (v IS NULL OR lower(trim(v)) IN ({missing})) AS m "
+            f"FROM value_counts_{i}"
+        )
+        n_missing, distinct, min_len, max_len = con.execute(
+            "SELECT coalesce(sum(k) FILTER (WHERE m), 0), count(*) FILTER (WHERE NOT m), "
+            "min(length(v)) FILTER (WHERE NOT m), max(length(v)) FILTER (WHERE NOT m) FROM pvm"
         ).fetchone()
-        n_missing, distinct, min_len, max_len = row
+        n_missing = int(n_missing)
         tokens = dict(
             con.execute(
-                f"SELECT coalesce(trim({c}), '') AS v, count(*) FROM t WHERE {is_missing} GROUP BY 1 ORDER BY 2 DESC"
+                "SELECT coalesce(trim(v), '') AS token, sum(k) FROM pvm WHERE m GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
         )
-        top = con.execute(
-            f"SELECT {c}, count(*) FROM t WHERE NOT {is_missing} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"
-        ).fetchall()
+        top = con.execute(f"SELECT v, k FROM pvm WHERE NOT m ORDER BY k DESC, v LIMIT {TOP}").fetchall()
         shapes = con.execute(
-            f"SELECT regexp_replace(regexp_replace(regexp_replace({c}, '[A-Za-z]', 'A', 'g'), '[0-9]', '9', 'g'), "
-            f"'[\\x{{4e00}}-\\x{{9fff}}]', '汉', 'g') AS s, count(*) FROM t WHERE NOT {is_missing} AND length({c}) <= 40 "
-            f"GROUP BY 1 ORDER BY 2 DESC LIMIT {TOP}"
+            "SELECT regexp_replace(regexp_replace(regexp_replace(v, '[A-Za-z]', 'A', 'g'), '[0-9]', '9', 'g'), "
+            f"'[\\x{{4e00}}-\\x{{9fff}}]', '汉', 'g') AS s, sum(k) FROM pvm WHERE NOT m AND length(v) <= 40 "
+            f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP}"
         ).fetchall()
+        shapes = [(sh, int(n)) for sh, n in shapes]
+        tokens = {k: int(v) for k, v in tokens.items()}
         # a seeded reservoir sample: the first rows of a sorted export would speak for one group only
+        is_missing = f"({c} IS NULL OR lower(trim({c})) IN ({missing}))"
         picked = f"SELECT {c} AS v FROM t WHERE NOT {is_missing}"
         sample = [
             r[0]
