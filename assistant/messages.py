@@ -186,6 +186,7 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "mig_rule_extra_fields": ("字段数多于表头", "more fields than the header"),
         "mig_rule_empty_column_name": ("列名为空", "empty column name"),
         "mig_rule_duplicate_column_name": ("列名重复", "duplicate column name"),
+        "mig_rule_merged_cells": ("合并单元格（已按每行填充）", "merged cells (value copied into each row)"),
         "mig_type_int": ("整数", "integer"),
         "mig_type_decimal": ("小数", "decimal"),
         "mig_type_date": ("日期", "date"),

@@ -671,3 +671,23 @@ def test_the_sql_prefilter_changes_no_finding(tmp_path: Path, monkeypatch: pytes
         for infer in (False, True)
     ]
     assert fast == slow and fast[0]
+
+
+def test_merged_cells_fill_every_row_they_cover(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["物料编码", "物料组", "数量"])
+    for row in (["M1", "原材料", 1], ["M2", None, 2], ["M3", None, 3], ["M4", "成品", 4]):
+        sheet.append(row)
+    sheet.merge_cells("B2:B4")  # how an Excel user writes "these three are raw material"
+    path = tmp_path / "物料.xlsx"
+    book.save(path)
+    table = load(path, tmp_path / "w")
+    with table.csv_path.open(encoding="utf-8", newline="") as f:
+        groups = [r[1] for r in list(csv.reader(f))[1:]]
+    assert groups == ["原材料", "原材料", "原材料", "成品"]
+    assert [(f["rule"], f["value"], f["severity"]) for f in table.findings] == [
+        ("merged_cells", "B2:B4", "warning")
+    ]

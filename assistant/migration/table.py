@@ -54,8 +54,9 @@ def load(path: Path, workdir: Path, sheet: str | None = None, progress: Any = No
     if not path.is_file():
         raise NotFound(f"no such file: {path}")
     suffix = path.suffix.lower()
+    merges: list[str] = []
     if suffix in SHEET_SUFFIXES:
-        rows, encoding, chosen = _sheet_rows(path, sheet), "xlsx", sheet
+        rows, encoding, chosen = _sheet_rows(path, sheet, merges), "xlsx", sheet
     else:
         if sheet:
             raise InvalidInput(f"--sheet applies to Excel files; {path.name} is a text file")
@@ -69,6 +70,17 @@ def load(path: Path, workdir: Path, sheet: str | None = None, progress: Any = No
         out.unlink(missing_ok=True)
         raise
     table.sheet = chosen if suffix in SHEET_SUFFIXES else None
+    for area in merges:
+        table.findings.append(
+            {
+                "row": 0,
+                "column": area,
+                "value": area,
+                "rule": "merged_cells",
+                "severity": "warning",
+                "suggestion": "the merged cell's value was copied into every cell it covers",
+            }
+        )
     return table
 
 
@@ -99,7 +111,9 @@ def _text_rows(path: Path, encoding: str) -> Iterator[list[str]]:
             yield row
 
 
-def _sheet_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
+def _sheet_rows(path: Path, sheet: str | None, merges: list[str] | None = None) -> Iterator[list[str]]:
+    """The sheet's rows as text; merged cells carry their value into every cell they cover (and are
+    listed in *merges*). Formulas read as the value Excel last computed."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -112,8 +126,28 @@ def _sheet_rows(path: Path, sheet: str | None) -> Iterator[list[str]]:
     name = sheet or names[0]
     if name not in names:
         raise NotFound(f"no sheet {name!r} in {path.name}; it has: {', '.join(names)}")
-    for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
-        yield ["" if v is None else _cell(v) for v in row]
+    data = book.get_sheet_by_name(name)
+    merged = list(getattr(data, "merged_cell_ranges", None) or [])
+    rows = [["" if v is None else _cell(v) for v in row] for row in data.to_python(skip_empty_area=False)]
+    for (r0, c0), (r1, c1) in merged:  # a merged cell means its value for every row it spans
+        if r0 < len(rows) and c0 < len(rows[r0]):
+            value = rows[r0][c0]
+            for r in range(r0, min(r1, len(rows) - 1) + 1):
+                for c in range(c0, c1 + 1):
+                    if c < len(rows[r]):
+                        rows[r][c] = value
+        if merges is not None:
+            merges.append(f"{_excel_column(c0)}{r0 + 1}:{_excel_column(c1)}{r1 + 1}")
+    yield from rows
+
+
+def _excel_column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 
 def _cell(value: Any) -> str:
