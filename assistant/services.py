@@ -30,7 +30,7 @@ from assistant.ingest.loaders import LOADERS
 from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
 from assistant.ingest.uploads import TABLE_SUFFIXES, check_upload, save_scratch_copy, touch_scratch_copy
-from assistant.interviews.classifier import RequirementClassifier
+from assistant.interviews.classifier import RequirementClassifier, TypeModel
 from assistant.interviews.dialogue import interviewers, sentence_spans
 from assistant.interviews.extraction import extract as extract_requirements
 from assistant.interviews.models import Turn
@@ -38,6 +38,7 @@ from assistant.interviews.service import Interviews
 from assistant.interviews.transcripts import read_transcript
 from assistant.knowledge.store import KnowledgeBases
 from assistant.learning.textclf import ModelStore
+from assistant.learning.textclf import fit as fit_text_classifier
 from assistant.migration.check import markdown_report
 from assistant.migration.service import Migration
 from assistant.migration.values import shape as value_shape
@@ -64,6 +65,8 @@ from assistant.tools import make_tools
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
 __all__ = [
+    "TypeModel",
+    "fit_text_classifier",
     "EN_STOPWORDS",
     "FEATURES",
     "ZH_STOPWORDS",
@@ -235,7 +238,9 @@ class Services:
     @property
     def requirements(self) -> RequirementClassifier:
         """The requirement type classifier of this data directory."""
-        return RequirementClassifier(self.settings.home, self.embeddings)
+        return RequirementClassifier(
+            self.settings.home, self.embeddings, tuple(self.settings.embedding.languages)
+        )
 
     @property
     def migration(self) -> Migration:

@@ -147,3 +147,23 @@ def test_promise_cross_project_beats_simple_peers(real_embeddings) -> None:  # t
     )
     assert r["test_rows"] > 300
     assert r["macro_f1_f_vs_nfr"] > 0.63 and r["macro_f1_all_kinds"] > 0.25
+
+
+def test_type_model_picks_its_strength_by_holding_projects_out(real_embeddings) -> None:  # type: ignore[no-untyped-def]
+    from assistant.interviews.classifier import C_GRID, TypeModel
+
+    texts = [t for ts in EXAMPLES.values() for t in ts] * 2
+    labels = [lab for lab, ts in EXAMPLES.items() for _ in ts] * 2
+    groups = [i % 6 for i in range(len(texts))]  # six "projects"
+    vectors = real_embeddings.encode(texts)
+    model = TypeModel.fit(vectors, labels, real_embeddings.model_id, groups, texts=texts, languages=("en",))
+    meta = model.meta()
+    assert meta["regularisation_c"] in C_GRID and 0 <= meta["cv_macro_f1"] <= 1
+    assert model.lexical is not None  # Chinese rows: the embedding model does not read them
+    out = model.predict(
+        ["The system shall encrypt backups.", "查询库存的响应时间应小于 1 秒。"],
+        real_embeddings.encode(["The system shall encrypt backups.", "查询库存的响应时间应小于 1 秒。"]),
+    )
+    assert [lab for lab, _ in out] == ["SE", "PE"] and all(0 < c <= 1 for _, c in out)
+    with pytest.raises(InvalidInput, match="two requirement types"):
+        TypeModel.fit(vectors[:3], ["F", "F", "F"], real_embeddings.model_id)

@@ -123,6 +123,29 @@ def eval_migration(
     _emit(result, format_report(result), as_json, out)
 
 
+@eval_app.command("requirements-xcorpus")
+def eval_requirements_xcorpus(
+    datasets: Annotated[Path, typer.Option("--datasets", help="The shared datasets folder.")] = Path(
+        "../shared/datasets"
+    ),
+    interviews: Annotated[
+        Path, typer.Option("--interviews", help="Interview development set with annotations.jsonl.")
+    ] = Path("evals/interviews"),
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Requirement types trained on one corpus and tested on others, four methods side by side."""
+    from evals.requirements_xcorpus import format_xcorpus, run_xcorpus
+
+    for path in (datasets / "requirements", interviews / "annotations.jsonl"):
+        if not path.exists():
+            typer.echo(f"error: {path} not found", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    services = run(open_services)
+    result = run(run_xcorpus, services, datasets, interviews)
+    _emit(result, format_xcorpus(result), as_json, out)
+
+
 @eval_app.command("migration-scale")
 def eval_migration_scale(
     rows: Annotated[int, typer.Option("--rows", min=1000, help="Rows of the wide CSV.")] = 1_000_000,

@@ -1,14 +1,16 @@
 """Requirement type classification (PROMISE taxonomy: F, and the non-functional kinds A, FT, L, LF,
 MN, O, PE, PO, SC, SE, US).
 
-Same model family as ticket triage (word + character TF-IDF + the sentence embedding into a
-class-balanced logistic regression); measured in evals/reports/requirements.md. Training data comes
+The sentence embedding alone, standardised, into a class-balanced logistic regression whose strength
+is chosen by cross-validation holding projects out (TypeModel); word features were dropped because
+they did not carry over to other corpora (evals/reports/requirements-xcorpus.md). Training data comes
 from CSV/XLSX/JSON(L) with a text and a label column, or from PROMISE-style ARFF files.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import joblib
 from assistant.errors import InvalidInput, NotFound
 from assistant.ingest.tables import read_rows
 from assistant.interviews.models import TYPE_NAMES
-from assistant.learning.textclf import TriageModel, embed, fit
+from assistant.learning.textclf import TriageModel, embed
 from assistant.providers.embeddings import NamedEmbeddings
 
 _ARFF_ROW = re.compile(r"^\s*\d+\s*,\s*'(.*)'\s*,\s*([A-Za-z]+)\s*$")
@@ -51,18 +53,36 @@ def read_labeled(
     return texts, labels
 
 
+def _language(text: str) -> str:
+    from assistant.text import detect_language
+
+    return "zh" if detect_language(text) == "zh" else "en"
+
+
+def arff_projects(path: Path) -> list[int]:
+    """The project id of each data line of a PROMISE-style ARFF file, in order."""
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if _ARFF_ROW.match(line):
+            out.append(int(line.split(",", 1)[0].strip()))
+    return out
+
+
 class RequirementClassifier:
     """The requirement type classifier of a data directory (PROMISE codes, see TYPE_NAMES)."""
 
-    def __init__(self, home: Path, embeddings: NamedEmbeddings) -> None:
+    def __init__(self, home: Path, embeddings: NamedEmbeddings, languages: tuple[str, ...] = ("en",)) -> None:
         self.path = home / "requirements" / "type.joblib"
         self.embeddings = embeddings
+        self.languages = tuple(languages)
 
     read_labeled = staticmethod(read_labeled)
 
     def train_file(self, path: Path, text_col: str | None, label_col: str | None) -> dict[str, Any]:
-        """Train on a labelled table or ARFF file."""
-        return self.train(*read_labeled(path, text_col, label_col))
+        """Train on a labelled table or ARFF file (an ARFF's project ids make the cross-validation
+        hold whole projects out)."""
+        texts, labels = read_labeled(path, text_col, label_col)
+        return self.train(texts, labels, arff_projects(path) if path.suffix.lower() == ".arff" else None)
 
     def classify_file(self, path: Path, text_col: str) -> list[tuple[str, float] | None]:
         """One (label, confidence) per row of a table, in order; None for a row without text."""
@@ -80,8 +100,12 @@ class RequirementClassifier:
             self.embeddings, read_labeled(train, text_col, label_col), read_labeled(test, text_col, label_col)
         )
 
-    def train(self, texts: list[str], labels: list[str | None]) -> dict[str, Any]:
-        pairs = [(t, lab) for t, lab in zip(texts, labels, strict=True) if t and lab]
+    def train(
+        self, texts: list[str], labels: list[str | None], groups: list[Any] | None = None
+    ) -> dict[str, Any]:
+        keep = [i for i, (t, lab) in enumerate(zip(texts, labels, strict=True)) if t and lab]
+        pairs = [(texts[i], str(labels[i])) for i in keep]
+        kept_groups = [groups[i] for i in keep] if groups is not None and len(groups) == len(texts) else None
         if not pairs:
             raise InvalidInput("no rows with both a text and a label")
         unknown = sorted({lab for _, lab in pairs if lab not in TYPE_NAMES})
@@ -91,31 +115,38 @@ class RequirementClassifier:
             )
         xs = [t for t, _ in pairs]
         ys = [lab for _, lab in pairs]
-        model = fit(xs, ys, embed(self.embeddings, xs), "type", self.embeddings.model_id)  # type: ignore[arg-type]
+        model = TypeModel.fit(
+            embed(self.embeddings, xs),
+            [str(y) for y in ys],
+            self.embeddings.model_id,
+            kept_groups,
+            texts=xs,
+            languages=self.languages,
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         joblib.dump(model, tmp)
         tmp.replace(self.path)
         return model.meta()
 
-    def load(self) -> TriageModel:
+    def load(self) -> TriageModel | TypeModel:
         """The trained classifier, else the bilingual default trained once from the shipped examples."""
         if self.path.exists():
             return joblib.load(self.path)  # type: ignore[no-any-return]
-        default = self.path.with_name("default.joblib")
+        tag = re.sub(r"[^\w.-]+", "-", f"{self.embeddings.model_id}-{'-'.join(self.languages)}")[:80]
+        default = self.path.with_name(f"default-{tag}.joblib")  # one per embedding model
         if default.exists():
             return joblib.load(default)  # type: ignore[no-any-return]
         from importlib import resources
 
         examples = resources.files("assistant").joinpath("data/requirement_examples.csv")
         texts, labels = read_labeled(Path(str(examples)), "text", "label")
-        model = fit(
-            texts,
-            [str(lab) for lab in labels],
+        model = TypeModel.fit(
             embed(self.embeddings, texts),
-            "type",
+            [str(lab) for lab in labels],
             self.embeddings.model_id,
-            cross_validate=False,
+            texts=texts,
+            languages=self.languages,
         )
         default.parent.mkdir(parents=True, exist_ok=True)
         tmp = default.with_suffix(".tmp")
@@ -123,7 +154,9 @@ class RequirementClassifier:
         tmp.replace(default)
         return model
 
-    def classify(self, texts: list[str], model: TriageModel | None = None) -> list[tuple[str, float]]:
+    def classify(
+        self, texts: list[str], model: TriageModel | TypeModel | None = None
+    ) -> list[tuple[str, float]]:
         model = model or self.load()
         vectors = embed(self.embeddings, texts) if model.embedding_model else None
         return model.predict(texts, vectors)
@@ -148,9 +181,7 @@ def evaluate(
     if not te:
         raise InvalidInput("no test rows left (all are also in the training data)")
     xs = [t for t, _ in tr]
-    model = fit(
-        xs, [lab for _, lab in tr], embed(embeddings, xs), "type", embeddings.model_id, cross_validate=False
-    )
+    model = TypeModel.fit(embed(embeddings, xs), [str(lab) for _, lab in tr], embeddings.model_id)
     xt = [t for t, _ in te]
     pred = [lab for lab, _ in model.predict(xt, embed(embeddings, xt))]
     truth = [lab for _, lab in te]
@@ -169,3 +200,139 @@ def evaluate(
         "per_class_f1": {lab: round(float(v), 3) for lab, v in zip(labels, per, strict=True)},
         "support": {lab: truth.count(lab) for lab in labels},
     }
+
+
+#: regularisation strengths the model chooses from by cross-validation on its training data
+C_GRID = (0.03, 0.1, 0.3, 1.0)
+
+
+@dataclass
+class TypeModel:
+    """Requirement type from the sentence embedding alone: standardised embedding dimensions into a
+    class-balanced logistic regression (so that the commonest kinds of one corpus do not swallow the
+    rare ones), its strength chosen by cross-validation that holds whole projects out when the
+    training data names them.
+
+    No word features: the words of one corpus ('The product shall ...') are what does not carry over
+    to another; with the multilingual embedding, English training rows type Chinese requirements
+    (evals/reports/requirements-xcorpus.md)."""
+
+    labels: list[str]
+    scaler: Any
+    classifier: Any
+    embedding_model: str | None
+    trained_at: str
+    rows: int
+    c: float
+    cv_macro_f1: float | None
+    cv_f_vs_nfr: float | None
+    target: str = "type"
+    #: the languages the embedding model reads; text in another one goes to ``lexical``
+    languages: tuple[str, ...] = ()
+    #: word and character TF-IDF with the embedding (the triage model family), trained on every row,
+    #: for text in a language the embedding model does not read (Chinese with the English default)
+    lexical: Any = None
+
+    @classmethod
+    def fit(
+        cls,
+        vectors: Any,
+        labels: list[str],
+        model_id: str | None,
+        groups: list[Any] | None = None,
+        texts: list[str] | None = None,
+        languages: tuple[str, ...] = (),
+    ) -> TypeModel:
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import f1_score
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+        from sklearn.preprocessing import StandardScaler
+
+        from assistant.knowledge.store import now_iso
+
+        x = np.asarray(vectors, dtype=np.float64)
+        y = np.array(labels)
+        counts = {lab: int((y == lab).sum()) for lab in set(labels)}
+        if len(counts) < 2:
+            raise InvalidInput("training needs at least two requirement types")
+
+        def model(c: float) -> Any:
+            return LogisticRegression(C=c, max_iter=4000, class_weight="balanced")
+
+        folds: list[tuple[Any, Any]] = []
+        if groups is not None and len(set(groups)) >= 5:
+            folds = list(GroupKFold(n_splits=5).split(x, y, groups))
+        elif min(counts.values()) >= 2 and len(y) >= 20:
+            folds = list(
+                StratifiedKFold(n_splits=min(5, min(counts.values())), shuffle=True, random_state=7).split(
+                    x, y
+                )
+            )
+        best_c, best, best_bin = 1.0, None, None
+        for c in C_GRID if folds else (1.0,):
+            pred = np.empty_like(y)
+            for tr, te in folds:
+                scaler = StandardScaler().fit(x[tr])
+                pred[te] = model(c).fit(scaler.transform(x[tr]), y[tr]).predict(scaler.transform(x[te]))
+            if not folds:
+                break
+            score = float(f1_score(y, pred, average="macro", zero_division=0))
+            if best is None or score > best:
+                binary = np.where(y == "F", "F", "N"), np.where(pred == "F", "F", "N")
+                best_c, best = c, score
+                best_bin = float(f1_score(*binary, average="macro", zero_division=0))
+        scaler = StandardScaler().fit(x)
+        clf = model(best_c).fit(scaler.transform(x), y)
+        lexical = None
+        if texts is not None and languages:
+            unread = [i for i, t in enumerate(texts) if _language(t) not in languages]
+            if unread and len({labels[i] for i in unread}) >= 2:
+                # words and characters help where the embedding reads nothing; trained on every row
+                from assistant.learning.textclf import fit as fit_lexical
+
+                try:
+                    lexical = fit_lexical(texts, labels, x, "type", model_id, cross_validate=False)
+                except InvalidInput:
+                    lexical = None
+        return cls(
+            labels=sorted(counts),
+            scaler=scaler,
+            classifier=clf,
+            embedding_model=model_id,
+            trained_at=now_iso(),
+            rows=len(y),
+            c=best_c,
+            cv_macro_f1=round(best, 3) if best is not None else None,
+            cv_f_vs_nfr=round(best_bin, 3) if best_bin is not None else None,
+            languages=tuple(languages),
+            lexical=lexical,
+        )
+
+    def predict(self, texts: list[str], vectors: Any) -> list[tuple[str, float]]:
+        import numpy as np
+
+        if vectors is None:
+            raise InvalidInput("the requirement type model needs the embedding model it was trained with")
+        proba = self.classifier.predict_proba(self.scaler.transform(np.asarray(vectors, dtype=np.float64)))
+        classes = list(self.classifier.classes_)
+        out = [(str(classes[int(np.argmax(r))]), float(np.max(r))) for r in proba]
+        if self.lexical is not None:
+            unread = [i for i, t in enumerate(texts) if _language(t) not in self.languages]
+            if unread:
+                found = self.lexical.predict([texts[i] for i in unread], np.asarray(vectors)[unread])
+                for i, hit in zip(unread, found, strict=True):
+                    out[i] = hit
+        return out
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "labels": self.labels,
+            "trained_at": self.trained_at,
+            "rows": self.rows,
+            "regularisation_c": self.c,
+            "cv_macro_f1": self.cv_macro_f1,
+            "cv_f_vs_nfr_macro_f1": self.cv_f_vs_nfr,
+            "embedding_model": self.embedding_model,
+        }
