@@ -26,7 +26,7 @@ from assistant.changes.models import (
     available_actions,
     without_incidents,
 )
-from assistant.errors import NotFound
+from assistant.errors import InvalidInput, NotFound
 from assistant.migration.check import markdown_report
 from assistant.schemas import Answer, DocType, FileOutcome, KnowledgeBaseInfo, SearchHit
 
@@ -265,6 +265,59 @@ class Caller:
         self._read(kb)
         self._conversation(conversation_id)
         return self.services.helpdesk.open_ticket(kb, question, conversation_id, user=self.principal.name)
+
+    # -- ticket queue -------------------------------------------------------------------------
+    def ticket_queue(self, kb: str, **filters: Any) -> list[dict[str, Any]]:
+        """Support sees every ticket of the knowledge base; anyone else the tickets they opened."""
+        self._read(kb)
+        if not self.can("read_tickets"):
+            filters["opened_by"] = self.principal.name
+            filters["assignee"] = None
+        return self.services.ticket_work.queue(kb, **filters)
+
+    def ticket(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """A ticket in full for support; for the person who opened it, its status and the replies."""
+        self._read(kb)
+        t = self.services.ticket_work.show(kb, ticket_id)
+        if self.can("read_tickets"):
+            return t
+        if t.get("source") != "helpdesk" or t.get("opened_by") != self.principal.name:
+            raise NotFound(f"ticket {ticket_id!r} does not exist in knowledge base {kb!r}")
+        return {
+            "id": t["id"],
+            "kb": kb,
+            "title": t["title"],
+            "text": t["text"],
+            "status": t["status"],
+            "created_at": t["created_at"],
+            "updated_at": t["updated_at"],
+            "resolution": t["resolution"],
+            "replies": [{"at": e["at"], "text": e["detail"].get("text", "")} for e in t["replies"]],
+        }
+
+    def ticket_action(
+        self, kb: str, ticket_id: str, action: str, version: int | None, **fields: Any
+    ) -> dict[str, Any]:
+        """assign (to), reply (text), link (to), resolve (note), review (comment), reopen (comment)."""
+        self.principal.require_can("read_tickets")
+        self._read(kb)
+        work = self.services.ticket_work
+        actor = self.principal.name
+        if action == "assign":
+            return work.assign(kb, ticket_id, str(fields.get("to") or ""), actor, version)
+        if action == "reply":
+            return work.reply(kb, ticket_id, str(fields.get("text") or ""), actor, version)
+        if action == "link":
+            return work.link(kb, ticket_id, str(fields.get("to") or ""), actor, version)
+        if action == "resolve":
+            return work.resolve(kb, ticket_id, str(fields.get("note") or ""), actor, version)
+        if action == "review":
+            return work.review(kb, ticket_id, actor, str(fields.get("comment") or ""), version)
+        if action == "reopen":
+            return work.reopen(kb, ticket_id, actor, str(fields.get("comment") or ""), version)
+        raise InvalidInput(
+            f"unknown ticket action {action!r}; use assign, reply, link, resolve, review or reopen"
+        )
 
     # -- support --------------------------------------------------------------------------------
     def triage(self, kb: str, text: str) -> dict[str, Any]:

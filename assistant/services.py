@@ -59,6 +59,7 @@ from assistant.settings import (
 from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
+from assistant.support.workflow import SlaPolicy, TicketWork
 from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, tokenize
 from assistant.tools import make_tools
 
@@ -275,6 +276,11 @@ class Services:
 
         self.kbs.get(kb)
         return insights(self.db, self.helpdesk, self.changes, kb)
+
+    @property
+    def ticket_work(self) -> TicketWork:
+        """The ticket queue: assign, reply, link, resolve, reopen, with the SLA clock."""
+        return TicketWork(self.db, SlaPolicy.from_settings(self.settings.support.sla))
 
     @property
     def support(self) -> SupportDesk:

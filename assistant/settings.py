@@ -191,6 +191,14 @@ class ChangeSettings(BaseModel):
     approvals_required: int = Field(2, ge=1, le=20, description="CCB approvals a change request needs.")
 
 
+class SupportSettings(BaseModel):
+    sla: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Response and resolution targets per SLA level over the defaults (P1 30m/4h, P2 2h/1d, "
+        'P3 1d/3d), e.g. {"P1": {"response": "15m", "resolution": "2h"}}.',
+    )
+
+
 class ServerSettings(BaseModel):
     threads: int = Field(
         0,
@@ -228,6 +236,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     change: ChangeSettings = Field(default_factory=ChangeSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    support: SupportSettings = Field(default_factory=SupportSettings)
 
     @field_validator("home")
     @classmethod

@@ -494,3 +494,54 @@ def test_migration_routes_transform_to_a_zip_and_reconcile_rounds(api) -> None: 
     )
     assert r.status_code == 422
     assert not list((services.settings.home / "ui-uploads").glob("*/*"))  # the saved copies are gone
+
+
+def test_ticket_queue_routes_roles_versions_and_replies(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    r = client.post(
+        "/v1/tickets", json={"kb": "demo", "question": "月结时提示期间未关闭怎么办？"}, headers=h["end_user"]
+    )
+    assert r.status_code == 201, r.text
+    tid = r.json()["id"]
+    services.ticket_work.open_ticket("demo", "内部", "support's own ticket", "consultant")
+    queue = client.get("/v1/tickets", params={"kb": "demo"}, headers=h["consultant"]).json()
+    assert queue["count"] == 2 and {t["sla_state"] for t in queue["tickets"]} == {"on_track"}
+    mine = client.get("/v1/tickets", params={"kb": "demo"}, headers=h["end_user"]).json()
+    assert [t["id"] for t in mine["tickets"]] == [tid]  # an end user sees the tickets they opened
+    assert (
+        client.get("/v1/tickets", params={"kb": "secret-project"}, headers=h["consultant"]).status_code == 403
+    )
+    assert (
+        client.get(
+            "/v1/tickets", params={"kb": "demo", "status": "closed"}, headers=h["consultant"]
+        ).status_code
+        == 422
+    )
+    act = f"/v1/tickets/{tid}"
+    r = client.post(f"{act}/assign", json={"kb": "demo", "to": "王工", "version": 0}, headers=h["consultant"])
+    assert r.status_code == 200 and r.json()["assignee"] == "王工" and r.json()["version"] == 1
+    r = client.post(f"{act}/assign", json={"kb": "demo", "to": "李工", "version": 0}, headers=h["admin"])
+    assert r.status_code == 409 and "changed since" in error(r)["message"]  # the second agent is told
+    assert (
+        client.post(
+            f"{act}/reply", json={"kb": "demo", "text": "请在总账关闭期间后再月结。"}, headers=h["consultant"]
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(f"{act}/resolve", json={"kb": "demo", "note": ""}, headers=h["consultant"]).status_code
+        == 400
+    )
+    assert client.post(f"{act}/fly", json={"kb": "demo"}, headers=h["consultant"]).status_code == 404
+    assert (
+        client.post(f"{act}/reply", json={"kb": "demo", "text": "x"}, headers=h["end_user"]).status_code
+        == 403
+    )
+    seen = client.get(act, params={"kb": "demo"}, headers=h["end_user"]).json()
+    assert seen["replies"][0]["text"] == "请在总账关闭期间后再月结。" and "events" not in seen
+    full = client.get(act, params={"kb": "demo"}, headers=h["consultant"]).json()
+    assert [e["action"] for e in full["events"]] == ["assign", "reply"] and full["events"][0][
+        "actor"
+    ] == "consultant"
+    other = queue["tickets"][0]["id"] if queue["tickets"][0]["id"] != tid else queue["tickets"][1]["id"]
+    assert client.get(f"/v1/tickets/{other}", params={"kb": "demo"}, headers=h["end_user"]).status_code == 404

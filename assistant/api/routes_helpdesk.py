@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import CallerDep
 from assistant.api.models import AskResponse, ConversationOut, FeedbackResponse, TicketOpened
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, NotFound
 from assistant.schemas import Answer
 
 router = APIRouter(prefix="/v1", tags=["help desk"])
@@ -82,3 +82,59 @@ def conversation(conversation_id: str, caller: CallerDep) -> dict[str, Any]:
 def open_ticket(body: TicketRequest, caller: CallerDep) -> dict[str, Any]:
     """Open a support ticket for a question the documentation does not answer."""
     return caller.open_ticket(body.kb, body.question, body.conversation_id)
+
+
+class TicketAction(BaseModel):
+    """A change to a ticket: ``version`` is the one you saw (a stale one answers 409)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kb: str = Field(min_length=1, max_length=200)
+    version: int | None = Field(None, ge=0)
+    to: str | None = Field(None, max_length=100, description="assign: the person; link: the master ticket")
+    text: str | None = Field(None, max_length=20_000, description="reply")
+    note: str | None = Field(None, max_length=20_000, description="resolve: what was done")
+    comment: str | None = Field(None, max_length=2_000, description="review, reopen")
+
+
+TICKET_ACTIONS = ("assign", "reply", "link", "resolve", "review", "reopen")
+
+
+@router.get("/tickets")
+def ticket_queue(
+    caller: CallerDep,
+    kb: str = Query(..., min_length=1, max_length=200),
+    status: Literal["new", "analysing", "resolved", "reviewed"] | None = None,
+    source: Literal["helpdesk", "import", "api"] | None = None,
+    assignee: str | None = Query(None, max_length=100),
+    sla: Literal["on_track", "due_soon", "breached", "met", "missed", "none"] | None = None,
+    limit: int = Query(200, ge=1, le=5000),
+) -> dict[str, Any]:
+    """The ticket queue, newest first, with SLA states (support: every ticket; others: their own)."""
+    rows = caller.ticket_queue(kb, status=status, source=source, assignee=assignee, sla=sla, limit=limit)
+    return {"kb": kb, "count": len(rows), "tickets": rows}
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_detail(
+    ticket_id: str, caller: CallerDep, kb: str = Query(..., min_length=1, max_length=200)
+) -> dict[str, Any]:
+    """One ticket: text, conversation, replies, audit trail, SLA (the opener sees status and replies)."""
+    return caller.ticket(kb, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/{action}")
+def ticket_action(ticket_id: str, action: str, body: TicketAction, caller: CallerDep) -> dict[str, Any]:
+    """assign, reply, link (as a duplicate), resolve (with a note), review or reopen a ticket."""
+    if action not in TICKET_ACTIONS:
+        raise NotFound(f"no ticket action {action!r}; use one of: {', '.join(TICKET_ACTIONS)}")
+    return caller.ticket_action(
+        body.kb,
+        ticket_id,
+        action,
+        body.version,
+        to=body.to,
+        text=body.text,
+        note=body.note,
+        comment=body.comment,
+    )

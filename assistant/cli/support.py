@@ -185,3 +185,202 @@ def faq_approve(
     services = run(open_services)
     entry = run(services.support.faq_approve, kb, draft_id, question, answer)
     typer.echo(f"approved {entry['id']} as {entry['source']}")
+
+
+def _actor(by: str | None) -> str:
+    import getpass
+
+    if by:
+        return by.strip()[:100]
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in a container: say so plainly
+        return "cli"
+
+
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who makes the change (default: your login name).")]
+VersionOpt = Annotated[
+    int | None,
+    typer.Option("--version", help="The ticket version you saw; refused if someone changed it since."),
+]
+SLA_WORDS = {
+    "on_track": "on track",
+    "due_soon": "due soon",
+    "breached": "SLA breached",
+    "met": "SLA met",
+    "missed": "SLA missed",
+    "none": "no SLA clock",
+}
+
+
+@tickets_app.command("list")
+def tickets_list(
+    kb: KbOpt,
+    status: Annotated[
+        str | None, typer.Option("--status", help="new, analysing, resolved or reviewed.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="helpdesk, import or api.")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee")] = None,
+    sla: Annotated[
+        str | None, typer.Option("--sla", help="on_track, due_soon, breached, met, missed or none.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The ticket queue, newest first; with --json one line per ticket (id, status, priority,
+    sla_state, source, ...)."""
+    from assistant.support.models import STATES
+
+    if status is not None and status not in STATES:
+        fail(f"unknown status {status!r}; use one of: {', '.join(STATES)}", EXIT_USAGE)
+    if sla is not None and sla not in SLA_WORDS:
+        fail(f"unknown SLA state {sla!r}; use one of: {', '.join(SLA_WORDS)}", EXIT_USAGE)
+    services = run(open_services)
+    if not services.kbs.exists(kb):
+        fail(f"knowledge base {kb!r} does not exist")
+    rows = run(services.ticket_work.queue, kb, status, source, assignee, sla, limit)
+    if as_json:
+        import json
+
+        for r in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": r["id"],
+                        "status": r["status"],
+                        "priority": r["priority"],
+                        "sla_state": r["sla_state"],
+                        "sla_level": r["sla"]["level"],
+                        "source": r["source"],
+                        "title": r["title"],
+                        "category": r["category"],
+                        "assignee": r["assignee"],
+                        "created": r["created"] or r["created_at"],
+                        "version": r["version"],
+                        "master": r["master"],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    for r in rows:
+        who = f" → {r['assignee']}" if r["assignee"] else ""
+        typer.echo(
+            f"{r['id']:14} {r['status']:9} {r['priority'] or '-':8} {SLA_WORDS[r['sla_state']]:13} "
+            f"{r['source']:8} {r['title'][:60]}{who}"
+        )
+    typer.echo(f"{len(rows)} tickets")
+
+
+@tickets_app.command("show")
+def tickets_show(
+    ticket_id: Annotated[str, typer.Argument(help="Ticket id.")],
+    kb: KbOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """A ticket with its conversation, replies and audit trail."""
+    services = run(open_services)
+    t = run(services.ticket_work.show, kb, ticket_id)
+    if as_json:
+        print_json(t)
+        return
+    typer.echo(
+        f"{t['id']} · {t['status']} · {t['priority'] or 'no priority'} · {SLA_WORDS[t['sla_state']]} · version {t['version']}"
+    )
+    typer.echo(t["title"])
+    typer.echo(t["text"])
+    if t["assignee"]:
+        typer.echo(f"assigned to {t['assignee']}")
+    if t["master"]:
+        typer.echo(f"duplicate of {t['master']}")
+    if t["resolution"]:
+        typer.echo(f"resolution: {t['resolution']}")
+    for turn in t["conversation"]:
+        typer.echo(f"  [{turn.get('role', '?')}] {str(turn.get('text', ''))[:200]}")
+    for e in t["events"]:
+        what = "; ".join(f"{k}: {v}" for k, v in e["detail"].items() if v)
+        typer.echo(f"  {e['at'][:16].replace('T', ' ')} UTC {e['actor']}: {e['action']} {what}")
+
+
+@tickets_app.command("assign")
+def tickets_assign(
+    ticket_id: Annotated[str, typer.Argument()],
+    to: Annotated[str, typer.Option("--to", help="The person who takes the ticket.")],
+    kb: KbOpt,
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Assign a ticket (a new one moves to analysing)."""
+    services = run(open_services)
+    t = run(services.ticket_work.assign, kb, ticket_id, to, _actor(by), version)
+    typer.echo(f"{t['id']}: assigned to {t['assignee']} ({t['status']}, version {t['version']})")
+
+
+@tickets_app.command("reply")
+def tickets_reply(
+    ticket_id: Annotated[str, typer.Argument()],
+    text: Annotated[str, typer.Option("--text", help="The reply the user sees.")],
+    kb: KbOpt,
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Reply to the person who opened the ticket (shown in their help-desk view)."""
+    services = run(open_services)
+    t = run(services.ticket_work.reply, kb, ticket_id, text, _actor(by), version)
+    typer.echo(f"{t['id']}: reply {len(t['replies'])} sent (version {t['version']})")
+
+
+@tickets_app.command("link")
+def tickets_link(
+    ticket_id: Annotated[str, typer.Argument(help="The duplicate.")],
+    to: Annotated[str, typer.Option("--to", help="The master ticket it duplicates.")],
+    kb: KbOpt,
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Close a ticket as a duplicate of another, with a pointer to it."""
+    services = run(open_services)
+    t = run(services.ticket_work.link, kb, ticket_id, to, _actor(by), version)
+    typer.echo(f"{t['id']}: resolved as a duplicate of {t['master']}")
+
+
+@tickets_app.command("resolve")
+def tickets_resolve(
+    ticket_id: Annotated[str, typer.Argument()],
+    note: Annotated[str, typer.Option("--note", help="What was done (required).")],
+    kb: KbOpt,
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Resolve a ticket with a resolution note."""
+    services = run(open_services)
+    t = run(services.ticket_work.resolve, kb, ticket_id, note, _actor(by), version)
+    typer.echo(f"{t['id']}: resolved ({SLA_WORDS[t['sla_state']]})")
+
+
+@tickets_app.command("review")
+def tickets_review(
+    ticket_id: Annotated[str, typer.Argument()],
+    kb: KbOpt,
+    comment: Annotated[str, typer.Option("--comment")] = "",
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Confirm a resolved ticket after review (the end of the loop)."""
+    services = run(open_services)
+    t = run(services.ticket_work.review, kb, ticket_id, _actor(by), comment, version)
+    typer.echo(f"{t['id']}: reviewed")
+
+
+@tickets_app.command("reopen")
+def tickets_reopen(
+    ticket_id: Annotated[str, typer.Argument()],
+    kb: KbOpt,
+    comment: Annotated[str, typer.Option("--comment", help="Why it is not solved.")] = "",
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Reopen a resolved ticket (back to analysing)."""
+    services = run(open_services)
+    t = run(services.ticket_work.reopen, kb, ticket_id, _actor(by), comment, version)
+    typer.echo(f"{t['id']}: reopened ({t['status']})")

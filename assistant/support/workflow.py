@@ -1,0 +1,413 @@
+"""The support queue's work on a ticket: assignee, replies, links to a master ticket, the audit
+trail of every change (who, when, what, comment) and the SLA clock.
+
+Every change names the version of the ticket the agent saw; a change made on an older version is
+refused (two agents on one ticket: the second one is told, nothing is overwritten). The SLA
+targets are per priority (response and resolution), configurable; a ticket's SLA state says
+whether it is on track, due soon (less than a fifth of the target left), breached, met or missed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from assistant.errors import InvalidInput, InvalidTransition, NotFound
+from assistant.knowledge.store import now_iso
+from assistant.providers.database import AppDB, register_kb_records, register_schema
+from assistant.support.models import TRANSITIONS
+
+register_schema(
+    """
+CREATE TABLE IF NOT EXISTS ticket_work (
+    kb TEXT NOT NULL,
+    id TEXT NOT NULL,
+    assignee TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    first_response_at TEXT,
+    resolved_at TEXT,
+    master TEXT,
+    PRIMARY KEY (kb, id)
+);
+CREATE TABLE IF NOT EXISTS ticket_events (
+    kb TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (kb, id, seq)
+);
+"""
+)
+register_kb_records(("ticket_events", "kb = ?"), ("ticket_work", "kb = ?"))
+
+SOURCES = ("helpdesk", "import", "api")
+#: how the priorities of imported and opened tickets map onto the SLA levels
+_LEVEL_WORDS = {
+    "P1": ("p1", "blocker", "critical", "highest", "urgent", "紧急", "最高", "严重"),
+    "P2": ("p2", "major", "high", "高", "重要"),
+    "P3": ("p3", "minor", "medium", "normal", "low", "lowest", "trivial", "中", "低", "一般"),
+}
+DEFAULT_SLA = {"P1": ("30m", "4h"), "P2": ("2h", "1d"), "P3": ("1d", "3d")}
+DUE_SOON_SHARE = 0.2
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '4h', '1d', '1h30m', '90' (minutes) as a duration.
+
+    Raises:
+        InvalidInput: anything else.
+    """
+    t = str(text).strip().lower()
+    if re.fullmatch(r"\d+", t):
+        return timedelta(minutes=int(t))
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|天|小时|分钟)", t)
+    if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|天|小时|分钟)", "", t).strip():
+        raise InvalidInput(f"{text!r} is not a duration; write e.g. 30m, 4h, 1d or 1h30m")
+    unit = {
+        "d": "days",
+        "天": "days",
+        "h": "hours",
+        "小时": "hours",
+        "m": "minutes",
+        "min": "minutes",
+        "分钟": "minutes",
+    }
+    total = timedelta()
+    for amount, u in parts:
+        total += timedelta(**{unit[u]: float(amount)})
+    if total <= timedelta():
+        raise InvalidInput(f"{text!r} is not a positive duration")
+    return total
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Response and resolution targets per SLA level."""
+
+    targets: dict[str, tuple[timedelta, timedelta]]
+
+    @classmethod
+    def from_settings(cls, spec: dict[str, Any] | None = None) -> SlaPolicy:
+        """``{"P1": {"response": "30m", "resolution": "4h"}, ...}`` over the defaults."""
+        targets = {k: (parse_duration(a), parse_duration(b)) for k, (a, b) in DEFAULT_SLA.items()}
+        for level, value in (spec or {}).items():
+            if level not in DEFAULT_SLA:
+                raise InvalidInput(f"unknown SLA level {level!r}; use P1, P2 or P3")
+            if not isinstance(value, dict) or set(value) - {"response", "resolution"}:
+                raise InvalidInput(
+                    f"SLA {level}: give response and/or resolution, e.g. {{'response': '30m'}}"
+                )
+            response, resolution = targets[level]
+            targets[level] = (
+                parse_duration(value["response"]) if "response" in value else response,
+                parse_duration(value["resolution"]) if "resolution" in value else resolution,
+            )
+        return cls(targets)
+
+
+def sla_level(priority: str | None) -> str:
+    p = (priority or "").strip().lower()
+    for level, words in _LEVEL_WORDS.items():
+        if p in words:
+            return level
+    return "P3"
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def sla_state(ticket: dict[str, Any], policy: SlaPolicy, now: datetime | None = None) -> dict[str, Any]:
+    """The SLA state of a ticket: on_track, due_soon, breached (open), met, missed (resolved), or none
+    (imported history without its opening time); with the due times of both clocks."""
+    now = now or datetime.now(UTC)
+    opened = (
+        _time(ticket.get("created_at")) if ticket.get("source") != "import" else _time(ticket.get("created"))
+    )
+    if opened is None:
+        return {"state": "none", "level": sla_level(ticket.get("priority"))}
+    level = sla_level(ticket.get("priority"))
+    response_target, resolution_target = policy.targets[level]
+    respond_by, resolve_by = opened + response_target, opened + resolution_target
+    responded = _time(ticket.get("first_response_at"))
+    resolved = _time(ticket.get("resolved_at")) or (
+        _time(ticket.get("updated_at")) if ticket.get("status") in ("resolved", "reviewed") else None
+    )
+    if resolved is not None:
+        state = "met" if resolved <= resolve_by else "missed"
+    else:
+        clocks = [(resolve_by, resolution_target)]
+        if responded is None:
+            clocks.append((respond_by, response_target))
+        if any(now > due for due, _ in clocks):
+            state = "breached"
+        elif any(due - now <= target * DUE_SOON_SHARE for due, target in clocks):
+            state = "due_soon"
+        else:
+            state = "on_track"
+    return {
+        "state": state,
+        "level": level,
+        "respond_by": respond_by.isoformat(),
+        "resolve_by": resolve_by.isoformat(),
+        "responded": responded is not None,
+    }
+
+
+class TicketWork:
+    """Assign, reply, link, resolve and reopen tickets, each change versioned and audited."""
+
+    def __init__(self, db: AppDB, policy: SlaPolicy | None = None) -> None:
+        self.db = db
+        self.policy = policy or SlaPolicy.from_settings()
+
+    # -- reading --------------------------------------------------------------------------------
+    def _row(self, c: Any, kb: str, ticket_id: str) -> dict[str, Any]:
+        row = c.execute(
+            "SELECT t.*, w.assignee, coalesce(w.version, 0) AS version, w.first_response_at, w.resolved_at, w.master "
+            "FROM tickets t LEFT JOIN ticket_work w ON w.kb = t.kb AND w.id = t.id WHERE t.kb = ? AND t.id = ?",
+            (kb, ticket_id),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"ticket {ticket_id!r} does not exist in knowledge base {kb!r}")
+        return dict(row)
+
+    def queue(
+        self,
+        kb: str,
+        status: str | None = None,
+        source: str | None = None,
+        assignee: str | None = None,
+        sla: str | None = None,
+        limit: int | None = None,
+        opened_by: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The tickets of a knowledge base, newest first, with their SLA state (with *opened_by*, only
+        the tickets that person opened from the help desk)."""
+        if source is not None and source not in SOURCES:
+            raise InvalidInput(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
+        where, args = ["t.kb = ?"], [kb]
+        if status:
+            where.append("t.status = ?")
+            args.append(status)
+        if source:
+            where.append("t.source = ?")
+            args.append(source)
+        if assignee:
+            where.append("w.assignee = ?")
+            args.append(assignee)
+        if opened_by is not None:
+            where.append("json_extract(t.extra, '$.user') = ?")
+            args.append(opened_by)
+        rows = self.db.conn.execute(
+            "SELECT t.id, t.kb, t.title, t.category, t.priority, t.status, t.source, t.created_at, t.created, "
+            "t.updated_at, w.assignee, coalesce(w.version, 0) AS version, w.first_response_at, w.resolved_at, "
+            "w.master FROM tickets t LEFT JOIN ticket_work w ON w.kb = t.kb AND w.id = t.id "
+            f"WHERE {' AND '.join(where)} ORDER BY coalesce(t.created, t.created_at) DESC, t.id",
+            args,
+        ).fetchall()
+        now = datetime.now(UTC)
+        out = []
+        for r in rows:
+            item = dict(r)
+            item["sla"] = sla_state(item, self.policy, now)
+            item["sla_state"] = item["sla"]["state"]
+            if sla and item["sla_state"] != sla:
+                continue
+            out.append(item)
+            if limit and len(out) >= limit:
+                break
+        return out
+
+    def show(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """A ticket with its conversation, replies and audit trail."""
+        t = self._row(self.db.conn, kb, ticket_id)
+        extra = json.loads(t.pop("extra") or "{}")
+        t["conversation"] = extra.get("conversation", [])
+        t["opened_by"] = extra.get("user")
+        t["events"] = [
+            {**dict(e), "detail": json.loads(e["detail"])}
+            for e in self.db.conn.execute(
+                "SELECT seq, at, actor, action, detail FROM ticket_events WHERE kb = ? AND id = ? ORDER BY seq",
+                (kb, ticket_id),
+            )
+        ]
+        t["replies"] = [e for e in t["events"] if e["action"] == "reply"]
+        t["sla"] = sla_state(t, self.policy)
+        t["sla_state"] = t["sla"]["state"]
+        return t
+
+    # -- changing -------------------------------------------------------------------------------
+    def _change(
+        self,
+        kb: str,
+        ticket_id: str,
+        actor: str,
+        action: str,
+        expected_version: int | None,
+        detail: dict[str, Any],
+        apply: Any,
+    ) -> dict[str, Any]:
+        with self.db.transaction() as c:
+            t = self._row(c, kb, ticket_id)
+            if expected_version is not None and expected_version != t["version"]:
+                raise InvalidTransition(
+                    f"ticket {ticket_id} changed since you opened it (version {t['version']}, you saw "
+                    f"{expected_version}); reload it and try again"
+                )
+            c.execute("INSERT OR IGNORE INTO ticket_work (kb, id) VALUES (?, ?)", (kb, ticket_id))
+            apply(c, t)
+            c.execute("UPDATE ticket_work SET version = version + 1 WHERE kb = ? AND id = ?", (kb, ticket_id))
+            seq = c.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE kb = ? AND id = ?", (kb, ticket_id)
+            ).fetchone()[0]
+            c.execute(
+                "INSERT INTO ticket_events (kb, id, seq, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (kb, ticket_id, seq, now_iso(), actor, action, json.dumps(detail, ensure_ascii=False)),
+            )
+            c.execute("UPDATE tickets SET updated_at = ? WHERE kb = ? AND id = ?", (now_iso(), kb, ticket_id))
+        return self.show(kb, ticket_id)
+
+    def _move(self, c: Any, t: dict[str, Any], status: str, resolution: str | None = None) -> None:
+        legal = TRANSITIONS[t["status"]]
+        if status not in legal:
+            allowed = ", ".join(sorted(legal)) or "none (final state)"
+            raise InvalidTransition(f"ticket {t['id']} is {t['status']}; it can move to: {allowed}")
+        c.execute(
+            "UPDATE tickets SET status = ?, resolution = coalesce(?, resolution) WHERE kb = ? AND id = ?",
+            (status, resolution, t["kb"], t["id"]),
+        )
+        resolved_at = now_iso() if status == "resolved" else None
+        c.execute(
+            "UPDATE ticket_work SET resolved_at = ? WHERE kb = ? AND id = ?", (resolved_at, t["kb"], t["id"])
+        )
+
+    def assign(
+        self, kb: str, ticket_id: str, assignee: str, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        name = assignee.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("name the person to assign (at most 100 characters)")
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            c.execute("UPDATE ticket_work SET assignee = ? WHERE kb = ? AND id = ?", (name, kb, ticket_id))
+            if t["status"] == "new":
+                self._move(c, t, "analysing")
+
+        return self._change(kb, ticket_id, actor, "assign", version, {"assignee": name}, apply)
+
+    def reply(
+        self, kb: str, ticket_id: str, text: str, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """A reply to the person who opened the ticket (it starts the response clock's end)."""
+        body = text.strip()
+        if not body:
+            raise InvalidInput("a reply needs text")
+        if len(body) > 20_000:
+            raise InvalidInput("a reply is at most 20,000 characters")
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            c.execute(
+                "UPDATE ticket_work SET first_response_at = coalesce(first_response_at, ?) WHERE kb = ? AND id = ?",
+                (now_iso(), kb, ticket_id),
+            )
+
+        return self._change(kb, ticket_id, actor, "reply", version, {"text": body}, apply)
+
+    def resolve(
+        self, kb: str, ticket_id: str, note: str, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        text = note.strip()
+        if not text:
+            raise InvalidInput("resolving needs a resolution note (what was done)")
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            self._move(c, t, "resolved", text)
+
+        return self._change(kb, ticket_id, actor, "resolve", version, {"note": text}, apply)
+
+    def review(
+        self, kb: str, ticket_id: str, actor: str, comment: str = "", version: int | None = None
+    ) -> dict[str, Any]:
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            self._move(c, t, "reviewed")
+
+        return self._change(kb, ticket_id, actor, "review", version, {"comment": comment.strip()}, apply)
+
+    def reopen(
+        self, kb: str, ticket_id: str, actor: str, comment: str = "", version: int | None = None
+    ) -> dict[str, Any]:
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            if t["status"] not in ("resolved", "reviewed"):
+                raise InvalidTransition(
+                    f"ticket {ticket_id} is {t['status']}; only a resolved ticket can be reopened"
+                )
+            c.execute("UPDATE tickets SET status = 'analysing' WHERE kb = ? AND id = ?", (kb, ticket_id))
+            c.execute(
+                "UPDATE ticket_work SET resolved_at = NULL, master = NULL WHERE kb = ? AND id = ?",
+                (kb, ticket_id),
+            )
+
+        return self._change(kb, ticket_id, actor, "reopen", version, {"comment": comment.strip()}, apply)
+
+    def link(
+        self, kb: str, ticket_id: str, master: str, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Close a ticket as a duplicate of *master* (same knowledge base), with a pointer to it."""
+        if master == ticket_id:
+            raise InvalidInput("a ticket cannot duplicate itself")
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            m = self._row(c, kb, master)  # NotFound for a master in another knowledge base
+            if m.get("master"):
+                raise InvalidInput(f"{master} is itself a duplicate of {m['master']}; link to that one")
+            self._move(c, t, "resolved", f"duplicate of {master}")
+            c.execute("UPDATE ticket_work SET master = ? WHERE kb = ? AND id = ?", (master, kb, ticket_id))
+
+        return self._change(kb, ticket_id, actor, "link", version, {"master": master}, apply)
+
+    def open_ticket(
+        self,
+        kb: str,
+        title: str,
+        text: str,
+        actor: str,
+        priority: str | None = None,
+        category: str | None = None,
+    ) -> dict[str, Any]:
+        """A ticket created by support or through the API."""
+        body = text.strip()
+        if not body:
+            raise InvalidInput("a ticket needs text")
+        ticket_id = "T-" + uuid.uuid4().hex[:8].upper()
+        now = now_iso()
+        with self.db.transaction() as c:
+            c.execute(
+                "INSERT INTO tickets (id, kb, title, text, category, priority, status, source, created_at, updated_at, extra) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'new', 'api', ?, ?, ?)",
+                (
+                    ticket_id,
+                    kb,
+                    (title.strip() or body)[:120],
+                    body,
+                    category,
+                    priority,
+                    now,
+                    now,
+                    json.dumps({"user": actor}),
+                ),
+            )
+        return self.show(kb, ticket_id)

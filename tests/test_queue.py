@@ -1,0 +1,149 @@
+"""The ticket queue: a help-desk ticket is seen by support, assigned, answered, linked or resolved
+through the loop with an audit trail; SLA states; two agents on one ticket; bad values."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.errors import InvalidInput, InvalidTransition, NotFound
+from assistant.support.workflow import SlaPolicy, parse_duration, sla_state
+
+
+def test_durations_and_sla_policy() -> None:
+    assert parse_duration("30m") == timedelta(minutes=30)
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("1d") == timedelta(days=1)
+    assert parse_duration("2小时") == timedelta(hours=2)
+    for bad in ("soon", "1x", "", "-1h", "0m"):
+        with pytest.raises(InvalidInput, match="duration"):
+            parse_duration(bad)
+    policy = SlaPolicy.from_settings({"P1": {"response": "15m"}})
+    assert policy.targets["P1"] == (timedelta(minutes=15), timedelta(hours=4))
+    with pytest.raises(InvalidInput, match="P1, P2 or P3"):
+        SlaPolicy.from_settings({"P9": {"response": "1h"}})
+
+
+def test_sla_states_on_the_clock() -> None:
+    policy = SlaPolicy.from_settings()
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def ticket(minutes_ago: float, priority: str = "P1", **kw: object) -> dict[str, object]:
+        return {
+            "created_at": (now - timedelta(minutes=minutes_ago)).isoformat(),
+            "priority": priority,
+            "source": "api",
+            "status": "new",
+            **kw,
+        }
+
+    assert sla_state(ticket(5), policy, now)["state"] == "on_track"
+    assert sla_state(ticket(26), policy, now)["state"] == "due_soon"  # 4 of 30 minutes left
+    assert sla_state(ticket(31), policy, now)["state"] == "breached"  # no response in 30 minutes
+    responded = ticket(31, first_response_at=(now - timedelta(minutes=20)).isoformat())
+    assert sla_state(responded, policy, now)["state"] == "on_track"  # answered; 4 h to resolve
+    done = ticket(300, resolved_at=(now - timedelta(minutes=100)).isoformat(), status="resolved")
+    assert sla_state(done, policy, now)["state"] == "met"
+    late = ticket(600, resolved_at=(now - timedelta(minutes=1)).isoformat(), status="resolved")
+    assert sla_state(late, policy, now)["state"] == "missed"
+    assert (
+        sla_state(ticket(60 * 30, priority="minor"), policy, now)["state"] == "breached"
+    )  # P3: 1 day to answer
+    assert sla_state({"source": "import", "created": None, "priority": "P1"}, policy, now)["state"] == "none"
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_queue_loop_from_help_desk_ticket_to_review(fast_services, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    services = fast_services
+    monkeypatch.setenv("ASSISTANT_HOME", str(services.settings.home))
+    services.kbs.get("erp", create=True)
+    opened = services.support.tickets.open_from_helpdesk(
+        "erp",
+        "月结时提示“期间未关闭”怎么办？",
+        None,
+        [{"role": "user", "text": "月结时提示“期间未关闭”怎么办？"}],
+        "user-7",
+    )
+    other = services.ticket_work.open_ticket(
+        "erp", "打印机", "收货单打印不出来，急！", "agent-a", priority="P1"
+    )
+    r = _run("tickets", "list", "--kb", "erp", "--json")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert {x["id"] for x in rows} == {opened["id"], other["id"]}
+    assert {x["source"] for x in rows} == {"helpdesk", "api"} and all(
+        x["sla_state"] == "on_track" for x in rows
+    )
+    assert set(rows[0]) >= {"id", "status", "priority", "sla_state", "source"}
+    hid = opened["id"]
+    assert (
+        _run(
+            "tickets", "assign", hid, "--to", "王工", "--kb", "erp", "--by", "lead", "--version", "0"
+        ).exit_code
+        == 0
+    )
+    # a second agent who saw version 0 is refused, nothing is overwritten
+    stale = _run("tickets", "assign", hid, "--to", "李工", "--kb", "erp", "--version", "0")
+    assert stale.exit_code != 0 and "changed since you opened it" in stale.output
+    assert (
+        _run(
+            "tickets", "reply", hid, "--text", "请先在总账关闭期间。", "--kb", "erp", "--by", "王工"
+        ).exit_code
+        == 0
+    )
+    bad = _run("tickets", "resolve", hid, "--note", "  ", "--kb", "erp")
+    assert bad.exit_code != 0 and "resolution note" in bad.output
+    assert (
+        _run(
+            "tickets", "resolve", hid, "--note", "关闭总账期间后月结成功", "--kb", "erp", "--by", "王工"
+        ).exit_code
+        == 0
+    )
+    illegal = _run("tickets", "assign", hid, "--to", "x", "--kb", "erp")
+    assert illegal.exit_code == 0  # assigning a resolved ticket is allowed; moving it is not
+    assert _run("tickets", "reopen", hid, "--kb", "erp", "--comment", "又出现了").exit_code == 0
+    assert _run("tickets", "resolve", hid, "--note", "重新关闭期间", "--kb", "erp").exit_code == 0
+    assert _run("tickets", "review", hid, "--kb", "erp").exit_code == 0
+    again = _run("tickets", "reopen", hid, "--kb", "erp")
+    assert again.exit_code == 0  # a reviewed ticket can be reopened when the problem comes back
+    shown = json.loads(_run("tickets", "show", hid, "--kb", "erp", "--json").stdout)
+    assert [e["action"] for e in shown["events"]] == [
+        "assign",
+        "reply",
+        "resolve",
+        "assign",
+        "reopen",
+        "resolve",
+        "review",
+        "reopen",
+    ]
+    assert (
+        shown["events"][0]["actor"] == "lead" and shown["assignee"] == "x" and shown["status"] == "analysing"
+    )
+    assert shown["replies"][0]["detail"]["text"] == "请先在总账关闭期间。" and shown["conversation"]
+    assert shown["version"] == 8
+    # duplicates: linked to a master, closed with the pointer; not across knowledge bases
+    services.kbs.get("crm", create=True)
+    foreign = services.ticket_work.open_ticket("crm", "x", "another project's ticket", "a")
+    with pytest.raises(NotFound):
+        services.ticket_work.link("erp", other["id"], foreign["id"], "agent")
+    linked = services.ticket_work.link("erp", other["id"], hid, "agent")
+    assert (
+        linked["status"] == "resolved"
+        and linked["master"] == hid
+        and linked["resolution"] == f"duplicate of {hid}"
+    )
+    with pytest.raises(InvalidInput, match="itself"):
+        services.ticket_work.link("erp", hid, hid, "agent")
+    with pytest.raises(InvalidTransition):
+        services.ticket_work.review("erp", hid, "agent")  # analysing -> reviewed is not a move
+    assert _run("tickets", "list", "--kb", "erp", "--status", "closed").exit_code == 2
+    assert _run("tickets", "list", "--kb", "erp", "--source", "email").exit_code != 0
+    assert _run("tickets", "show", "NOPE", "--kb", "erp").exit_code != 0
