@@ -147,3 +147,33 @@ def test_queue_loop_from_help_desk_ticket_to_review(fast_services, monkeypatch: 
     assert _run("tickets", "list", "--kb", "erp", "--status", "closed").exit_code == 2
     assert _run("tickets", "list", "--kb", "erp", "--source", "email").exit_code != 0
     assert _run("tickets", "show", "NOPE", "--kb", "erp").exit_code != 0
+
+
+def test_faq_loop_not_found_then_tickets_then_accepted_entry_answers(
+    services, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The closed loop: a question the documents do not answer, the tickets it raises resolved,
+    the FAQ draft from them accepted, and the same question answered from the new entry."""
+    from tests.conftest import ROOT
+
+    services.ingest("erp", [ROOT / "corpus" / "faq"])
+    question = "月结时系统提示“上一会计期间未关闭”，怎么处理？"
+    first = services.helpdesk.ask("erp", question)
+    assert not first.found  # the manuals say nothing about it
+    work = services.ticket_work
+    for text in (question, "月结报错：上一会计期间未关闭，无法月结"):
+        t = services.support.tickets.open_from_helpdesk(
+            "erp", text, None, [{"role": "user", "text": text}], "u1"
+        )
+        work.resolve("erp", t["id"], "在总账模块先关闭上一会计期间，再重新执行月结即可。", "agent")
+    drafts = [d for d in services.support.faq_suggest("erp") if d["size"] >= 2]
+    assert drafts and drafts[0]["status"] == "draft"
+    monkeypatch.setenv("ASSISTANT_HOME", str(services.settings.home))
+    review = CliRunner().invoke(app, ["faq", "review", "--kb", "erp", "--json"])
+    assert review.exit_code == 0 and drafts[0]["id"] in review.stdout
+    entry = services.support.faq_approve("erp", drafts[0]["id"])
+    assert len(entry["tickets"]) == 2
+    second = services.helpdesk.ask("erp", question)
+    assert second.found and any(c.source == entry["source"] for c in second.citations)
+    rejected = CliRunner().invoke(app, ["faq", "reject", drafts[0]["id"], "--kb", "erp"])
+    assert rejected.exit_code != 0 and "already approved" in rejected.output

@@ -187,6 +187,56 @@ def faq_approve(
     typer.echo(f"approved {entry['id']} as {entry['source']}")
 
 
+@faq_app.command("review")
+def faq_review(
+    kb: KbOpt,
+    status: Annotated[
+        str, typer.Option("--status", help="draft (waiting for a decision), approved, rejected or all.")
+    ] = "draft",
+    as_json: JsonOpt = False,
+) -> None:
+    """The FAQ drafts waiting for a decision (accept or reject each)."""
+    if status not in ("draft", "approved", "rejected", "all"):
+        fail("--status must be draft, approved, rejected or all", EXIT_USAGE)
+    services = run(open_services)
+    drafts = run(services.support.tickets.faq_drafts, kb, None if status == "all" else status)
+    if as_json:
+        print_json(drafts)
+        return
+    for d in drafts:
+        typer.echo(
+            f"[{d['id']}] ({d['status']})\nQ: {d['question']}\nA: {d['answer']}\n   (from {', '.join(d['tickets'])})\n"
+        )
+    typer.echo(
+        f"{len(drafts)} drafts"
+        + (f"; accept: assistant faq accept ID --kb {kb}" if status == "draft" and drafts else "")
+    )
+
+
+@faq_app.command("accept")
+def faq_accept(
+    draft_id: Annotated[str, typer.Argument(help="Draft id from `assistant faq review`.")],
+    kb: KbOpt,
+    question: Annotated[str | None, typer.Option("--question", help="Edited question.")] = None,
+    answer: Annotated[str | None, typer.Option("--answer", help="Edited answer.")] = None,
+) -> None:
+    """Accept an FAQ draft: it becomes an FAQ document of the knowledge base, indexed at once."""
+    services = run(open_services)
+    entry = run(services.support.faq_approve, kb, draft_id, question, answer)
+    typer.echo(f"accepted {entry['id']} as {entry['source']} (from tickets {', '.join(entry['tickets'])})")
+
+
+@faq_app.command("reject")
+def faq_reject(
+    draft_id: Annotated[str, typer.Argument(help="Draft id from `assistant faq review`.")],
+    kb: KbOpt,
+) -> None:
+    """Reject an FAQ draft (it is not suggested again)."""
+    services = run(open_services)
+    run(services.support.tickets.reject_faq_draft, kb, draft_id)
+    typer.echo(f"rejected {draft_id}")
+
+
 def _actor(by: str | None) -> str:
     import getpass
 

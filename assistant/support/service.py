@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -355,6 +356,7 @@ class SupportDesk:
             "source": f"{FAQ_PREFIX}{draft_id}",
             "question": q,
             "answer": a,
+            "tickets": json.loads(row["tickets"]),  # the resolved tickets it came from
         }
 
 

@@ -218,3 +218,29 @@ class TicketStore:
                 "WHERE kb = ? AND id = ?",
                 (question, answer, now_iso(), kb, draft_id),
             )
+
+    def faq_drafts(self, kb: str, status: str | None = None) -> list[dict[str, Any]]:
+        """The FAQ drafts of a knowledge base (of one status), newest first, with their tickets."""
+        sql, args = "SELECT * FROM faq_drafts WHERE kb = ?", [kb]
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        rows = self.db.conn.execute(sql + " ORDER BY created_at DESC, id", args).fetchall()
+        return [{**dict(r), "tickets": json.loads(r["tickets"])} for r in rows]
+
+    def reject_faq_draft(self, kb: str, draft_id: str) -> dict[str, Any]:
+        with self.db.transaction() as c:
+            row = c.execute(
+                "SELECT status FROM faq_drafts WHERE kb = ? AND id = ?", (kb, draft_id)
+            ).fetchone()
+            if row is None:
+                raise NotFound(
+                    f"no FAQ draft {draft_id!r} in {kb!r}; run `assistant faq suggest --kb {kb}` first"
+                )
+            if row["status"] != "draft":
+                raise InvalidTransition(f"FAQ draft {draft_id} is already {row['status']}")
+            c.execute(
+                "UPDATE faq_drafts SET status = 'rejected', decided_at = ? WHERE kb = ? AND id = ?",
+                (now_iso(), kb, draft_id),
+            )
+        return {"id": draft_id, "status": "rejected"}
