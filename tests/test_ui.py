@@ -556,3 +556,35 @@ def test_migration_page_profiles_checks_and_finds_duplicates(ui_env: dict[str, A
     at.button(key="mig_run_reconcile").click().run()
     assert not at.exception, at.exception
     assert len(at.get("vega_lite_chart")) >= 2  # the missing-share chart and the rounds trend
+
+
+def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, Any]) -> None:
+    svc = services(ui_env)
+    end_user = signed_in(ui_env["keys"], "end_user")
+    assert not reaches(end_user, "pages/queue.py", "工单队列")  # support, consultants and admins only
+    opened = svc.support.tickets.open_from_helpdesk(
+        "demo", "月结提示上一期间未关闭", None, [{"role": "user", "text": "月结提示上一期间未关闭"}], "王小明"
+    )
+    at = signed_in(ui_env["keys"], "support", "pages/queue.py")
+    assert at.title[0].value == "工单队列"
+    assert any(m.label == "新工单" and int(m.value) >= 1 for m in at.metric)
+    at.selectbox(key="q_source").select("helpdesk").run()
+    assert not at.exception, at.exception
+    assert opened["id"] in set(at.dataframe[0].value["工单号"])
+    at.selectbox(key="q_pick").select(opened["id"]).run()
+    at.text_input(key="q_assign_to").input("李娜")
+    at.button(key="q_do_assign").click().run()
+    assert not at.exception, at.exception
+    at.text_area(key="q_reply_text").input("请先在总账关闭上一期间。")
+    at.button(key="q_do_reply").click().run()
+    at.button(key="q_do_resolve").click().run()  # no note: refused with a message
+    assert any("resolution note" in e.value for e in at.error)
+    at.text_area(key="q_note").input("关闭上一期间后月结成功。")
+    at.button(key="q_do_resolve").click().run()
+    assert not at.exception, at.exception
+    shown = svc.ticket_work.show("demo", opened["id"])
+    assert shown["status"] == "resolved" and shown["assignee"] == "李娜"
+    assert [e["action"] for e in shown["events"]] == ["assign", "reply", "resolve"] and shown["events"][0][
+        "actor"
+    ] == "李娜"
+    assert "处理记录" in texts(at)

@@ -35,6 +35,7 @@ PAGES = [
     ("pages/interviews.py", "page_interview", ":material/record_voice_over:", "interviews"),
     ("pages/migration.py", "page_migration", ":material/table_chart:", "migration"),
     ("pages/changes.py", "page_changes", ":material/published_with_changes:", None),
+    ("pages/queue.py", "page_queue", ":material/inbox:", "read_tickets"),
     ("pages/tickets.py", "page_tickets", ":material/confirmation_number:", "read_tickets"),
     ("pages/knowledge.py", "page_kb", ":material/library_books:", "documents"),
     ("pages/insights.py", "page_insights", ":material/insights:", "insights"),

@@ -167,6 +167,14 @@ def sla_state(ticket: dict[str, Any], policy: SlaPolicy, now: datetime | None = 
     }
 
 
+def _origin(ticket: dict[str, Any]) -> dict[str, Any]:
+    """``source`` as helpdesk, api or import (the file an imported ticket came from in ``source_file``)."""
+    if ticket.get("source") not in ("helpdesk", "api"):
+        ticket["source_file"] = ticket.get("source")
+        ticket["source"] = "import"
+    return ticket
+
+
 class TicketWork:
     """Assign, reply, link, resolve and reopen tickets, each change versioned and audited."""
 
@@ -203,7 +211,9 @@ class TicketWork:
         if status:
             where.append("t.status = ?")
             args.append(status)
-        if source:
+        if source == "import":  # imported history keeps its file name as the source
+            where.append("t.source NOT IN ('helpdesk', 'api')")
+        elif source:
             where.append("t.source = ?")
             args.append(source)
         if assignee:
@@ -222,7 +232,7 @@ class TicketWork:
         now = datetime.now(UTC)
         out = []
         for r in rows:
-            item = dict(r)
+            item = _origin(dict(r))
             item["sla"] = sla_state(item, self.policy, now)
             item["sla_state"] = item["sla"]["state"]
             if sla and item["sla_state"] != sla:
@@ -234,7 +244,7 @@ class TicketWork:
 
     def show(self, kb: str, ticket_id: str) -> dict[str, Any]:
         """A ticket with its conversation, replies and audit trail."""
-        t = self._row(self.db.conn, kb, ticket_id)
+        t = _origin(self._row(self.db.conn, kb, ticket_id))
         extra = json.loads(t.pop("extra") or "{}")
         t["conversation"] = extra.get("conversation", [])
         t["opened_by"] = extra.get("user")

@@ -1,0 +1,156 @@
+"""工单队列 Ticket queue (support, consultants, admins): every ticket of the knowledge base with
+filters and SLA states; a ticket's text, help-desk conversation and audit trail; assign, reply,
+link as a duplicate, resolve with a note, review, reopen. Each change names the version the agent
+saw, so a colleague's change in between is reported instead of overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from assistant.messages import label as words_for
+from ui.common import caller, lang, require_kb, run, t
+
+me = caller("read_tickets")
+kb = require_kb()
+st.title(t("page_queue"))
+
+STATUSES = ["new", "analysing", "resolved", "reviewed"]
+SOURCES = ["helpdesk", "import", "api"]
+SLAS = ["on_track", "due_soon", "breached", "met", "missed", "none"]
+
+
+def state(code: str | None) -> str:
+    return words_for("workflow", "ticket_state_", code, lang())
+
+
+def sla_words(code: str) -> str:
+    return t(f"sla_{code}")
+
+
+everything = run(me.ticket_queue, kb) or []
+new_count = sum(1 for x in everything if x["status"] == "new")
+c1, c2, c3 = st.columns(3)
+c1.metric(t("queue_new"), new_count)
+c2.metric(t("queue_breached"), sum(1 for x in everything if x["sla_state"] == "breached"))
+c3.metric(t("queue_due_soon"), sum(1 for x in everything if x["sla_state"] == "due_soon"))
+
+f1, f2, f3, f4 = st.columns(4)
+status = f1.selectbox(
+    t("queue_status"), ["", *STATUSES], format_func=lambda s: state(s) or t("queue_any"), key="q_status"
+)
+source = f2.selectbox(
+    t("queue_source"),
+    ["", *SOURCES],
+    format_func=lambda s: t(f"source_{s}") if s else t("queue_any"),
+    key="q_source",
+)
+sla = f3.selectbox(
+    t("queue_sla"), ["", *SLAS], format_func=lambda s: sla_words(s) if s else t("queue_any"), key="q_sla"
+)
+assignees = sorted({x["assignee"] for x in everything if x["assignee"]})
+assignee = f4.selectbox(
+    t("queue_assignee"), ["", *assignees], format_func=lambda s: s or t("queue_any"), key="q_assignee"
+)
+rows = [
+    x
+    for x in everything
+    if (not status or x["status"] == status)
+    and (not source or x["source"] == source)
+    and (not sla or x["sla_state"] == sla)
+    and (not assignee or x["assignee"] == assignee)
+]
+if not rows:
+    st.info(t("queue_empty"))
+    st.stop()
+table = pd.DataFrame(
+    [
+        {
+            t("ticket_id"): x["id"],
+            t("queue_title"): x["title"],
+            t("queue_status"): state(x["status"]),
+            t("priority"): x["priority"] or "",
+            t("queue_sla"): sla_words(x["sla_state"]),
+            t("queue_source"): t(f"source_{x['source']}"),
+            t("queue_assignee"): x["assignee"] or "",
+            t("queue_opened"): (x["created"] or x["created_at"] or "")[:16].replace("T", " "),
+        }
+        for x in rows[:2000]
+    ]
+)
+st.caption(t("queue_shown", n=len(rows), total=len(everything)))
+st.dataframe(table, hide_index=True, width="stretch")
+
+picked = st.selectbox(
+    t("queue_open_ticket"),
+    [x["id"] for x in rows[:2000]],
+    format_func=lambda i: next(f"{i} · {x['title'][:60]}" for x in rows if x["id"] == i),
+    key="q_pick",
+)
+ticket: dict[str, Any] | None = run(me.ticket, kb, picked) if picked else None
+if ticket is None:
+    st.stop()
+st.subheader(f"{ticket['id']} · {ticket['title']}")
+st.caption(
+    f"{state(ticket['status'])} · {ticket['priority'] or t('queue_no_priority')} · {sla_words(ticket['sla_state'])}"
+    + (f" · {t('queue_assignee')}: {ticket['assignee']}" if ticket["assignee"] else "")
+    + (f" · {t('queue_duplicate_of', master=ticket['master'])}" if ticket["master"] else "")
+)
+st.write(ticket["text"])
+if ticket["resolution"]:
+    st.success(t("queue_resolution") + ": " + ticket["resolution"])
+if ticket["conversation"]:
+    with st.expander(t("queue_conversation")):
+        for turn in ticket["conversation"]:
+            st.markdown(
+                f"**{t('queue_user') if turn.get('role') == 'user' else t('queue_bot')}**: {turn.get('text', '')}"
+            )
+if ticket["events"]:
+    with st.expander(t("queue_history"), expanded=True):
+        for e in ticket["events"]:
+            what = "; ".join(str(v) for v in e["detail"].values() if v)
+            st.markdown(
+                f"{e['at'][:16].replace('T', ' ')} UTC · **{e['actor']}** · {t('action_' + e['action'])} {what}"
+            )
+
+version = ticket["version"]
+ticket_id = ticket["id"]
+
+
+def act(action: str, **fields: Any) -> None:
+    done = run(me.ticket_action, kb, ticket_id, action, version, **fields)
+    if done is not None:
+        st.session_state["_q_done"] = t("queue_done", action=t("action_" + action))
+        st.rerun()
+
+
+if st.session_state.get("_q_done"):
+    st.success(st.session_state.pop("_q_done"))
+a1, a2 = st.columns(2)
+with a1.form("q_assign"):
+    who = st.text_input(
+        t("queue_assign_to"), value=ticket["assignee"] or "", max_chars=100, key="q_assign_to"
+    )
+    if st.form_submit_button(t("action_assign"), key="q_do_assign"):
+        act("assign", to=who)
+with a2.form("q_link"):
+    master = st.text_input(t("queue_master"), max_chars=100, key="q_master")
+    if st.form_submit_button(t("action_link"), key="q_do_link"):
+        act("link", to=master.strip())
+with st.form("q_reply"):
+    reply = st.text_area(t("queue_reply"), max_chars=20_000, key="q_reply_text")
+    if st.form_submit_button(t("action_reply"), key="q_do_reply"):
+        act("reply", text=reply)
+if ticket["status"] in ("new", "analysing"):
+    with st.form("q_resolve"):
+        note = st.text_area(t("queue_resolution_note"), max_chars=20_000, key="q_note")
+        if st.form_submit_button(t("action_resolve"), type="primary", key="q_do_resolve"):
+            act("resolve", note=note)
+else:
+    b1, b2 = st.columns(2)
+    if ticket["status"] == "resolved" and b1.button(t("action_review"), key="q_review"):
+        act("review")
+    if b2.button(t("action_reopen"), key="q_reopen"):
+        act("reopen")
