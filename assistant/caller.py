@@ -261,10 +261,14 @@ class Caller:
         self._read(kb)
         return self.services.helpdesk.conversations(kb, limit, user=self.principal.key_id)
 
-    def open_ticket(self, kb: str, question: str, conversation_id: str | None = None) -> dict[str, Any]:
+    def open_ticket(
+        self, kb: str, question: str, conversation_id: str | None = None, details: str | None = None
+    ) -> dict[str, Any]:
         self._read(kb)
         self._conversation(conversation_id)
-        return self.services.helpdesk.open_ticket(kb, question, conversation_id, user=self.principal.name)
+        return self.services.helpdesk.open_ticket(
+            kb, question, conversation_id, user=self.principal.name, details=details
+        )
 
     # -- ticket queue -------------------------------------------------------------------------
     def ticket_queue(self, kb: str, **filters: Any) -> list[dict[str, Any]]:

@@ -100,6 +100,12 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "mig_agree": ("一致的字段", "Fields that agree"),
         "mig_inferred": ("推断：", "inferred: "),
         "page_queue": ("工单队列", "Ticket queue"),
+        "ticket_details": (
+            "补充说明（可选：操作步骤、单号、看到的提示）",
+            "Details (optional: steps, document numbers, what you see)",
+        ),
+        "my_tickets": ("我的工单", "My tickets"),
+        "support_reply": ("客服回复", "Support replied"),
         "queue_new": ("新工单", "New tickets"),
         "queue_breached": ("已超时", "SLA breached"),
         "queue_due_soon": ("即将超时", "Due soon"),

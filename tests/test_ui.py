@@ -588,3 +588,16 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
         "actor"
     ] == "李娜"
     assert "处理记录" in texts(at)
+
+
+def test_end_user_sees_the_reply_to_their_ticket_in_the_help_desk(ui_env: dict[str, Any]) -> None:
+    svc = services(ui_env)
+    mine = svc.helpdesk.open_ticket("demo", "发票抬头怎么改？", None, user="王小明", details="订单号 SO-1001")
+    svc.ticket_work.reply("demo", mine["id"], "在客户主数据的开票信息里修改。", "李娜")
+    theirs = svc.helpdesk.open_ticket("demo", "别人的问题", None, user="someone else")
+    at = signed_in(ui_env["keys"], "end_user", "pages/helpdesk.py")
+    shown = texts(at)
+    assert "我的工单" in [s.value for s in at.sidebar.subheader]
+    assert mine["id"] in shown and theirs["id"] not in shown
+    assert "在客户主数据的开票信息里修改。" in shown
+    assert "订单号 SO-1001" in svc.ticket_work.show("demo", mine["id"])["text"]  # the details travel with it

@@ -37,6 +37,9 @@ class TicketRequest(BaseModel):
     kb: str = Field(min_length=1, max_length=100)
     question: str = Field(min_length=1, max_length=2000)
     conversation_id: str | None = Field(None, max_length=64)
+    details: str | None = Field(
+        None, max_length=5000, description="what the user adds: steps, order numbers, screens"
+    )
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:
@@ -81,7 +84,7 @@ def conversation(conversation_id: str, caller: CallerDep) -> dict[str, Any]:
 @router.post("/tickets", status_code=201, response_model=TicketOpened)
 def open_ticket(body: TicketRequest, caller: CallerDep) -> dict[str, Any]:
     """Open a support ticket for a question the documentation does not answer."""
-    return caller.open_ticket(body.kb, body.question, body.conversation_id)
+    return caller.open_ticket(body.kb, body.question, body.conversation_id, body.details)
 
 
 class TicketAction(BaseModel):

@@ -346,7 +346,10 @@ def tickets_show(
     if t["resolution"]:
         typer.echo(f"resolution: {t['resolution']}")
     for turn in t["conversation"]:
-        typer.echo(f"  [{turn.get('role', '?')}] {str(turn.get('text', ''))[:200]}")
+        if "q" in turn:
+            typer.echo(f"  [user] {str(turn['q'])[:200]}\n  [assistant] {str(turn.get('a', ''))[:200]}")
+        else:
+            typer.echo(f"  [{turn.get('role', '?')}] {str(turn.get('text', ''))[:200]}")
     for e in t["events"]:
         what = "; ".join(f"{k}: {v}" for k, v in e["detail"].items() if v)
         typer.echo(f"  {e['at'][:16].replace('T', ' ')} UTC {e['actor']}: {e['action']} {what}")

@@ -132,13 +132,24 @@ class HelpDesk:
         return {"message_id": message_id, "rating": rating, "comment": comment, "kb": kb}
 
     def open_ticket(
-        self, kb: str, question: str, conversation_id: str | None = None, user: str | None = None
+        self,
+        kb: str,
+        question: str,
+        conversation_id: str | None = None,
+        user: str | None = None,
+        details: str | None = None,
     ) -> dict[str, Any]:
-        """A ticket for support from an unanswered question, with the conversation attached."""
+        """A ticket for support from an unanswered question, with the conversation attached and what
+        the user adds (steps, order numbers, what they see)."""
         question = clean_question(question)
         transcript = self.conversation(conversation_id)["messages"] if conversation_id else []
         return self.tickets.open_from_helpdesk(
-            kb, question, conversation_id, [{"q": m["question"], "a": m["answer"]} for m in transcript], user
+            kb,
+            question,
+            conversation_id,
+            [{"q": m["question"], "a": m["answer"]} for m in transcript],
+            user,
+            (details or "").strip()[:5000] or None,
         )
 
     # -- content gaps -----------------------------------------------------------------------

@@ -164,6 +164,7 @@ class TicketStore:
         conversation_id: str | None,
         transcript: list[dict[str, str]],
         user: str | None,
+        details: str | None = None,
     ) -> dict[str, Any]:
         """A new ticket from a help-desk question, with the conversation so far attached."""
         ticket_id = "HD-" + uuid.uuid4().hex[:8].upper()
@@ -176,7 +177,7 @@ class TicketStore:
                     ticket_id,
                     kb,
                     question[:120],
-                    question,
+                    question + (f"\n\n{details}" if details else ""),
                     conversation_id,
                     now,
                     now,

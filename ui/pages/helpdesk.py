@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.messages import label as words_for
 from assistant.schemas import Answer
 from ui.common import caller, lang, require_kb, run, t
 from ui.i18n import TEXT
@@ -125,8 +126,12 @@ def show_not_found(message: dict[str, Any], key: str) -> None:
     opened = st.session_state.setdefault("_tickets", {})
     if key in opened:
         st.success(t("ticket_opened", id=opened[key]))
-    elif st.button(t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"):
-        ticket = run(me.open_ticket, kb, message["question"], message.get("conversation_id"))
+    else:
+        details = st.text_area(t("ticket_details"), key=f"details_{key}", max_chars=5000, height=80)
+    if key not in opened and st.button(
+        t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"
+    ):
+        ticket = run(me.open_ticket, kb, message["question"], message.get("conversation_id"), details or None)
         if ticket:
             opened[key] = ticket["id"]
             st.success(t("ticket_opened", id=ticket["id"]))
@@ -210,6 +215,20 @@ def _open(conversation: str | None) -> None:
 
 
 with st.sidebar:
+    mine = run(me.ticket_queue, kb, opened_by=None) if not me.can("read_tickets") else None
+    if mine:
+        st.subheader(t("my_tickets"))
+        for item in mine[:20]:
+            state = words_for("workflow", "ticket_state_", item["status"], lang())
+            with st.expander(f"{item['id']} · {state}"):
+                detail = run(me.ticket, kb, item["id"]) or {}
+                st.caption(item["title"])
+                for r in detail.get("replies", []):
+                    st.markdown(
+                        f"**{t('support_reply')}** ({r['at'][:16].replace('T', ' ')} UTC): {r['text']}"
+                    )
+                if detail.get("resolution"):
+                    st.success(detail["resolution"])
     st.subheader(t("history"))
     st.button(
         t("new_conversation"), key="new_conversation", icon=":material/add:", on_click=_open, args=(None,)

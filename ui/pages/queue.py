@@ -104,9 +104,12 @@ if ticket["resolution"]:
 if ticket["conversation"]:
     with st.expander(t("queue_conversation")):
         for turn in ticket["conversation"]:
-            st.markdown(
-                f"**{t('queue_user') if turn.get('role') == 'user' else t('queue_bot')}**: {turn.get('text', '')}"
-            )
+            if "q" in turn:
+                st.markdown(f"**{t('queue_user')}**: {turn['q']}")
+                st.markdown(f"**{t('queue_bot')}**: {turn.get('a', '')}")
+            else:
+                who = t("queue_user") if turn.get("role") == "user" else t("queue_bot")
+                st.markdown(f"**{who}**: {turn.get('text', '')}")
 if ticket["events"]:
     with st.expander(t("queue_history"), expanded=True):
         for e in ticket["events"]:
