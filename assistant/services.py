@@ -270,6 +270,16 @@ class Services:
             spec_search = lambda text: searcher.search(text, 3, doc_types=["spec"])  # noqa: E731
         return self.interviews.extract(session_id, classifier, spec_search, self.llm)
 
+    def benefit(self, kb: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """The benefit report's figures for a period (《项目效益评估报告》)."""
+        from assistant.insights.benefit import benefit_report
+
+        if not self.kbs.exists(kb):
+            from assistant.errors import NotFound
+
+            raise NotFound(f"knowledge base {kb!r} does not exist")
+        return benefit_report(self.db, self.helpdesk, self.changes, self.ticket_work, kb, date_from, date_to)
+
     def insights(self, kb: str) -> dict[str, Any]:
         """Help-desk, ticket and change-request figures of one knowledge base (for charts and reports)."""
         from assistant.insights.service import insights

@@ -177,3 +177,38 @@ def test_faq_loop_not_found_then_tickets_then_accepted_entry_answers(
     assert second.found and any(c.source == entry["source"] for c in second.citations)
     rejected = CliRunner().invoke(app, ["faq", "reject", drafts[0]["id"], "--kb", "erp"])
     assert rejected.exit_code != 0 and "already approved" in rejected.output
+
+
+def test_benefit_report_json_markdown_and_docx_with_charts(
+    fast_services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import docx
+
+    services = fast_services
+    monkeypatch.setenv("ASSISTANT_HOME", str(services.settings.home))
+    services.kbs.get("erp", create=True)
+    work = services.ticket_work
+    for i, text in enumerate(["月结报错", "打印不出收货单", "月结又报错"]):
+        t = services.support.tickets.open_from_helpdesk("erp", text, None, [], "u")
+        work.reply("erp", t["id"], "处理中", "agent")
+        if i != 1:
+            work.resolve("erp", t["id"], "关闭上一期间后重新月结", "agent")
+    today = datetime.now(UTC).date().isoformat()
+    r = _run("report", "benefit", "--kb", "erp", "--from", "2026-01-01", "--to", today, "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["tickets"] == 3 and data["helpdesk_tickets"] == 3
+    assert data["sla_states"] == {"met": 2, "on_track": 1} and data["sla_met_share"] == 1.0
+    assert data["first_response_hours_median"] is not None and data["resolution_hours_median"] is not None
+    out = tmp_path / "report"
+    r = _run("report", "benefit", "--kb", "erp", "--out", str(out), "--language", "zh")
+    assert r.exit_code == 0, r.output
+    md = next(out.glob("*.md")).read_text(encoding="utf-8")
+    assert "项目效益评估报告" in md and "按时完成" in md and "met" not in md.split("口径")[0]
+    document = docx.Document(str(next(out.glob("*.docx"))))
+    assert len(document.inline_shapes) >= 2  # tickets per week, SLA states
+    assert "项目效益评估报告" in document.paragraphs[0].text
+    bad = _run("report", "benefit", "--kb", "erp", "--from", "2026-12-31", "--to", "2026-01-01")
+    assert bad.exit_code != 0 and "after" in bad.output
+    assert _run("report", "benefit", "--kb", "erp", "--from", "last week").exit_code != 0
+    assert _run("report", "benefit", "--kb", "nope").exit_code != 0

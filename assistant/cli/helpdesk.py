@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -102,6 +103,37 @@ def feedback(
     services = run(open_services)
     run(services.helpdesk.feedback, message_id, 1 if rating == "up" else -1, comment)
     typer.echo("thanks, feedback recorded")
+
+
+@report_app.command("benefit")
+def report_benefit(
+    kb: KbOpt,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-11-01.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")] = None,
+    language: Annotated[str, typer.Option("--language", help="zh or en.")] = "zh",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the Markdown and DOCX report.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The project's benefit report: deflection, tickets per week, SLA, recurring problems and the FAQ
+    entries added for them, change requests; Markdown and DOCX (with charts) with --out."""
+    from assistant.insights.benefit import benefit_docx, benefit_markdown
+
+    if language not in ("zh", "en"):
+        fail("--language must be zh or en", EXIT_USAGE)
+    services = run(open_services)
+    r = run(services.benefit, kb, date_from, date_to)
+    if out is not None:
+        stem = f"benefit-{r['from']}-{r['to']}"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{stem}.md").write_text(benefit_markdown(r, language), encoding="utf-8")
+        benefit_docx(r, out / f"{stem}.docx", language)
+        typer.echo(f"wrote {out / (stem + '.md')} and {out / (stem + '.docx')}", err=True)
+    if as_json:
+        print_json(r)
+    elif out is None:
+        typer.echo(benefit_markdown(r, language))
 
 
 @report_app.command("insights")
