@@ -30,6 +30,7 @@ from assistant.ingest.loaders import LOADERS
 from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
 from assistant.ingest.uploads import TABLE_SUFFIXES, check_upload, save_scratch_copy, touch_scratch_copy
+from assistant.insights.benefit import benefit_docx, benefit_markdown
 from assistant.interviews.classifier import RequirementClassifier, TypeModel
 from assistant.interviews.dialogue import interviewers, sentence_spans
 from assistant.interviews.extraction import extract as extract_requirements
@@ -66,6 +67,8 @@ from assistant.tools import make_tools
 #: what the door hands out, for type hints in the transports and the evaluations
 Searcher = HybridSearcher
 __all__ = [
+    "benefit_docx",
+    "benefit_markdown",
     "TypeModel",
     "fit_text_classifier",
     "EN_STOPWORDS",

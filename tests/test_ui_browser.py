@@ -6,6 +6,7 @@ of every page go to evals/screenshots/ (committed, and kept by CI as artifacts).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -136,7 +137,8 @@ def sign_in(browser: Any, server: dict[str, Any], who: str) -> Any:
 
 
 def go(page: Any, name: str, title: str | None = None) -> None:
-    page.get_by_role("link", name=name).click()
+    # 工单 and 工单队列 are two pages: the link's name ends with the page title
+    page.get_by_role("link", name=re.compile(re.escape(name) + r"\s*$")).click()
     page.locator("h1", has_text=title or name).wait_for()
 
 

@@ -118,7 +118,7 @@ def report_benefit(
 ) -> None:
     """The project's benefit report: deflection, tickets per week, SLA, recurring problems and the FAQ
     entries added for them, change requests; Markdown and DOCX (with charts) with --out."""
-    from assistant.insights.benefit import benefit_docx, benefit_markdown
+    from assistant.services import benefit_docx, benefit_markdown
 
     if language not in ("zh", "en"):
         fail("--language must be zh or en", EXIT_USAGE)
