@@ -87,16 +87,10 @@ def parse_day(value: str | None, name: str) -> date | None:
 
 
 def _hours(start: str | None, end: str | None) -> float | None:
-    if not start or not end:
-        return None
-    try:
-        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    a = a if a.tzinfo else a.replace(tzinfo=UTC)
-    b = b if b.tzinfo else b.replace(tzinfo=UTC)
-    return max(0.0, (b - a).total_seconds() / 3600)
+    from assistant.support.workflow import parse_time
+
+    a, b = parse_time(start), parse_time(end)
+    return max(0.0, (b - a).total_seconds() / 3600) if a and b else None
 
 
 def benefit_report(

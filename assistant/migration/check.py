@@ -52,22 +52,25 @@ class ColumnRule(BaseModel):
     max: float | None = None
     max_length: int | None = Field(None, ge=1)
 
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as e:
-                raise ValueError(f"bad regular expression {v!r}: {e}") from e
-        return v
+    _regex = field_validator("pattern")(classmethod(lambda cls, v: valid_regex(v)))
+    _type = field_validator("type")(classmethod(lambda cls, v: valid_type(v)))
 
-    @field_validator("type")
-    @classmethod
-    def _type(cls, v: str | None) -> str | None:
-        if v is not None and v not in TYPES:
-            raise ValueError(f"unknown type {v!r}; use one of: {', '.join(TYPES)}")
-        return v
+
+def valid_regex(v: str | None) -> str | None:
+    """A rules or mapping file's pattern, refused with the reason when Python cannot read it."""
+    if v is not None:
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"bad regular expression {v!r}: {e}") from e
+    return v
+
+
+def valid_type(v: str | None, extra: tuple[str, ...] = ()) -> str | None:
+    """A rules or mapping file's type, one of TYPES (and *extra*)."""
+    if v is not None and v not in (*extra, *TYPES):
+        raise ValueError(f"unknown type {v!r}; use one of: {', '.join((*extra, *TYPES))}")
+    return v
 
 
 class Dependency(BaseModel):

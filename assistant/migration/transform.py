@@ -34,7 +34,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import InvalidInput, NotFound
-from assistant.migration.check import TYPES, _line_of
+from assistant.migration.check import _line_of, valid_regex, valid_type
 from assistant.migration.table import Table, load
 from assistant.migration.values import (
     TYPE_CHECKS,
@@ -82,22 +82,8 @@ class TargetColumn(BaseModel):
             raise ValueError(f"unknown normalise step {unknown[0]!r}; use: {', '.join(NORMALISERS)}")
         return v
 
-    @field_validator("type")
-    @classmethod
-    def _type(cls, v: str | None) -> str | None:
-        if v is not None and v not in (*TYPES, "text"):
-            raise ValueError(f"unknown type {v!r}; use one of: text, {', '.join(TYPES)}")
-        return v
-
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as e:
-                raise ValueError(f"bad regular expression {v!r}: {e}") from e
-        return v
+    _type = field_validator("type")(classmethod(lambda cls, v: valid_type(v, ("text",))))
+    _regex = field_validator("pattern")(classmethod(lambda cls, v: valid_regex(v)))
 
     @field_validator("map", mode="before")
     @classmethod

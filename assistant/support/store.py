@@ -167,23 +167,15 @@ class TicketStore:
         details: str | None = None,
     ) -> dict[str, Any]:
         """A new ticket from a help-desk question, with the conversation so far attached."""
-        ticket_id = "HD-" + uuid.uuid4().hex[:8].upper()
-        now = now_iso()
-        with self.db.transaction() as c:
-            c.execute(
-                "INSERT INTO tickets (id, kb, title, text, status, source, conversation_id, created_at, updated_at, extra) "
-                "VALUES (?, ?, ?, ?, 'new', 'helpdesk', ?, ?, ?, ?)",
-                (
-                    ticket_id,
-                    kb,
-                    question[:120],
-                    question + (f"\n\n{details}" if details else ""),
-                    conversation_id,
-                    now,
-                    now,
-                    json.dumps({"user": user, "conversation": transcript}, ensure_ascii=False),
-                ),
-            )
+        ticket_id = self.insert_new(
+            kb,
+            "HD",
+            question[:120],
+            question + (f"\n\n{details}" if details else ""),
+            "helpdesk",
+            {"user": user, "conversation": transcript},
+            conversation_id=conversation_id,
+        )
         return {
             "id": ticket_id,
             "kb": kb,
@@ -191,6 +183,41 @@ class TicketStore:
             "title": question[:120],
             "conversation_id": conversation_id,
         }
+
+    def insert_new(
+        self,
+        kb: str,
+        prefix: str,
+        title: str,
+        text: str,
+        source: str,
+        extra: dict[str, Any],
+        conversation_id: str | None = None,
+        category: str | None = None,
+        priority: str | None = None,
+    ) -> str:
+        """A new ticket (status new) opened here, not imported; returns its id (PREFIX-XXXXXXXX)."""
+        ticket_id = f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
+        now = now_iso()
+        with self.db.transaction() as c:
+            c.execute(
+                "INSERT INTO tickets (id, kb, title, text, category, priority, status, source, conversation_id, "
+                "created_at, updated_at, extra) VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)",
+                (
+                    ticket_id,
+                    kb,
+                    title,
+                    text,
+                    category,
+                    priority,
+                    source,
+                    conversation_id,
+                    now,
+                    now,
+                    json.dumps(extra, ensure_ascii=False),
+                ),
+            )
+        return ticket_id
 
     # -- FAQ drafts ---------------------------------------------------------------------------
     def keep_faq_draft(self, kb: str, draft_id: str, question: str, answer: str, tickets: list[str]) -> str:

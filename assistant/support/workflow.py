@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -120,7 +119,8 @@ def sla_level(priority: str | None) -> str:
     return "P3"
 
 
-def _time(value: str | None) -> datetime | None:
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO timestamp as an aware datetime (UTC when it names no zone); None when it is not one."""
     if not value:
         return None
     try:
@@ -135,16 +135,18 @@ def sla_state(ticket: dict[str, Any], policy: SlaPolicy, now: datetime | None = 
     (imported history without its opening time); with the due times of both clocks."""
     now = now or datetime.now(UTC)
     opened = (
-        _time(ticket.get("created_at")) if ticket.get("source") != "import" else _time(ticket.get("created"))
+        parse_time(ticket.get("created_at"))
+        if ticket.get("source") != "import"
+        else parse_time(ticket.get("created"))
     )
     if opened is None:
         return {"state": "none", "level": sla_level(ticket.get("priority"))}
     level = sla_level(ticket.get("priority"))
     response_target, resolution_target = policy.targets[level]
     respond_by, resolve_by = opened + response_target, opened + resolution_target
-    responded = _time(ticket.get("first_response_at"))
-    resolved = _time(ticket.get("resolved_at")) or (
-        _time(ticket.get("updated_at")) if ticket.get("status") in ("resolved", "reviewed") else None
+    responded = parse_time(ticket.get("first_response_at"))
+    resolved = parse_time(ticket.get("resolved_at")) or (
+        parse_time(ticket.get("updated_at")) if ticket.get("status") in ("resolved", "reviewed") else None
     )
     if resolved is not None:
         state = "met" if resolved <= resolve_by else "missed"
@@ -402,22 +404,16 @@ class TicketWork:
         body = text.strip()
         if not body:
             raise InvalidInput("a ticket needs text")
-        ticket_id = "T-" + uuid.uuid4().hex[:8].upper()
-        now = now_iso()
-        with self.db.transaction() as c:
-            c.execute(
-                "INSERT INTO tickets (id, kb, title, text, category, priority, status, source, created_at, updated_at, extra) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'new', 'api', ?, ?, ?)",
-                (
-                    ticket_id,
-                    kb,
-                    (title.strip() or body)[:120],
-                    body,
-                    category,
-                    priority,
-                    now,
-                    now,
-                    json.dumps({"user": actor}),
-                ),
-            )
+        from assistant.support.store import TicketStore
+
+        ticket_id = TicketStore(self.db).insert_new(
+            kb,
+            "T",
+            (title.strip() or body)[:120],
+            body,
+            "api",
+            {"user": actor},
+            category=category,
+            priority=priority,
+        )
         return self.show(kb, ticket_id)
