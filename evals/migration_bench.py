@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.services import Services
+from evals.migration import _pairs, _prf
 
 KEYBOARD = {c: n for c, n in zip("qwertyuiopasdfghjklzxcvbnm", "wqertyuioosadfghjkkzxcvbnm", strict=True)}
 HOMOPHONES = {
@@ -308,17 +309,6 @@ def majority_vote(table: list[list[str]], fds: list[tuple[list[str], str]]) -> s
     return flagged
 
 
-def _prf(flagged: set[Any], truth: set[Any]) -> dict[str, float]:
-    tp = len(flagged & truth)
-    p = tp / len(flagged) if flagged else 0.0
-    r = tp / len(truth) if truth else 0.0
-    return {
-        "precision": round(p, 3),
-        "recall": round(r, 3),
-        "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
-    }
-
-
 def _rules_yaml(fds: list[tuple[list[str], str]]) -> str:
     lines = ["dependencies:"]
     for det, dep in fds:
@@ -505,10 +495,6 @@ def person_records(
     return [PERSON_COLUMNS, *rows], truth
 
 
-def _pairs(clusters: list[list[int]]) -> set[tuple[int, int]]:
-    return {(a, b) for rows in clusters for i, a in enumerate(sorted(rows)) for b in sorted(rows)[i + 1 :]}
-
-
 def _exact(rows: list[list[str]], cols: list[int]) -> set[tuple[int, int]]:
     groups: dict[tuple[str, ...], list[int]] = {}
     for n, r in enumerate(rows, 1):
@@ -516,17 +502,23 @@ def _exact(rows: list[list[str]], cols: list[int]) -> set[tuple[int, int]]:
     return _pairs([g for g in groups.values() if len(g) > 1])
 
 
-def run_person_bench(services: Services, n: int = 5000, seed: int = 5) -> dict[str, Any]:
-    rng = random.Random(seed)
-    table, truth = person_records(rng, n)
+def _timed_dedupe(
+    services: Services, table: list[list[str]], name: str, encoding: str
+) -> tuple[set[tuple[int, int]], float]:
+    """The duplicate pairs ``dedupe`` finds comparing every column of *table*, and the seconds it took."""
     with tempfile.TemporaryDirectory(prefix="person-bench-") as tmp:
-        path = Path(tmp) / "people.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
+        path = Path(tmp) / name
+        with path.open("w", encoding=encoding, newline="") as f:
             csv.writer(f).writerows(table)
         t0 = time.perf_counter()
-        result = services.migration.dedupe(path, PERSON_COLUMNS)
+        result = services.migration.dedupe(path, table[0])
         seconds = time.perf_counter() - t0
-    found = _pairs([c["rows"] for c in result["clusters"]])
+    return _pairs([c["rows"] for c in result["clusters"]]), seconds
+
+
+def run_person_bench(services: Services, n: int = 5000, seed: int = 5) -> dict[str, Any]:
+    table, truth = person_records(random.Random(seed), n)
+    found, seconds = _timed_dedupe(services, table, "people.csv", "utf-8")
     rows = table[1:]
     return {
         "records": len(rows),
@@ -635,16 +627,8 @@ def person_records_zh(
 
 
 def run_person_zh_bench(services: Services, n: int = 5000, seed: int = 6) -> dict[str, Any]:
-    rng = random.Random(seed)
-    table, truth = person_records_zh(rng, n)
-    with tempfile.TemporaryDirectory(prefix="person-zh-bench-") as tmp:
-        path = Path(tmp) / "人员.csv"
-        with path.open("w", encoding="gb18030", newline="") as f:
-            csv.writer(f).writerows(table)
-        t0 = time.perf_counter()
-        result = services.migration.dedupe(path, PERSON_ZH_COLUMNS)
-        seconds = time.perf_counter() - t0
-    found = _pairs([c["rows"] for c in result["clusters"]])
+    table, truth = person_records_zh(random.Random(seed), n)
+    found, seconds = _timed_dedupe(services, table, "人员.csv", "gb18030")
     rows = table[1:]
     return {
         "records": len(rows),

@@ -433,6 +433,12 @@ def test_transform_maps_normalises_and_rejects_with_reasons(
     assert "物料编码 is required" in why[5]
     assert "12万" in why[7]  # 万 is not guessed
     assert rejects[0]["material_code"] == "M000003"  # the original values travel with the reason
+    blocked = tmp_path / "a-file"
+    blocked.write_text("keep me", encoding="utf-8")
+    r = CliRunner().invoke(
+        app, ["migrate", "transform", str(src), "--mapping", str(mapping), "--out", str(blocked)]
+    )
+    assert r.exit_code != 0 and "is a file" in r.output and blocked.read_text(encoding="utf-8") == "keep me"
 
 
 @pytest.mark.parametrize(

@@ -125,6 +125,8 @@ def report_benefit(
     services = run(open_services)
     r = run(services.benefit, kb, date_from, date_to)
     if out is not None:
+        if out.exists() and not out.is_dir():
+            fail(f"{out} is a file; give a folder for the report", EXIT_USAGE)
         stem = f"benefit-{r['from']}-{r['to']}"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{stem}.md").write_text(benefit_markdown(r, language), encoding="utf-8")

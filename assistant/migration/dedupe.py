@@ -23,7 +23,7 @@ from typing import Any
 
 from assistant.errors import InvalidInput
 from assistant.migration.profile import connect
-from assistant.migration.table import Table
+from assistant.migration.table import Table, output_folder
 from assistant.migration.values import date_format, half_width, is_missing, simplified
 
 log = logging.getLogger(__name__)
@@ -331,7 +331,7 @@ def merge(
             if is_missing(v):
                 record[i] = next((r[i] for _, r in ranked[1:] if not is_missing(r[i])), v)
         golden[k] = (survivor_row, record)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    output_folder(out_dir)
     tmp_golden = Path(tempfile.mkstemp(prefix=".golden-", dir=out_dir)[1])
     tmp_map = Path(tempfile.mkstemp(prefix=".mapping-", dir=out_dir)[1])
     rows_out = 0

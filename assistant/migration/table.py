@@ -208,6 +208,18 @@ def _normalise(source: str, rows: Iterator[list[str]], out: Path, progress: Any,
     return Table(source, out, names, n, encoding, findings=findings)
 
 
+def output_folder(path: Path) -> Path:
+    """A folder to write results into, made when missing.
+
+    Raises:
+        InvalidInput: the path is an existing file.
+    """
+    if path.exists() and not path.is_dir():
+        raise InvalidInput(f"{path} is a file; give a folder for the results")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _structural(row: int, column: str, value: str, rule: str, suggestion: str) -> dict[str, Any]:
     return {
         "row": row,

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.errors import InvalidInput, NotFound
 from assistant.migration.check import _line_of, valid_regex, valid_type
-from assistant.migration.table import Table, load
+from assistant.migration.table import Table, load, output_folder
 from assistant.migration.values import (
     TYPE_CHECKS,
     date_format,
@@ -318,7 +318,7 @@ def transform(
     """Write ``load.csv`` and ``rejects.csv`` into *out_dir*; both appear together or not at all."""
     if encoding not in ENCODINGS:
         raise InvalidInput(f"--encoding must be one of {', '.join(ENCODINGS)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    output_folder(out_dir)
     load_path, rejects_path = out_dir / "load.csv", out_dir / "rejects.csv"
     tmp_load = Path(tempfile.mkstemp(prefix=".load-", dir=out_dir)[1])
     tmp_rejects = Path(tempfile.mkstemp(prefix=".rejects-", dir=out_dir)[1])
