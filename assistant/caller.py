@@ -302,7 +302,8 @@ class Caller:
     def ticket_action(
         self, kb: str, ticket_id: str, action: str, version: int | None, **fields: Any
     ) -> dict[str, Any]:
-        """assign (to), reply (text), link (to), resolve (note), review (comment), reopen (comment)."""
+        """assign (to), reply (text), link (to), resolve (note), review (comment), reopen (comment),
+        classify (category, priority)."""
         self.principal.require_can("read_tickets")
         self._read(kb)
         work = self.services.ticket_work
@@ -319,9 +320,19 @@ class Caller:
             return work.review(kb, ticket_id, actor, str(fields.get("comment") or ""), version)
         if action == "reopen":
             return work.reopen(kb, ticket_id, actor, str(fields.get("comment") or ""), version)
+        if action == "classify":
+            return work.classify(
+                kb, ticket_id, actor, fields.get("category"), fields.get("priority"), version
+            )
         raise InvalidInput(
-            f"unknown ticket action {action!r}; use assign, reply, link, resolve, review or reopen"
+            f"unknown ticket action {action!r}; use assign, reply, link, resolve, review, reopen or classify"
         )
+
+    def ticket_triage(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """Triage of a queued ticket: suggestions, similar incidents and open duplicates (not itself)."""
+        self.principal.require_can("read_tickets")
+        self._read(kb)
+        return self.services.support.triage_ticket(kb, ticket_id)
 
     # -- support --------------------------------------------------------------------------------
     def triage(self, kb: str, text: str) -> dict[str, Any]:
@@ -336,10 +347,16 @@ class Caller:
         self._read(kb)
         return self.services.support
 
-    def insights(self, kb: str) -> dict[str, Any]:
+    def insights(self, kb: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
         self.principal.require_can("insights")
         self._read(kb)
-        return self.services.insights(kb)
+        return self.services.insights(kb, date_from, date_to)
+
+    def benefit(self, kb: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """The benefit report's figures (the same right as insights)."""
+        self.principal.require_can("insights")
+        self._read(kb)
+        return self.services.benefit(kb, date_from, date_to)
 
     # -- interviews -----------------------------------------------------------------------------
     def interviews(self) -> Any:

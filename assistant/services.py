@@ -283,17 +283,20 @@ class Services:
             raise NotFound(f"knowledge base {kb!r} does not exist")
         return benefit_report(self.db, self.helpdesk, self.changes, self.ticket_work, kb, date_from, date_to)
 
-    def insights(self, kb: str) -> dict[str, Any]:
-        """Help-desk, ticket and change-request figures of one knowledge base (for charts and reports)."""
+    def insights(self, kb: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
+        """Help-desk, ticket and change-request figures of one knowledge base for a period (for
+        charts and reports)."""
         from assistant.insights.service import insights
 
         self.kbs.get(kb)
-        return insights(self.db, self.helpdesk, self.changes, kb)
+        return insights(self.db, self.helpdesk, self.changes, kb, date_from, date_to, self.ticket_work)
 
     @property
     def ticket_work(self) -> TicketWork:
         """The ticket queue: assign, reply, link, resolve, reopen, with the SLA clock."""
-        return TicketWork(self.db, SlaPolicy.from_settings(self.settings.support.sla))
+        return TicketWork(
+            self.db, SlaPolicy.from_settings(self.settings.support.sla, self.settings.support.calendar)
+        )
 
     @property
     def support(self) -> SupportDesk:

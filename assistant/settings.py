@@ -13,7 +13,7 @@ Nothing here reads the environment at import time: call :func:`get_settings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -196,6 +196,12 @@ class SupportSettings(BaseModel):
         default_factory=dict,
         description="Response and resolution targets per SLA level over the defaults (P1 30m/4h, P2 2h/1d, "
         'P3 1d/3d), e.g. {"P1": {"response": "15m", "resolution": "2h"}}.',
+    )
+    calendar: dict[str, Any] | None = Field(
+        None,
+        description='Working hours for the SLA clock (unset: 7×24), e.g. {"timezone": "Asia/Shanghai", '
+        '"days": "mon-fri", "hours": "09:00-18:00", "holidays": ["2027-02-11"], "workdays": ["2027-02-07"], '
+        '"levels": ["P2", "P3"]} (workdays: weekend days worked instead, 调休; levels: the SLA levels it applies to).',
     )
 
 

@@ -545,3 +545,31 @@ def test_ticket_queue_routes_roles_versions_and_replies(api) -> None:  # type: i
     ] == "consultant"
     other = queue["tickets"][0]["id"] if queue["tickets"][0]["id"] != tid else queue["tickets"][1]["id"]
     assert client.get(f"/v1/tickets/{other}", params={"kb": "demo"}, headers=h["end_user"]).status_code == 404
+
+
+def test_ticket_triage_and_classify_routes(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    t = services.ticket_work.open_ticket("demo", "收货", "收货时提示超收比例超过允许范围", "consultant")
+    r = client.get(f"/v1/tickets/{t['id']}/triage", params={"kb": "demo"}, headers=h["consultant"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"predictions", "similar", "duplicates", "articles"} <= set(body)
+    assert all(s["id"] != t["id"] for s in body["similar"])  # never itself
+    assert (
+        client.get(f"/v1/tickets/{t['id']}/triage", params={"kb": "demo"}, headers=h["end_user"]).status_code
+        == 403
+    )
+    r = client.post(
+        f"/v1/tickets/{t['id']}/classify",
+        json={"kb": "demo", "category": "采购", "priority": "高", "version": 0},
+        headers=h["consultant"],
+    )
+    assert r.status_code == 200 and (r.json()["category"], r.json()["priority"]) == ("采购", "高")
+    r = client.post(f"/v1/tickets/{t['id']}/classify", json={"kb": "demo"}, headers=h["consultant"])
+    assert r.status_code == 400 and "category and/or a priority" in error(r)["message"]
+    r = client.post(
+        f"/v1/tickets/{t['id']}/classify",
+        json={"kb": "demo", "priority": "低", "version": 0},
+        headers=h["admin"],
+    )
+    assert r.status_code == 409

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -213,3 +214,95 @@ def test_benefit_report_json_markdown_and_docx_with_charts(
     assert bad.exit_code != 0 and "after" in bad.output
     assert _run("report", "benefit", "--kb", "erp", "--from", "last week").exit_code != 0
     assert _run("report", "benefit", "--kb", "nope").exit_code != 0
+
+
+def test_sla_counts_working_hours_holidays_and_make_up_days() -> None:
+    """With a calendar, only working time counts: a P2 ticket opened Friday 17:00 (2 h to respond) is
+    due Monday 10:00; the Spring Festival holiday is skipped and its make-up Sunday counts."""
+    cal = {
+        "timezone": "Asia/Shanghai",
+        "days": "周一-周五",
+        "hours": "09:00-18:00",
+        "holidays": ["2027-02-08", "2027-02-09"],
+        "workdays": ["2027-02-07"],
+        "levels": ["P2", "P3"],
+    }
+    policy = SlaPolicy.from_settings(None, cal)
+    cst = ZoneInfo("Asia/Shanghai")
+    friday_5pm = datetime(2027, 1, 8, 17, 0, tzinfo=cst)
+    ticket = {"created_at": friday_5pm.isoformat(), "priority": "高", "source": "api", "status": "new"}
+    state = sla_state(ticket, policy, datetime(2027, 1, 9, 12, 0, tzinfo=cst))  # Saturday noon
+    assert state["state"] == "on_track"  # the weekend does not count
+    assert datetime.fromisoformat(state["respond_by"]) == datetime(2027, 1, 11, 10, 0, tzinfo=cst)
+    # 1 day of resolution is one working day, 9 h: Friday 17-18, then Monday 9-17
+    assert datetime.fromisoformat(state["resolve_by"]) == datetime(2027, 1, 11, 17, 0, tzinfo=cst)
+    # Monday 09:40: 20 of 120 working minutes left -> due soon; 10:01 -> breached
+    assert sla_state(ticket, policy, datetime(2027, 1, 11, 9, 40, tzinfo=cst))["state"] == "due_soon"
+    assert sla_state(ticket, policy, datetime(2027, 1, 11, 10, 1, tzinfo=cst))["state"] == "breached"
+    # a ticket opened on Friday 2027-02-05 17:30: Sunday 02-07 is a make-up working day, 02-08/09 are off
+    before_festival = {**ticket, "created_at": datetime(2027, 2, 5, 17, 30, tzinfo=cst).isoformat()}
+    due = sla_state(before_festival, policy, datetime(2027, 2, 5, 18, 0, tzinfo=cst))["respond_by"]
+    assert datetime.fromisoformat(due) == datetime(2027, 2, 7, 10, 30, tzinfo=cst)
+    # P1 is not in the calendar's levels: it runs 7×24
+    urgent = {**ticket, "priority": "紧急"}
+    p1 = sla_state(urgent, policy, datetime(2027, 1, 8, 17, 10, tzinfo=cst))
+    assert datetime.fromisoformat(p1["respond_by"]) == friday_5pm + timedelta(minutes=30)
+    # bad calendars are refused with what to write
+    for bad, words in (
+        ({"hours": "18:00-09:00"}, "before the end"),
+        ({"hours": "nine to six"}, "09:00-18:00"),
+        ({"days": "mon-funday"}, "weekday"),
+        ({"timezone": "Mars/Olympus"}, "time zone"),
+        ({"holidays": ["next tuesday"]}, "not a date"),
+        ({"levels": ["P7"]}, "P1, P2 or P3"),
+        ({"weekends": "off"}, "unknown SLA calendar setting"),
+    ):
+        with pytest.raises(InvalidInput, match=words):
+            SlaPolicy.from_settings(None, bad)
+
+
+def test_classify_applies_labels_with_an_audit_and_a_version_check(fast_services) -> None:  # type: ignore[no-untyped-def]
+    svc = fast_services
+    svc.kbs.get("kb1", create=True)
+    work = svc.ticket_work
+    t = work.open_ticket("kb1", "扫码枪扫不出", "仓库的扫码枪扫不出条码，三号线停了", "李娜")
+    done = work.classify("kb1", t["id"], "李娜", category="仓库", priority="高", version=t["version"])
+    assert (done["category"], done["priority"]) == ("仓库", "高")
+    event = done["events"][-1]
+    assert event["action"] == "classify" and event["detail"]["before"] == {"category": None, "priority": None}
+    with pytest.raises(InvalidTransition, match="changed since you opened it"):
+        work.classify("kb1", t["id"], "王磊", priority="低", version=t["version"])
+    with pytest.raises(InvalidInput, match="category and/or a priority"):
+        work.classify("kb1", t["id"], "李娜", category="  ")
+    assert work.show("kb1", t["id"])["priority"] == "高"  # nothing half-written
+
+
+def test_insights_period_sla_counts_and_topic_phrases(fast_services) -> None:  # type: ignore[no-untyped-def]
+    svc = fast_services
+    svc.kbs.get("kb1", create=True)
+    for q in ("怎么给供应商开通门户账号？", "供应商门户账号怎么开通", "供应商门户的账号在哪里开通"):
+        assert not svc.helpdesk.ask("kb1", q).found  # an empty knowledge base answers nothing
+    svc.ticket_work.open_ticket("kb1", "打印机", "标签打印机不出纸", "李娜", priority="高")
+    data = svc.insights("kb1")
+    assert data["top_unanswered"][0]["count"] == 3
+    topic = data["top_unanswered"][0]["topic"]
+    assert topic in {"怎么给供应商开通门户账号", "供应商门户账号怎么开通", "供应商门户的账号在哪里开通"}
+    assert {r["state"] for r in data["tickets_by_sla"]} == {"on_track"}
+    assert data["tickets_by_priority"][0]["rank"] == 1
+    empty = svc.insights("kb1", "2019-01-01", "2019-01-31")
+    assert empty["questions"] == 0 and not empty["tickets_by_category"] and not empty["top_unanswered"]
+    assert empty["first_day"] == data["first_day"]  # the span of all records, for the period picker
+    with pytest.raises(InvalidInput, match="after it ends"):
+        svc.insights("kb1", "2027-02-01", "2027-01-01")
+    with pytest.raises(InvalidInput, match="must be a date"):
+        svc.insights("kb1", "last week")
+
+
+def test_priority_colours_mean_what_they_say() -> None:
+    from assistant.support.models import priority_colours
+
+    three = priority_colours(["低", "中", "高"])
+    assert three["高"] == "#c62828" and three["低"] != "#c62828" and three["中"] != "#c62828"
+    five = priority_colours(["Major", "Blocker", "Trivial", "Minor", "Critical"])
+    assert five["Blocker"] == "#c62828" and five["Trivial"] == "#90a4ae"
+    assert priority_colours(["someday"])["someday"] == "#bdbdbd"  # a label no tracker uses: grey

@@ -3,9 +3,11 @@ Chroma, SQLite) on the sample corpus. The browser test is in test_ui_browser.py.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -509,6 +511,26 @@ def test_insights_draw_charts_from_the_records(ui_env: dict[str, Any]) -> None:
     data = services(ui_env).insights("demo")
     assert data["questions"] >= 1 and sum(r["tickets"] for r in data["tickets_by_category"]) >= 96
     assert at.metric[0].value == str(data["questions"])
+    assert all("0.000000" not in str(c.proto.spec) for c in charts)
+    specs = [json.loads(c.proto.spec) for c in charts]
+    axes = [
+        s["encoding"][axis]["axis"]
+        for s in specs
+        for axis in ("x", "y")
+        if s.get("encoding", {}).get(axis, {}).get("field") in ("n", "count", "tickets")
+    ]
+    assert axes and all(a.get("format") == "d" and a.get("tickMinStep") == 1 for a in axes)  # integer counts
+    by_priority = next(s for s in specs if s["encoding"].get("color", {}).get("field") == "priority")
+    scale = by_priority["encoding"]["color"]["scale"]
+    colours = dict(zip(scale["domain"], scale["range"], strict=True))
+    assert colours["高"] == "#c62828" and colours["低"] != "#c62828"  # red means urgent, never low
+    # the benefit report downloads as Word and Markdown for the period shown
+    assert {b.label for b in at.get("download_button")} == {"下载 Word 报告", "下载 Markdown 报告"}
+    # a period with nothing in it: no chart with empty axes, a 'no data' caption instead
+    at.date_input(key="ins_period").set_value((date(2019, 1, 1), date(2019, 1, 31))).run()
+    assert not at.exception, at.exception
+    assert not at.get("vega_lite_chart") and at.metric[0].value == "0"
+    assert "暂无数据。" in [c.value for c in at.caption]
 
 
 def test_migration_page_profiles_checks_and_finds_duplicates(ui_env: dict[str, Any]) -> None:
@@ -572,6 +594,15 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     assert not at.exception, at.exception
     assert opened["id"] in set(at.dataframe[0].value["工单号"])
     at.selectbox(key="q_pick").select(opened["id"]).run()
+    assert not at.exception, at.exception
+    # triage of the ticket's own text: suggestions from the trained models, one click applies them
+    assert "分诊建议" in [e.label for e in at.expander]
+    assert any(m.value.startswith("**分类**") for m in at.markdown)
+    at.button(key="q_apply_triage").click().run()  # the ticket has no labels: a confident guess is offered
+    assert not at.exception, at.exception
+    classified = svc.ticket_work.show("demo", opened["id"])
+    assert classified["events"][-1]["action"] == "classify"
+    assert classified["category"] == "财务"  # 月结 (month-end closing) is finance in the history
     at.text_input(key="q_assign_to").input("李娜")
     at.button(key="q_do_assign").click().run()
     assert not at.exception, at.exception
@@ -584,9 +615,8 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     assert not at.exception, at.exception
     shown = svc.ticket_work.show("demo", opened["id"])
     assert shown["status"] == "resolved" and shown["assignee"] == "李娜"
-    assert [e["action"] for e in shown["events"]] == ["assign", "reply", "resolve"] and shown["events"][0][
-        "actor"
-    ] == "李娜"
+    actions = [e["action"] for e in shown["events"] if e["action"] != "classify"]
+    assert actions == ["assign", "reply", "resolve"] and shown["events"][-3]["actor"] == "李娜"
     assert "处理记录" in texts(at)
 
 

@@ -98,9 +98,11 @@ class TicketAction(BaseModel):
     text: str | None = Field(None, max_length=20_000, description="reply")
     note: str | None = Field(None, max_length=20_000, description="resolve: what was done")
     comment: str | None = Field(None, max_length=2_000, description="review, reopen")
+    category: str | None = Field(None, max_length=100, description="classify")
+    priority: str | None = Field(None, max_length=100, description="classify")
 
 
-TICKET_ACTIONS = ("assign", "reply", "link", "resolve", "review", "reopen")
+TICKET_ACTIONS = ("assign", "reply", "link", "resolve", "review", "reopen", "classify")
 
 
 @router.get("/tickets")
@@ -128,7 +130,8 @@ def ticket_detail(
 
 @router.post("/tickets/{ticket_id}/{action}")
 def ticket_action(ticket_id: str, action: str, body: TicketAction, caller: CallerDep) -> dict[str, Any]:
-    """assign, reply, link (as a duplicate), resolve (with a note), review or reopen a ticket."""
+    """assign, reply, link (as a duplicate), resolve (with a note), review, reopen or classify
+    (set category / priority) a ticket."""
     if action not in TICKET_ACTIONS:
         raise NotFound(f"no ticket action {action!r}; use one of: {', '.join(TICKET_ACTIONS)}")
     return caller.ticket_action(
@@ -140,4 +143,14 @@ def ticket_action(ticket_id: str, action: str, body: TicketAction, caller: Calle
         text=body.text,
         note=body.note,
         comment=body.comment,
+        category=body.category,
+        priority=body.priority,
     )
+
+
+@router.get("/tickets/{ticket_id}/triage")
+def ticket_triage(
+    ticket_id: str, caller: CallerDep, kb: str = Query(..., min_length=1, max_length=200)
+) -> dict[str, Any]:
+    """Suggested labels with confidence, similar incidents with resolutions and likely open duplicates."""
+    return caller.ticket_triage(kb, ticket_id)

@@ -139,10 +139,16 @@ def report_benefit(
 
 
 @report_app.command("insights")
-def report_insights(kb: KbOpt, as_json: JsonOpt = False) -> None:
-    """Questions per day and found rate, feedback, top unanswered topics, tickets and change requests."""
+def report_insights(
+    kb: KbOpt,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-11-01.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Questions per day and found rate, feedback, top unanswered topics, tickets (by category, priority
+    and SLA state) and change requests, for a period."""
     services = run(open_services)
-    data = run(services.insights, kb)
+    data = run(services.insights, kb, date_from, date_to)
     if as_json:
         print_json(data)
         return

@@ -437,3 +437,20 @@ def tickets_reopen(
     services = run(open_services)
     t = run(services.ticket_work.reopen, kb, ticket_id, _actor(by), comment, version)
     typer.echo(f"{t['id']}: reopened ({t['status']})")
+
+
+@tickets_app.command("classify")
+def tickets_classify(
+    ticket_id: Annotated[str, typer.Argument()],
+    kb: KbOpt,
+    category: Annotated[str | None, typer.Option("--category", help="The category to set.")] = None,
+    priority: Annotated[str | None, typer.Option("--priority", help="The priority to set.")] = None,
+    by: ByOpt = None,
+    version: VersionOpt = None,
+) -> None:
+    """Set a ticket's category and/or priority (e.g. the triage suggestion); the old values are audited."""
+    services = run(open_services)
+    t = run(services.ticket_work.classify, kb, ticket_id, _actor(by), category, priority, version)
+    typer.echo(
+        f"{t['id']}: category {t['category'] or '-'}, priority {t['priority'] or '-'} (version {t['version']})"
+    )

@@ -153,9 +153,12 @@ class HelpDesk:
         )
 
     # -- content gaps -----------------------------------------------------------------------
-    def gaps(self, kb: str, since: str | None = None) -> list[dict[str, Any]]:
-        """Unanswered and down-voted questions, grouped by topic (shared key words), biggest first."""
-        rows = self.store.unanswered(kb, since)
+    def gaps(self, kb: str, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        """Unanswered and down-voted questions, grouped by topic (shared key words), biggest first.
+
+        A topic is named by the question of its group that shares the most key words with the others
+        (a phrase someone wrote, not a list of word fragments), cut to 40 characters."""
+        rows = self.store.unanswered(kb, since, until)
         groups: list[dict[str, Any]] = []
         for r in rows:
             ordered = query_terms(r["question"])  # in question order: ties in the topic label stay stable
@@ -181,9 +184,21 @@ class HelpDesk:
                 groups.append({"terms": set(terms), "counter": Counter(ordered), "items": [item]})
         out = []
         for g in sorted(groups, key=lambda g: len(g["items"]), reverse=True):
-            topic = " ".join(t for t, _ in g["counter"].most_common(3)) or g["items"][0]["question"][:30]
-            out.append({"topic": topic, "count": len(g["items"]), "questions": g["items"]})
+            out.append({"topic": _topic_label(g), "count": len(g["items"]), "questions": g["items"]})
         return out
+
+
+def _topic_label(group: dict[str, Any]) -> str:
+    """The most central question of a group (ties: the shorter one), as a one-line phrase."""
+    counter = group["counter"]
+
+    def centrality(item: dict[str, Any]) -> tuple[float, int]:
+        terms = set(query_terms(item["question"]))
+        return (sum(counter[t] for t in terms) / (1 + len(terms)) ** 0.5, -len(item["question"]))
+
+    best = max(group["items"], key=centrality)["question"]
+    label = re.sub(r"\s+", " ", best).strip().rstrip("?？。.!！")
+    return label if len(label) <= 40 else label[:39].rstrip() + "…"
 
 
 def clean_question(question: str) -> str:

@@ -197,12 +197,12 @@ class ConversationStore:
             raise NotFound(f"conversation {conversation_id!r} does not exist")
         return str(row["kb"])
 
-    def unanswered(self, kb: str, since: str | None = None) -> list[dict[str, Any]]:
-        """Questions answered "not found" or voted down, oldest first."""
+    def unanswered(self, kb: str, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        """Questions answered "not found" or voted down, oldest first (*until*: an ISO day, included)."""
         rows = self.db.conn.execute(
             "SELECT m.id, m.question, m.found, m.created_at, f.rating, f.comment FROM messages m "
             "LEFT JOIN feedback f ON f.message_id = m.id WHERE m.kb = ? AND (m.found = 0 OR f.rating = -1) "
-            "AND m.created_at >= ? ORDER BY m.created_at",
-            (kb, since or ""),
+            "AND m.created_at >= ? AND m.created_at <= ? ORDER BY m.created_at",
+            (kb, since or "", (until + "T99") if until else "9999"),
         ).fetchall()
         return [dict(r) for r in rows]

@@ -106,6 +106,65 @@ KNOWN_PRIORITIES = {
 }
 
 
+#: priority words by rank, 0 = most urgent (P1, blocker, 紧急) ... 4 = least (trivial, lowest)
+_RANKS = (
+    (
+        "p1",
+        "p0",
+        "blocker",
+        "critical",
+        "highest",
+        "urgent",
+        "1",
+        "1 - critical",
+        "紧急",
+        "最高",
+        "致命",
+        "严重",
+        "特急",
+    ),
+    ("p2", "high", "major", "2", "2 - high", "高", "重要"),
+    ("p3", "medium", "normal", "moderate", "3", "3 - moderate", "中", "一般", "普通"),
+    ("p4", "low", "minor", "4", "4 - low", "低", "次要"),
+    ("p5", "lowest", "trivial", "5", "5 - planning", "最低", "轻微"),
+)
+
+
+def priority_rank(priority: str | None) -> int | None:
+    """How urgent a priority label is, 0 (most) to 4 (least); None for a label no tracker uses."""
+    p = (priority or "").strip().lower()
+    for rank, words in enumerate(_RANKS):
+        if p in words:
+            return rank
+    return None
+
+
+#: chart colours from most to least urgent: red means urgent, never low
+_PALETTES = {
+    1: ("#c62828",),
+    2: ("#c62828", "#1e88e5"),
+    3: ("#c62828", "#f9a825", "#1e88e5"),
+    4: ("#c62828", "#ef6c00", "#f9a825", "#1e88e5"),
+    5: ("#c62828", "#ef6c00", "#f9a825", "#1e88e5", "#90a4ae"),
+}
+UNRANKED_COLOUR = "#bdbdbd"
+
+
+def priority_colours(labels: list[str]) -> dict[str, str]:
+    """A colour per priority label of a chart, by urgency among the labels present: the most urgent
+    red, the least blue or grey (高/中/低 and P1..P5 alike); labels no tracker uses grey."""
+
+    def order(label: str) -> tuple[int, int]:  # blocker before critical within the top rank
+        rank = priority_rank(label) or 0
+        return rank, _RANKS[rank].index(label.strip().lower())
+
+    ranked = sorted({lab for lab in labels if priority_rank(lab) is not None}, key=order)
+    palette = _PALETTES[min(max(len(ranked), 1), 5)]
+    out = {lab: palette[min(i, len(palette) - 1)] for i, lab in enumerate(ranked)}
+    out.update({lab: UNRANKED_COLOUR for lab in labels if lab not in out})
+    return out
+
+
 @dataclass
 class Mapping:
     fields: dict[str, list[list[str]]]  # field -> alternatives, each a list of columns to join

@@ -165,6 +165,14 @@ class SupportDesk:
     def triage(self, kb: str, text: str) -> dict[str, Any]:
         return self.triage_many(kb, [text])[0]
 
+    def triage_ticket(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """Triage of a stored ticket; the ticket itself and tickets already linked to it left out."""
+        t = self.tickets.get(kb, ticket_id)
+        out = self.triage(kb, ticket_text(t["title"], t["text"]))
+        out["similar"] = [s for s in out["similar"] if s["id"] != ticket_id]
+        out["duplicates"] = [d for d in out["duplicates"] if d["id"] != ticket_id]
+        return out
+
     def triage_many(self, kb: str, texts: list[str]) -> list[dict[str, Any]]:
         cleaned = []
         for t in texts:

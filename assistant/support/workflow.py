@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from assistant.errors import InvalidInput, InvalidTransition, NotFound
@@ -86,15 +86,190 @@ def parse_duration(text: str) -> timedelta:
     return total
 
 
-@dataclass(frozen=True)
-class SlaPolicy:
-    """Response and resolution targets per SLA level."""
+_DAY_NAMES = {
+    "mon": 0,
+    "tue": 1,
+    "wed": 2,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+    "周一": 0,
+    "周二": 1,
+    "周三": 2,
+    "周四": 3,
+    "周五": 4,
+    "周六": 5,
+    "周日": 6,
+}
+#: the working time a calendar may be asked to add before it gives up (a calendar with no working day)
+_MAX_CALENDAR_DAYS = 3660
 
-    targets: dict[str, tuple[timedelta, timedelta]]
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working hours for the SLA clock: weekdays, a daily window, public holidays and the weekend days
+    worked in their place (调休), in one time zone. Time outside them does not count."""
+
+    zone: Any
+    days: frozenset[int]
+    start: time
+    end: time
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    levels: frozenset[str] = frozenset(DEFAULT_SLA)
 
     @classmethod
-    def from_settings(cls, spec: dict[str, Any] | None = None) -> SlaPolicy:
-        """``{"P1": {"response": "30m", "resolution": "4h"}, ...}`` over the defaults."""
+    def from_settings(cls, spec: dict[str, Any]) -> WorkCalendar:
+        """``{"timezone": "Asia/Shanghai", "days": "mon-fri", "hours": "09:00-18:00",
+        "holidays": ["2027-02-11", ...], "workdays": ["2027-02-07"], "levels": ["P2", "P3"]}``.
+
+        Raises:
+            InvalidInput: an unknown key, time zone, day name, window or date.
+        """
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        unknown = set(spec) - {"timezone", "days", "hours", "holidays", "workdays", "levels"}
+        if unknown:
+            raise InvalidInput(
+                f"unknown SLA calendar setting {sorted(unknown)[0]!r}; use timezone, days, hours, holidays, "
+                "workdays, levels"
+            )
+        try:
+            zone = ZoneInfo(str(spec.get("timezone", "Asia/Shanghai")))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"unknown time zone {spec.get('timezone')!r}; write e.g. Asia/Shanghai"
+            ) from None
+        window = re.fullmatch(
+            r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", str(spec.get("hours", "09:00-18:00"))
+        )
+        if not window:
+            raise InvalidInput(f"working hours {spec.get('hours')!r}: write e.g. 09:00-18:00")
+        h1, m1, h2, m2 = (int(g) for g in window.groups())
+        if not (h1 < 24 and h2 <= 24 and m1 < 60 and m2 < 60) or (h1, m1) >= (h2, m2):
+            raise InvalidInput(f"working hours {spec.get('hours')!r}: the start must come before the end")
+        end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+        days = _parse_days(spec.get("days", "mon-fri"))
+
+        def dates(key: str) -> frozenset[date]:
+            out = set()
+            for value in spec.get(key) or []:
+                try:
+                    out.add(date.fromisoformat(str(value)))
+                except ValueError:
+                    raise InvalidInput(
+                        f"SLA calendar {key}: {value!r} is not a date like 2027-02-11"
+                    ) from None
+            return frozenset(out)
+
+        levels = frozenset(spec.get("levels") or DEFAULT_SLA)
+        if levels - set(DEFAULT_SLA):
+            raise InvalidInput(
+                f"SLA calendar levels: use P1, P2 or P3, not {sorted(levels - set(DEFAULT_SLA))[0]!r}"
+            )
+        calendar = cls(zone, days, time(h1, m1), end, dates("holidays"), dates("workdays"), levels)
+        if not days and not calendar.workdays:
+            raise InvalidInput("the SLA calendar has no working day")
+        return calendar
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() in self.days and day not in self.holidays
+
+    def _windows(self, moment: datetime) -> Any:
+        """The working windows from the day of *moment* on, as aware (start, end) pairs."""
+        day = moment.astimezone(self.zone).date()
+        for _ in range(_MAX_CALENDAR_DAYS):
+            if self.is_workday(day):
+                yield (
+                    datetime.combine(day, self.start, self.zone),
+                    datetime.combine(day, self.end, self.zone),
+                )
+            day += timedelta(days=1)
+
+    def working(self, amount: timedelta) -> timedelta:
+        """A target in working time: each whole day of it is one working day (1d = 09:00-18:00, 9 h)."""
+        window = datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+        return window * amount.days + timedelta(seconds=amount.seconds, microseconds=amount.microseconds)
+
+    def add(self, moment: datetime, amount: timedelta) -> datetime:
+        """The moment *amount* of working time after *moment* (days as working days)."""
+        left = self.working(amount)
+        for start, end in self._windows(moment):
+            begin = max(start, moment)
+            if begin >= end:
+                continue
+            if begin + left <= end:
+                return (begin + left).astimezone(UTC)
+            left -= end - begin
+        raise InvalidInput("the SLA calendar has no working time in the next ten years")
+
+    def between(self, a: datetime, b: datetime) -> timedelta:
+        """The working time from *a* to *b* (zero when b is not after a)."""
+        total = timedelta()
+        if b <= a:
+            return total
+        for start, end in self._windows(a):
+            if start >= b:
+                break
+            lo, hi = max(start, a), min(end, b)
+            if hi > lo:
+                total += hi - lo
+        return total
+
+
+def _parse_days(value: Any) -> frozenset[int]:
+    """'mon-fri', 'mon,wed,fri', '周一-周六' or a list of names / numbers 1 (Monday) .. 7."""
+    items = value if isinstance(value, list) else re.split(r"[,，、\s]+", str(value).strip())
+    out: set[int] = set()
+    for item in items:
+        item = str(item).strip().lower()
+        if not item:
+            continue
+        ends = re.split(r"\s*[-~至到]\s*", item) if not item.isdigit() else [item]
+        try:
+            numbers = [int(e) - 1 if e.isdigit() else _DAY_NAMES[e[:3] if e.isascii() else e] for e in ends]
+        except KeyError:
+            raise InvalidInput(f"SLA calendar days: {item!r} is not a weekday (mon-fri, 周一-周五)") from None
+        if any(not 0 <= n <= 6 for n in numbers) or len(numbers) > 2:
+            raise InvalidInput(f"SLA calendar days: {item!r} is not a weekday (mon-fri, 周一-周五)")
+        first, last = numbers[0], numbers[-1]
+        out.update(range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)])
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """Response and resolution targets per SLA level, counted in working time when a calendar is set
+    (for the levels it names; the others run 7×24)."""
+
+    targets: dict[str, tuple[timedelta, timedelta]]
+    calendar: WorkCalendar | None = None
+
+    def due(self, level: str, opened: datetime, target: timedelta) -> datetime:
+        if self.calendar is not None and level in self.calendar.levels:
+            return self.calendar.add(opened, target)
+        return opened + target
+
+    def length(self, level: str, target: timedelta) -> timedelta:
+        """A target as the clock counts it (working time under the calendar)."""
+        if self.calendar is not None and level in self.calendar.levels:
+            return self.calendar.working(target)
+        return target
+
+    def left(self, level: str, now: datetime, due: datetime) -> timedelta:
+        if self.calendar is not None and level in self.calendar.levels:
+            return self.calendar.between(now, due)
+        return due - now
+
+    @classmethod
+    def from_settings(
+        cls, spec: dict[str, Any] | None = None, calendar: dict[str, Any] | None = None
+    ) -> SlaPolicy:
+        """``{"P1": {"response": "30m", "resolution": "4h"}, ...}`` over the defaults; *calendar* as
+        :meth:`WorkCalendar.from_settings` (none: the clock runs 7×24)."""
         targets = {k: (parse_duration(a), parse_duration(b)) for k, (a, b) in DEFAULT_SLA.items()}
         for level, value in (spec or {}).items():
             if level not in DEFAULT_SLA:
@@ -108,7 +283,7 @@ class SlaPolicy:
                 parse_duration(value["response"]) if "response" in value else response,
                 parse_duration(value["resolution"]) if "resolution" in value else resolution,
             )
-        return cls(targets)
+        return cls(targets, WorkCalendar.from_settings(calendar) if calendar else None)
 
 
 def sla_level(priority: str | None) -> str:
@@ -143,7 +318,8 @@ def sla_state(ticket: dict[str, Any], policy: SlaPolicy, now: datetime | None = 
         return {"state": "none", "level": sla_level(ticket.get("priority"))}
     level = sla_level(ticket.get("priority"))
     response_target, resolution_target = policy.targets[level]
-    respond_by, resolve_by = opened + response_target, opened + resolution_target
+    respond_by = policy.due(level, opened, response_target)
+    resolve_by = policy.due(level, opened, resolution_target)
     responded = parse_time(ticket.get("first_response_at"))
     resolved = parse_time(ticket.get("resolved_at")) or (
         parse_time(ticket.get("updated_at")) if ticket.get("status") in ("resolved", "reviewed") else None
@@ -156,7 +332,10 @@ def sla_state(ticket: dict[str, Any], policy: SlaPolicy, now: datetime | None = 
             clocks.append((respond_by, response_target))
         if any(now > due for due, _ in clocks):
             state = "breached"
-        elif any(due - now <= target * DUE_SOON_SHARE for due, target in clocks):
+        elif any(
+            policy.left(level, now, due) <= policy.length(level, target) * DUE_SOON_SHARE
+            for due, target in clocks
+        ):
             state = "due_soon"
         else:
             state = "on_track"
@@ -320,6 +499,33 @@ class TicketWork:
                 self._move(c, t, "analysing")
 
         return self._change(kb, ticket_id, actor, "assign", version, {"assignee": name}, apply)
+
+    def classify(
+        self,
+        kb: str,
+        ticket_id: str,
+        actor: str,
+        category: str | None = None,
+        priority: str | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Set the category and/or priority (e.g. the triage suggestion applied), old values audited."""
+        fields = {
+            k: v.strip() for k, v in (("category", category), ("priority", priority)) if v and v.strip()
+        }
+        if not fields:
+            raise InvalidInput("give a category and/or a priority to set")
+        if any(len(v) > 100 for v in fields.values()):
+            raise InvalidInput("a category or priority is at most 100 characters")
+        before: dict[str, Any] = {}
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            for name, value in fields.items():
+                before[name] = t[name]
+                c.execute(f"UPDATE tickets SET {name} = ? WHERE kb = ? AND id = ?", (value, kb, ticket_id))
+
+        detail = {**fields, "before": before}
+        return self._change(kb, ticket_id, actor, "classify", version, detail, apply)
 
     def reply(
         self, kb: str, ticket_id: str, text: str, actor: str, version: int | None = None

@@ -131,6 +131,40 @@ def act(action: str, **fields: Any) -> None:
 
 if st.session_state.get("_q_done"):
     st.success(st.session_state.pop("_q_done"))
+
+if ticket["status"] in ("new", "analysing"):
+    triage = run(me.ticket_triage, kb, ticket_id)
+    if triage is not None:
+        with st.expander(t("queue_triage"), expanded=True):
+            predictions = triage["predictions"]
+            if not predictions:
+                st.caption(t("queue_no_model"))
+            suggested: dict[str, str] = {}
+            for target, p in predictions.items():
+                sure = p["label"] != "uncertain"
+                shown = p["predicted"] if sure else f"{p['predicted']} ({t('queue_uncertain')})"
+                st.markdown(f"**{t(target)}**: {shown} · {t('confidence')} {p['confidence']:.0%}")
+                if sure and target in ("category", "priority") and p["predicted"] != ticket[target]:
+                    suggested[target] = p["predicted"]
+            if triage.get("urgency", {}).get("cues"):
+                st.warning(t("queue_urgent", cues="、".join(triage["urgency"]["cues"])))
+            if suggested and st.button(t("queue_apply"), key="q_apply_triage", type="primary"):
+                act("classify", **suggested)
+            st.markdown(f"**{t('queue_similar')}**")
+            if not triage["similar"]:
+                st.caption(t("queue_no_similar"))
+            for s in triage["similar"]:
+                line = f"{s['id']} · {s['title'][:80]}"
+                st.markdown(
+                    line + (f"  \n{t('queue_resolution')}: {s['resolution']}" if s["resolution"] else "")
+                )
+            if triage["duplicates"]:
+                st.markdown(f"**{t('queue_duplicates')}**")
+                for d in triage["duplicates"]:
+                    c_text, c_button = st.columns([3, 1])
+                    c_text.markdown(f"{d['id']} · {d['title'][:80]}")
+                    if c_button.button(t("queue_link_to", id=d["id"]), key=f"q_dup_{d['id']}"):
+                        act("link", to=d["id"])
 a1, a2 = st.columns(2)
 with a1.form("q_assign"):
     who = st.text_input(
