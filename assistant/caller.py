@@ -279,14 +279,32 @@ class Caller:
             filters["assignee"] = None
         return self.services.ticket_work.queue(kb, **filters)
 
-    def ticket(self, kb: str, ticket_id: str) -> dict[str, Any]:
-        """A ticket in full for support; for the person who opened it, its status and the replies."""
+    def _ticket_visible(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """The ticket, when this person may see it (support: any; others: the ones they opened)."""
         self._read(kb)
         t = self.services.ticket_work.show(kb, ticket_id)
         if self.can("read_tickets"):
             return t
         if t.get("source") != "helpdesk" or t.get("opened_by") != self.principal.name:
             raise NotFound(f"ticket {ticket_id!r} does not exist in knowledge base {kb!r}")
+        return t
+
+    def attach(self, kb: str, ticket_id: str, name: str, data: bytes) -> dict[str, Any]:
+        """Add a file to a ticket: support to any, the person who opened it to their own."""
+        self._ticket_visible(kb, ticket_id)
+        self.services.ticket_work.attach(kb, ticket_id, name, data, self.principal.name)
+        return self.ticket(kb, ticket_id)
+
+    def attachment(self, kb: str, ticket_id: str, name: str) -> tuple[bytes, str]:
+        """The bytes and media type of a ticket's file, for whoever may see the ticket."""
+        self._ticket_visible(kb, ticket_id)
+        return self.services.ticket_work.attachments.read(kb, ticket_id, name)  # type: ignore[union-attr]
+
+    def ticket(self, kb: str, ticket_id: str) -> dict[str, Any]:
+        """A ticket in full for support; for the person who opened it, its status and the replies."""
+        t = self._ticket_visible(kb, ticket_id)
+        if self.can("read_tickets"):
+            return t
         return {
             "id": t["id"],
             "kb": kb,
@@ -297,6 +315,7 @@ class Caller:
             "updated_at": t["updated_at"],
             "resolution": t["resolution"],
             "replies": [{"at": e["at"], "text": e["detail"].get("text", "")} for e in t["replies"]],
+            "attachments": t["attachments"],
         }
 
     def ticket_action(

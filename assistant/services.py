@@ -57,6 +57,7 @@ from assistant.settings import (
     Settings,
     get_settings,
 )
+from assistant.support.attachments import Attachments
 from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
@@ -294,8 +295,16 @@ class Services:
     @property
     def ticket_work(self) -> TicketWork:
         """The ticket queue: assign, reply, link, resolve, reopen, with the SLA clock."""
+        support = self.settings.support
         return TicketWork(
-            self.db, SlaPolicy.from_settings(self.settings.support.sla, self.settings.support.calendar)
+            self.db,
+            SlaPolicy.from_settings(support.sla, support.calendar),
+            Attachments(
+                self.db,
+                self.settings.home / "attachments",
+                support.max_attachment_mb,
+                support.max_attachments,
+            ),
         )
 
     @property
@@ -553,7 +562,7 @@ class Services:
     def delete_kb(self, kb: str, archive: bool = False) -> dict[str, Any]:
         """Delete a knowledge base and everything of it: its index and vectors, tickets, FAQ drafts,
         conversations, messages and feedback, change requests with approvals and audit log,
-        interview sessions of it, uploaded copies and triage models. With ``archive`` the rows are
+        interview sessions of it, uploaded copies, ticket attachments and triage models. With ``archive`` the rows are
         first written to ``<home>/archives/<kb>-<time>.json`` (the file's path is returned)."""
         import json
         import shutil
@@ -584,6 +593,7 @@ class Services:
         for folder in (
             self.settings.home / "uploads" / kb_key(kb),
             self.settings.home / "triage" / kb_key(kb),
+            self.settings.home / "attachments" / kb_key(kb),
         ):
             shutil.rmtree(folder, ignore_errors=True)
         return {"kb": kb, "deleted": counts, "archive": str(archived) if archived else None}

@@ -197,6 +197,8 @@ class SupportSettings(BaseModel):
         description="Response and resolution targets per SLA level over the defaults (P1 30m/4h, P2 2h/1d, "
         'P3 1d/3d), e.g. {"P1": {"response": "15m", "resolution": "2h"}}.',
     )
+    max_attachment_mb: float = Field(10, gt=0, le=200, description="Largest file a ticket takes (MB).")
+    max_attachments: int = Field(10, ge=1, le=100, description="Files one ticket may carry.")
     calendar: dict[str, Any] | None = Field(
         None,
         description='Working hours for the SLA clock (unset: 7×24), e.g. {"timezone": "Asia/Shanghai", '

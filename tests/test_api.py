@@ -573,3 +573,52 @@ def test_ticket_triage_and_classify_routes(api) -> None:  # type: ignore[no-unty
         headers=h["admin"],
     )
     assert r.status_code == 409
+
+
+def test_ticket_attachments_upload_download_and_limits(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    r = client.post(
+        "/v1/tickets", json={"kb": "demo", "question": "打印标签时报错怎么办？"}, headers=h["end_user"]
+    )
+    tid = r.json()["id"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    url = f"/v1/tickets/{tid}/attachments"
+    r = client.post(
+        url, data={"kb": "demo"}, files={"file": ("报错.png", png, "image/png")}, headers=h["end_user"]
+    )
+    assert r.status_code == 200, r.text
+    assert [a["name"] for a in r.json()["attachments"]] == ["报错.png"]
+    got = client.get(f"{url}/报错.png", params={"kb": "demo"}, headers=h["consultant"])
+    assert got.status_code == 200 and got.content == png and got.headers["content-type"] == "image/png"
+    assert "filename*=UTF-8''%E6%8A%A5%E9%94%99.png" in got.headers["content-disposition"]
+    bad = client.post(
+        url,
+        data={"kb": "demo"},
+        files={"file": ("run.exe", b"MZ", "application/x-msdownload")},
+        headers=h["end_user"],
+    )
+    assert bad.status_code == 400 and "tickets take" in error(bad)["message"]
+    big = client.post(
+        url,
+        data={"kb": "demo"},
+        files={"file": ("big.txt", b"x" * (11 * 1024 * 1024), "text/plain")},
+        headers=h["end_user"],
+    )
+    assert big.status_code == 413
+    assert client.post(url, data={"kb": "demo"}, headers=h["end_user"]).status_code == 422  # no file part
+    # another person's ticket: neither upload nor download (it does not exist for them)
+    other = services.ticket_work.open_ticket("demo", "内部", "support's own ticket", "consultant")
+    r = client.post(
+        f"/v1/tickets/{other['id']}/attachments",
+        data={"kb": "demo"},
+        files={"file": ("a.txt", b"hi", "text/plain")},
+        headers=h["end_user"],
+    )
+    assert r.status_code == 404
+    assert (
+        client.get(f"{url}/报错.png", params={"kb": "secret-project"}, headers=h["consultant"]).status_code
+        == 403
+    )
+    assert client.get(f"{url}/nothing.png", params={"kb": "demo"}, headers=h["consultant"]).status_code == 404
+    mine = client.get(f"/v1/tickets/{tid}", params={"kb": "demo"}, headers=h["end_user"]).json()
+    assert [a["name"] for a in mine["attachments"]] == ["报错.png"]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.errors import InvalidInput, InvalidTransition, NotFound
+from assistant.errors import InvalidInput, InvalidTransition, NotFound, TooLarge
 from assistant.support.workflow import SlaPolicy, parse_duration, sla_state
 
 
@@ -306,3 +306,76 @@ def test_priority_colours_mean_what_they_say() -> None:
     five = priority_colours(["Major", "Blocker", "Trivial", "Minor", "Critical"])
     assert five["Blocker"] == "#c62828" and five["Trivial"] == "#90a4ae"
     assert priority_colours(["someday"])["someday"] == "#bdbdbd"  # a label no tracker uses: grey
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_attachments_checked_kept_listed_and_removed_with_the_kb(fast_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    svc = fast_services
+    svc.kbs.get("kb1", create=True)
+    work = svc.ticket_work
+    t = work.open_ticket("kb1", "报错", "保存收货单时报错", "李娜")
+    done = work.attach("kb1", t["id"], "C:\\Users\\王磊\\Desktop\\报错截图.PNG", PNG, "王磊")
+    assert [a["name"] for a in done["attachments"]] == ["报错截图.png"]  # no folders, lower-case type
+    assert done["events"][-1]["action"] == "attach" and done["version"] == t["version"] + 1
+    again = work.attach("kb1", t["id"], "报错截图.png", PNG, "王磊")
+    assert [a["name"] for a in again["attachments"]] == ["报错截图.png", "报错截图 (2).png"]
+    data, mime = work.attachments.read("kb1", t["id"], "报错截图 (2).png")  # type: ignore[union-attr]
+    assert data == PNG and mime == "image/png"
+    for name, content, error in (
+        ("截图.png", b"GIF89a...", "not a PNG"),  # the name says PNG, the content does not
+        ("setup.exe", b"MZ\x90\x00", "tickets take"),
+        ("日志.log", b"\x00\x01binary", "not a text file"),
+        ("空.txt", b"", "empty"),
+        ("", b"x", "no file name"),
+    ):
+        with pytest.raises(InvalidInput, match=error):
+            work.attach("kb1", t["id"], name, content, "王磊")
+    with pytest.raises(TooLarge, match="MB limit"):
+        work.attach("kb1", t["id"], "大.txt", b"x" * (10 * 1024 * 1024 + 1), "王磊")
+    with pytest.raises(NotFound):
+        work.attach("kb1", "T-404", "a.txt", b"hello", "王磊")
+    with pytest.raises(InvalidTransition):
+        work.attach("kb1", t["id"], "a.txt", b"hello", "王磊", version=0)  # stale view: nothing kept
+    assert len(work.show("kb1", t["id"])["attachments"]) == 2
+    folder = svc.settings.home / "attachments"
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["报错截图 (2).png", "报错截图.png"]
+    svc.delete_kb("kb1")
+    assert not any(p.is_file() for p in folder.rglob("*"))
+    assert not svc.db.conn.execute("SELECT count(*) FROM ticket_attachments").fetchone()[0]
+
+
+def test_attachment_limit_per_ticket(fast_services) -> None:  # type: ignore[no-untyped-def]
+    svc = fast_services
+    svc.settings.support.max_attachments = 2
+    svc.kbs.get("kb1", create=True)
+    t = svc.ticket_work.open_ticket("kb1", "x", "导出的报表不对", "李娜")
+    for i in range(2):
+        svc.ticket_work.attach("kb1", t["id"], f"{i}.csv", b"a,b\n1,2\n", "李娜")
+    with pytest.raises(InvalidInput, match="most allowed"):
+        svc.ticket_work.attach("kb1", t["id"], "3.csv", b"a,b\n", "李娜")
+
+
+def test_cli_classify_and_attach(fast_services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ASSISTANT_HOME", str(fast_services.settings.home))
+    fast_services.kbs.get("erp", create=True)
+    t = fast_services.ticket_work.open_ticket("erp", "发货", "发货单打印不出来，车在门口等", "agent-a")
+    r = _run(
+        "tickets", "classify", t["id"], "--kb", "erp", "--priority", "高", "--by", "李娜", "--version", "0"
+    )
+    assert r.exit_code == 0, r.output
+    assert "priority 高" in r.output
+    shot = tmp_path / "发货单.pdf"
+    shot.write_bytes(b"%PDF-1.4\n%...")
+    r = _run("tickets", "attach", t["id"], str(shot), "--kb", "erp", "--by", "李娜")
+    assert r.exit_code == 0 and "attached 发货单.pdf" in r.output, r.output
+    fake = tmp_path / "fake.pdf"
+    fake.write_bytes(b"not a pdf")
+    r = _run("tickets", "attach", t["id"], str(fake), "--kb", "erp")
+    assert r.exit_code != 0 and "not a PDF file" in r.output
+    r = _run("tickets", "classify", t["id"], "--kb", "erp")
+    assert r.exit_code != 0 and "category and/or a priority" in r.output
+    assert [a["name"] for a in fast_services.ticket_work.show("erp", t["id"])["attachments"]] == [
+        "发货单.pdf"
+    ]

@@ -295,7 +295,10 @@ def test_help_desk_not_found_offers_a_ticket(ui_env: dict[str, Any]) -> None:
     assert any(c.value.startswith("提示:") and "not_found:" not in c.value for c in at.caption), texts(at)
     conv = at.session_state["conversation_id"]
     mid = services(ui_env).helpdesk.conversation(conv)["messages"][0]["message_id"]
+    uploader = next(u for u in at.get("file_uploader") if u.proto.id and "files_" in u.proto.id)
+    uploader.upload("配额页面.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "image/png").run()
     at.button(key=f"ticket_{mid}").click().run()
+    assert not at.exception, at.exception
     assert any("已提交工单" in s.value for s in at.success)
     rows = (
         services(ui_env)
@@ -303,6 +306,8 @@ def test_help_desk_not_found_offers_a_ticket(ui_env: dict[str, Any]) -> None:
         .fetchall()
     )
     assert len(rows) == 1 and "氧气" in rows[0]["text"]
+    kept = services(ui_env).ticket_work.show("demo", rows[0]["id"])["attachments"]
+    assert [a["name"] for a in kept] == ["配额页面.png"]  # the screenshot travels with the ticket
 
 
 # -- interviews ---------------------------------------------------------------------------------

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from assistant.api.deps import CallerDep
+from assistant.api.deps import CallerDep, InvalidForm
 from assistant.api.models import AskResponse, ConversationOut, FeedbackResponse, TicketOpened
+from assistant.api.routes_kb import FORM_OVERHEAD, _bounded_body, _form
 from assistant.errors import AssistantError, NotFound
 from assistant.schemas import Answer
+from assistant.settings import MB
 
 router = APIRouter(prefix="/v1", tags=["help desk"])
 
@@ -126,6 +131,60 @@ def ticket_detail(
 ) -> dict[str, Any]:
     """One ticket: text, conversation, replies, audit trail, SLA (the opener sees status and replies)."""
     return caller.ticket(kb, ticket_id)
+
+
+ATTACH_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kb", "file"],
+                    "properties": {
+                        "kb": {"type": "string", "maxLength": 200},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a screenshot, PDF, Office file, log or text (10 MB by default)",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/tickets/{ticket_id}/attachments", openapi_extra=ATTACH_FORM)
+async def ticket_attach(ticket_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+    """Attach a file to a ticket (support to any ticket, the person who opened it to their own);
+    the body is refused past the size limit before it is read in full."""
+    limit = int(caller.services.settings.support.max_attachment_mb * MB)
+    body = await _bounded_body(request, limit + FORM_OVERHEAD)
+    form = await _form(request, body)
+    kb, file = form.get("kb"), form.get("file")
+    if not isinstance(kb, str) or not 1 <= len(kb) <= 200:
+        raise InvalidForm("kb: a knowledge-base name is required")
+    if not isinstance(file, UploadFile):
+        raise InvalidForm("file: attach the file as the 'file' part of a multipart form")
+    data = await file.read()
+    return await run_in_threadpool(caller.attach, kb, ticket_id, file.filename or "", data)
+
+
+@router.get(
+    "/tickets/{ticket_id}/attachments/{name}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def ticket_attachment(
+    ticket_id: str, name: str, caller: CallerDep, kb: str = Query(..., min_length=1, max_length=200)
+) -> Response:
+    """One attached file, for whoever may see the ticket."""
+    data, mime = caller.attachment(kb, ticket_id, name)
+    return Response(
+        data, media_type=mime, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    )
 
 
 @router.post("/tickets/{ticket_id}/{action}")

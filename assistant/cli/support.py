@@ -454,3 +454,18 @@ def tickets_classify(
     typer.echo(
         f"{t['id']}: category {t['category'] or '-'}, priority {t['priority'] or '-'} (version {t['version']})"
     )
+
+
+@tickets_app.command("attach")
+def tickets_attach(
+    ticket_id: Annotated[str, typer.Argument()],
+    file: Annotated[Path, typer.Argument(help="A screenshot, PDF, Office file, log or text file.")],
+    kb: KbOpt,
+    by: ByOpt = None,
+) -> None:
+    """Attach a file to a ticket (checked by type, content and size; shown with the ticket)."""
+    if not file.is_file():
+        fail(f"{file} is not a file", EXIT_USAGE)
+    services = run(open_services)
+    t = run(services.ticket_work.attach, kb, ticket_id, file.name, file.read_bytes(), _actor(by))
+    typer.echo(f"{t['id']}: attached {t['events'][-1]['detail']['file']} ({len(t['attachments'])} file(s))")

@@ -22,6 +22,28 @@ def incident_id(source: str) -> str:
     return source[len(INCIDENT_PREFIX) :] if source.startswith(INCIDENT_PREFIX) else source
 
 
+#: the file types a ticket takes (checked by content in assistant.support.attachments)
+ATTACHMENT_TYPES = [
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "webp",
+    "bmp",
+    "pdf",
+    "docx",
+    "xlsx",
+    "pptx",
+    "zip",
+    "xls",
+    "doc",
+    "txt",
+    "log",
+    "csv",
+    "json",
+    "xml",
+]
+
 FIELDS = ("id", "text", "title", "category", "priority", "status", "resolution", "created")
 REQUIRED = ("id", "text")
 

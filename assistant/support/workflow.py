@@ -18,6 +18,7 @@ from typing import Any
 from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.knowledge.store import now_iso
 from assistant.providers.database import AppDB, register_kb_records, register_schema
+from assistant.support.attachments import Attachments
 from assistant.support.models import TRANSITIONS
 
 register_schema(
@@ -359,9 +360,35 @@ def _origin(ticket: dict[str, Any]) -> dict[str, Any]:
 class TicketWork:
     """Assign, reply, link, resolve and reopen tickets, each change versioned and audited."""
 
-    def __init__(self, db: AppDB, policy: SlaPolicy | None = None) -> None:
+    def __init__(
+        self, db: AppDB, policy: SlaPolicy | None = None, attachments: Attachments | None = None
+    ) -> None:
         self.db = db
         self.policy = policy or SlaPolicy.from_settings()
+        self.attachments = attachments
+
+    def attach(
+        self, kb: str, ticket_id: str, name: str, data: bytes, actor: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """Add a file to a ticket (checked first; the row and the file land together or not at all)."""
+        if self.attachments is None:
+            raise InvalidInput("attachments are not enabled")
+        clean = self.attachments.check(name, data)
+        detail: dict[str, Any] = {}
+        kept: list[str] = []
+
+        def apply(c: Any, t: dict[str, Any]) -> None:
+            stored = self.attachments.store(c, kb, ticket_id, clean, data, actor)  # type: ignore[union-attr]
+            kept.append(stored["name"])
+            detail["file"] = stored["name"]
+
+        try:
+            return self._change(kb, ticket_id, actor, "attach", version, detail, apply)
+        except BaseException:
+            for n in kept:
+                if not any(a["name"] == n for a in self.attachments.list(kb, ticket_id)):
+                    self.attachments.discard(kb, ticket_id, n)
+            raise
 
     # -- reading --------------------------------------------------------------------------------
     def _row(self, c: Any, kb: str, ticket_id: str) -> dict[str, Any]:
@@ -437,6 +464,7 @@ class TicketWork:
             )
         ]
         t["replies"] = [e for e in t["events"] if e["action"] == "reply"]
+        t["attachments"] = self.attachments.list(kb, ticket_id) if self.attachments else []
         t["sla"] = sla_state(t, self.policy)
         t["sla_state"] = t["sla"]["state"]
         return t

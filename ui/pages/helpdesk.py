@@ -12,6 +12,7 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.messages import label as words_for
 from assistant.schemas import Answer
+from assistant.support.models import ATTACHMENT_TYPES
 from ui.common import caller, lang, require_kb, run, t
 from ui.i18n import TEXT
 
@@ -128,12 +129,23 @@ def show_not_found(message: dict[str, Any], key: str) -> None:
         st.success(t("ticket_opened", id=opened[key]))
     else:
         details = st.text_area(t("ticket_details"), key=f"details_{key}", max_chars=5000, height=80)
+        files = st.file_uploader(
+            t("ticket_files"),
+            type=ATTACHMENT_TYPES,
+            accept_multiple_files=True,
+            key=f"files_{key}",
+        )
     if key not in opened and st.button(
         t("open_ticket"), key=f"ticket_{key}", icon=":material/confirmation_number:"
     ):
         ticket = run(me.open_ticket, kb, message["question"], message.get("conversation_id"), details or None)
         if ticket:
             opened[key] = ticket["id"]
+            for f in files or []:
+                try:
+                    me.attach(kb, ticket["id"], f.name, f.getvalue())
+                except AssistantError as e:  # the ticket stands; the file that failed is named
+                    st.warning(t("ticket_files_failed", name=f.name, why=str(e)))
             st.success(t("ticket_opened", id=ticket["id"]))
 
 
@@ -229,6 +241,8 @@ with st.sidebar:
                     )
                 if detail.get("resolution"):
                     st.success(detail["resolution"])
+                for a in detail.get("attachments", []):
+                    st.caption(f":material/attach_file: {a['name']}")
     st.subheader(t("history"))
     st.button(
         t("new_conversation"), key="new_conversation", icon=":material/add:", on_click=_open, args=(None,)

@@ -99,6 +99,19 @@ st.caption(
     + (f" · {t('queue_duplicate_of', master=ticket['master'])}" if ticket["master"] else "")
 )
 st.write(ticket["text"])
+if ticket.get("attachments"):
+    st.markdown(f"**{t('attachments')}**")
+    for a in ticket["attachments"]:
+        got = run(me.attachment, kb, ticket["id"], a["name"])
+        if got is not None:
+            st.download_button(
+                f"{a['name']} ({a['size'] / 1024:.0f} KB)",
+                got[0],
+                file_name=a["name"],
+                mime=got[1],
+                key=f"q_file_{a['name']}",
+                icon=":material/attach_file:",
+            )
 if ticket["resolution"]:
     st.success(t("queue_resolution") + ": " + ticket["resolution"])
 if ticket["conversation"]:

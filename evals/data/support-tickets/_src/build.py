@@ -42,9 +42,9 @@ FMT = "%Y-%m-%d %H:%M"
 
 def pick_hour(rng, profile):
     if profile == "his":
-        if rng.random() < 0.85:
+        if rng.random() < 0.92:
             return rng.choices(range(7, 19), weights=[3, 9, 9, 8, 6, 3, 3, 6, 6, 5, 4, 2])[0]
-        return rng.randrange(24)
+        return rng.randrange(19, 22)  # 晚间; 夜班工单在源文件中标注 night
     if profile == "mes":
         r = rng.random()
         if r < 0.62:
@@ -106,7 +106,7 @@ def build(name, cfg):
                 d = pick_date(rng, dt.date(2027, 5, 10), dt.date(2027, 6, 28))
             else:
                 d = pick_date(rng, skip=cfg.get("skip"))
-            h = rng.choice([22, 23, 0, 1, 2, 3, 4, 5]) if when == "night" else pick_hour(rng, cfg["hours"])
+            h = rng.choice([22, 23, 0, 1, 2, 3, 4]) if when == "night" else pick_hour(rng, cfg["hours"])
             t = dt.datetime(d.year, d.month, d.day, h, rng.randrange(60))
         assert dt.datetime(2027, 1, 1) <= t < dt.datetime(2027, 7, 1), (name, n, t)
         out.append([t, title, desc, cfg["cats"][cat], PRI[pri], ST[st], res])
