@@ -61,6 +61,8 @@ from assistant.support.attachments import Attachments
 from assistant.support.models import incident_id
 from assistant.support.service import SupportDesk
 from assistant.support.store import TicketStore
+from assistant.support.urgency import adjust as urgency_adjust
+from assistant.support.urgency import urgency as urgency_cues
 from assistant.support.workflow import SlaPolicy, TicketWork
 from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, tokenize
 from assistant.tools import make_tools
@@ -70,6 +72,8 @@ Searcher = HybridSearcher
 __all__ = [
     "benefit_docx",
     "benefit_markdown",
+    "urgency_adjust",
+    "urgency_cues",
     "TypeModel",
     "fit_text_classifier",
     "EN_STOPWORDS",

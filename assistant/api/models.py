@@ -6,7 +6,7 @@ the service reaches clients without a schema change here."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,6 +116,8 @@ class TicketOpened(BaseModel):
 class Prediction(Open):
     label: str | None = None
     confidence: float | None = None
+    model: str | None = Field(None, description="priority: the model's label when urgency cues raised it")
+    raised_by: list[str] | None = Field(None, description="priority: the urgency cues that raised it")
 
 
 class SimilarIncident(Open):
@@ -141,11 +143,20 @@ class ArticleOut(BaseModel):
     snippet: str
 
 
+class UrgencyOut(BaseModel):
+    level: Literal["urgent", "pressing", "calm", "none"] = Field(
+        description="urgent: work or money stopped, people waiting, everyone affected; pressing: pressure "
+        "words only; calm: the writer says it can wait"
+    )
+    cues: list[str] = Field(description="The words of the text that say so.")
+
+
 class TriageResponse(BaseModel):
     predictions: dict[str, Prediction]
     similar: list[SimilarIncident]
     duplicates: list[DuplicateIncident]
     articles: list[ArticleOut]
+    urgency: UrgencyOut
 
 
 class AuditEntry(Open):

@@ -146,6 +146,36 @@ def eval_requirements_xcorpus(
     _emit(result, format_xcorpus(result), as_json, out)
 
 
+@eval_app.command("urgency")
+def eval_urgency(
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Priority trained on one company's tickets and tested on another's, with and without urgency cues
+    (evals/data/support-tickets/)."""
+    from evals.urgency import markdown
+    from evals.urgency import run as run_urgency
+
+    services = run(open_services)
+    result = run(run_urgency, services)
+    _emit(result, markdown(result), as_json, out)
+
+
+@eval_app.command("issue-triage")
+def eval_issue_triage(
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bug / feature / question with each project held out in turn (evals/data/issue-reports/),
+    the baseline and the triage model side by side, with per-class F1 and calibration error."""
+    from evals.issue_triage import markdown
+    from evals.issue_triage import run as run_issue_triage
+
+    services = run(open_services)
+    result = run(run_issue_triage, services)
+    _emit(result, markdown(result), as_json, out)
+
+
 @eval_app.command("migration-scale")
 def eval_migration_scale(
     rows: Annotated[int, typer.Option("--rows", min=1000, help="Rows of the wide CSV.")] = 1_000_000,

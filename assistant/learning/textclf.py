@@ -76,13 +76,17 @@ class TriageModel:
         return x
 
     def predict(self, texts: list[str], vectors: np.ndarray | None) -> list[tuple[str, float]]:
-        proba = self.classifier.predict_proba(self.matrix(texts, vectors))
-        classes = list(self.classifier.classes_)
         out = []
-        for row in proba:
-            i = int(np.argmax(row))
-            out.append((str(classes[i]), float(row[i])))
+        for row in self.probabilities(texts, vectors):
+            label = max(row, key=row.__getitem__)
+            out.append((label, row[label]))
         return out
+
+    def probabilities(self, texts: list[str], vectors: np.ndarray | None) -> list[dict[str, float]]:
+        """Each label's probability, per text."""
+        proba = self.classifier.predict_proba(self.matrix(texts, vectors))
+        classes = [str(c) for c in self.classifier.classes_]
+        return [dict(zip(classes, (float(v) for v in row), strict=True)) for row in proba]
 
     def meta(self) -> dict[str, Any]:
         return {

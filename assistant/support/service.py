@@ -29,6 +29,7 @@ from assistant.settings import CALIBRATED_DUPLICATE_SIMILARITY, ChunkingSettings
 from assistant.support.imports import validate_rows
 from assistant.support.models import ImportReport, Mapping, incident_id, incident_source
 from assistant.support.store import TicketStore
+from assistant.support.urgency import adjust, urgency
 from assistant.text import tokenize
 
 FAQ_PREFIX = "faq/approved/"
@@ -126,6 +127,10 @@ class SupportDesk:
         """The label a model predicts for each text."""
         return [label for label, _ in model.predict(texts, embed(self.embeddings, texts))]
 
+    def probabilities(self, model: Any, texts: list[str]) -> list[dict[str, float]]:
+        """Each label's probability under a model, per text (for benchmarks)."""
+        return model.probabilities(texts, embed(self.embeddings, texts) if model.embedding_model else None)
+
     # -- training ---------------------------------------------------------------------------
     def train(
         self, kb: str, targets: list[str], progress: Callable[[str], None] = lambda m: None
@@ -186,11 +191,29 @@ class SupportDesk:
             embed(self.embeddings, cleaned) if models and any(m.embedding_model for m in models) else None
         )
         predictions: list[dict[str, Any]] = [{} for _ in cleaned]
+        cues = [urgency(text) for text in cleaned]
         for m in models:
             vecs = vectors if m.embedding_model else None
-            for i, (label, conf) in enumerate(m.predict(cleaned, vecs)):
-                predictions[i][m.target] = confidence_label(label, conf, entropy_threshold(len(m.labels)))
-        return [self._around(kb, searcher, text, predictions[i]) for i, text in enumerate(cleaned)]
+            for i, probs in enumerate(m.probabilities(cleaned, vecs)):
+                label = max(probs, key=probs.__getitem__)
+                entry = confidence_label(label, probs[label], entropy_threshold(len(m.labels)))
+                if m.target == "priority":
+                    raised, changed = adjust(label, probs, cues[i])
+                    if changed:  # the cues overrule the history: a stopped line is urgent anywhere
+                        entry = {
+                            "label": raised,
+                            "predicted": raised,
+                            "confidence": round(probs.get(raised, 0.0), 3),
+                            "model": label,
+                            "raised_by": cues[i].cues,
+                        }
+                predictions[i][m.target] = entry
+        out = []
+        for i, text in enumerate(cleaned):
+            item = self._around(kb, searcher, text, predictions[i])
+            item["urgency"] = cues[i].as_dict()
+            out.append(item)
+        return out
 
     def _around(
         self, kb: str, searcher: HybridSearcher, text: str, predictions: dict[str, Any]

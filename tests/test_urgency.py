@@ -1,0 +1,60 @@
+"""Urgency cues for a ticket's priority: impact raises to the most urgent label, pressure words only
+when the model gives that label a fair chance, calming phrases cancel both."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.support.urgency import adjust, most_urgent, urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "二号线停了，报工界面一直转圈",
+        "司机在门口等着装车，出库单打不出来",
+        "门店收不了钱，收银机一直提示网络错误",
+        "全院的医生都登不上医生站",
+        "Production down since 6am, MES not responding",
+        "We cannot ship anything, the label printer service crashed",
+        "trucks are waiting at dock 3 and the WMS won't release the wave",
+    ],
+)
+def test_impact_makes_a_ticket_urgent(text: str) -> None:
+    assert urgency(text).level == "urgent", urgency(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["报表导出的列宽不对，急！", "请尽快帮忙看一下这个字段", "Please fix ASAP, the logo is blurry"]
+)
+def test_pressure_words_alone_are_pressing_not_urgent(text: str) -> None:
+    assert urgency(text).level == "pressing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "急诊科的打印模板想加一个字段",  # a department, not a deadline
+        "我挂了号但是想改科室，怎么操作",  # registered, not crashed
+        "报表的标题字体能不能改大一点",
+    ],
+)
+def test_words_that_only_look_urgent(text: str) -> None:
+    assert urgency(text).level == "none", urgency(text)
+
+
+def test_calm_cancels_the_cues() -> None:
+    assert urgency("不急，有空的时候帮忙看下：库存报表少一列").level == "calm"
+    assert urgency("No rush - the export button label has a typo").level == "calm"
+
+
+def test_adjust_raises_to_the_most_urgent_label_the_model_knows() -> None:
+    probs = {"高": 0.1, "中": 0.3, "低": 0.6}
+    assert most_urgent(list(probs)) == "高"
+    assert most_urgent(["Major", "Blocker", "Minor"]) == "Blocker"
+    assert most_urgent(["foo", "bar"]) is None
+    assert adjust("低", probs, urgency("三号线停了")) == ("高", True)
+    assert adjust("低", probs, urgency("急！")) == ("低", False)  # pressure alone, model says unlikely
+    assert adjust("中", {"高": 0.4, "中": 0.45, "低": 0.15}, urgency("急！")) == ("高", True)
+    assert adjust("低", probs, urgency("没什么影响")) == ("低", False)
+    assert adjust("x", {"x": 0.5, "y": 0.5}, urgency("三号线停了")) == ("x", False)  # labels with no rank
