@@ -300,6 +300,12 @@ class Caller:
         self._ticket_visible(kb, ticket_id)
         return self.services.ticket_work.attachments.read(kb, ticket_id, name)  # type: ignore[union-attr]
 
+    def ticket_summary(self, kb: str) -> dict[str, Any]:
+        """Counts of the whole queue (support only)."""
+        self.principal.require_can("read_tickets")
+        self._read(kb)
+        return self.services.ticket_work.summary(kb)
+
     def ticket(self, kb: str, ticket_id: str) -> dict[str, Any]:
         """A ticket in full for support; for the person who opened it, its status and the replies."""
         t = self._ticket_visible(kb, ticket_id)
@@ -358,6 +364,33 @@ class Caller:
         self.principal.require_can("read_tickets")
         self._read(kb)
         return self.services.support.triage(kb, text)
+
+    # -- FAQ from resolved tickets (support and consultants curate the knowledge base) ------------
+    def _faq(self, kb: str) -> None:
+        self.principal.require_can("import_tickets")
+        self._read(kb)
+
+    def faq_drafts(self, kb: str, status: str | None = "draft") -> list[dict[str, Any]]:
+        self._faq(kb)
+        if status not in (None, "draft", "approved", "rejected"):
+            raise InvalidInput("status must be draft, approved or rejected")
+        return self.services.support.tickets.faq_drafts(kb, status)
+
+    def faq_suggest(self, kb: str) -> list[dict[str, Any]]:
+        """Draft FAQ entries from clusters of resolved tickets (decided drafts keep their decision)."""
+        self._faq(kb)
+        return self.services.support.faq_suggest(kb)
+
+    def faq_accept(
+        self, kb: str, draft_id: str, question: str | None = None, answer: str | None = None
+    ) -> dict[str, Any]:
+        """Publish a draft (as edited) as an FAQ document of the knowledge base, indexed at once."""
+        self._faq(kb)
+        return self.services.support.faq_approve(kb, draft_id, question, answer)
+
+    def faq_reject(self, kb: str, draft_id: str) -> dict[str, Any]:
+        self._faq(kb)
+        return self.services.support.tickets.reject_faq_draft(kb, draft_id)
 
     def support_desk(self, kb: str, imports: bool = False) -> Any:
         """The support desk of a knowledge base for the ticket pages (ticket access; importing

@@ -622,3 +622,48 @@ def test_ticket_attachments_upload_download_and_limits(api) -> None:  # type: ig
     assert client.get(f"{url}/nothing.png", params={"kb": "demo"}, headers=h["consultant"]).status_code == 404
     mine = client.get(f"/v1/tickets/{tid}", params={"kb": "demo"}, headers=h["end_user"]).json()
     assert [a["name"] for a in mine["attachments"]] == ["报错.png"]
+
+
+def test_faq_draft_routes_roles_and_decisions(api) -> None:  # type: ignore[no-untyped-def]
+    client, h, services = api
+    for i in range(2):  # two resolved tickets of one problem: one draft
+        t = services.ticket_work.open_ticket("demo", "月结", f"月结时提示期间未关闭 {i}", "consultant")
+        services.ticket_work.resolve("demo", t["id"], "先在总账关闭上一期间，再做月结。", "consultant")
+    r = client.post("/v1/faq/suggest", json={"kb": "demo"}, headers=h["consultant"])
+    assert r.status_code == 200, r.text
+    drafts = [d for d in r.json()["drafts"] if d["answer"] == "先在总账关闭上一期间，再做月结。"]
+    assert len(drafts) == 1
+    listed = client.get("/v1/faq/drafts", params={"kb": "demo"}, headers=h["consultant"]).json()["drafts"]
+    assert {d["id"] for d in listed} >= {d["id"] for d in drafts if d["status"] == "draft"}
+    assert client.get("/v1/faq/drafts", params={"kb": "demo"}, headers=h["end_user"]).status_code == 403
+    assert (
+        client.get(
+            "/v1/faq/drafts", params={"kb": "demo", "status": "maybe"}, headers=h["consultant"]
+        ).status_code
+        == 422
+    )
+    d = drafts[0]
+    r = client.post(
+        f"/v1/faq/drafts/{d['id']}/accept",
+        json={"kb": "demo", "answer": "编辑过的答案"},
+        headers=h["consultant"],
+    )
+    assert (
+        r.status_code == 200
+        and r.json()["source"].startswith("faq/")
+        and r.json()["answer"] == "编辑过的答案"
+    )
+    again = client.post(f"/v1/faq/drafts/{d['id']}/reject", json={"kb": "demo"}, headers=h["consultant"])
+    assert again.status_code == 409  # already decided
+    assert (
+        client.post(
+            "/v1/faq/drafts/FAQ-NOPE/accept", json={"kb": "demo"}, headers=h["consultant"]
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/v1/faq/drafts/{d['id']}/publish", json={"kb": "demo"}, headers=h["consultant"]
+        ).status_code
+        == 422
+    )

@@ -266,6 +266,7 @@ def test_classify_applies_labels_with_an_audit_and_a_version_check(fast_services
     svc.kbs.get("kb1", create=True)
     work = svc.ticket_work
     t = work.open_ticket("kb1", "扫码枪扫不出", "仓库的扫码枪扫不出条码，三号线停了", "李娜")
+    assert work.count("kb1") == 1 and work.count("kb1", "resolved") == 0  # the queue's badge
     done = work.classify("kb1", t["id"], "李娜", category="仓库", priority="高", version=t["version"])
     assert (done["category"], done["priority"]) == ("仓库", "高")
     event = done["events"][-1]

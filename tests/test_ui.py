@@ -636,3 +636,25 @@ def test_end_user_sees_the_reply_to_their_ticket_in_the_help_desk(ui_env: dict[s
     assert mine["id"] in shown and theirs["id"] not in shown
     assert "在客户主数据的开票信息里修改。" in shown
     assert "订单号 SO-1001" in svc.ticket_work.show("demo", mine["id"])["text"]  # the details travel with it
+
+
+def test_faq_drafts_are_reviewed_edited_and_published_from_the_tickets_page(ui_env: dict[str, Any]) -> None:
+    svc = services(ui_env)
+    at = signed_in(ui_env["keys"], "support", "pages/tickets.py")
+    assert "常见问题草稿" in [tab.label for tab in at.tabs]
+    at.button(key="faq_suggest").click().run()
+    assert not at.exception, at.exception
+    drafts = svc.support.tickets.faq_drafts("demo", "draft")
+    assert drafts and any("草稿待审核" in s.value for s in at.success)
+    first, second = drafts[0], drafts[1]
+    at.text_area(key=f"faq_a_{first['id']}").input("编辑后的答案：" + first["answer"])
+    at.button(key=f"faq_ok_{first['id']}").click().run()
+    assert not at.exception, at.exception
+    assert any("已发布为 faq/" in s.value for s in at.success)
+    published = svc.support.tickets.faq_draft("demo", first["id"])
+    assert published["status"] == "approved" and published["answer"].startswith("编辑后的答案：")
+    hits = svc.searcher("demo").search(first["question"], 3, doc_types=["faq"])
+    assert any(h.chunk.source.endswith(first["id"]) for h in hits)  # indexed at once
+    at.button(key=f"faq_no_{second['id']}").click().run()
+    assert svc.support.tickets.faq_draft("demo", second["id"])["status"] == "rejected"
+    assert not reaches(signed_in(ui_env["keys"], "end_user"), "pages/tickets.py", "工单")  # not for end users

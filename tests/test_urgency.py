@@ -58,3 +58,36 @@ def test_adjust_raises_to_the_most_urgent_label_the_model_knows() -> None:
     assert adjust("中", {"高": 0.4, "中": 0.45, "低": 0.15}, urgency("急！")) == ("高", True)
     assert adjust("低", probs, urgency("没什么影响")) == ("低", False)
     assert adjust("x", {"x": 0.5, "y": 0.5}, urgency("三号线停了")) == ("x", False)  # labels with no rank
+
+
+def test_confidence_calibration_by_temperature() -> None:
+    """Out-of-fold probabilities that are surer than the model's hit rate get a temperature above 1
+    (softer), too-shy ones below 1; the predicted label never changes."""
+    import numpy as np
+
+    from assistant.learning.textclf import soften, temperature
+
+    rng = np.random.default_rng(0)
+    truth = ["a"] * 70 + ["b"] * 30
+    # always 95% sure of 'a', right 70% of the time: overconfident
+    sure = np.tile([0.95, 0.05], (100, 1))
+    assert temperature(sure, truth, ["a", "b"]) > 1.5
+    # right 95% of the time but only 60% sure: too shy
+    shy_truth = ["a"] * 95 + ["b"] * 5
+    shy = np.tile([0.6, 0.4], (100, 1))
+    assert temperature(shy, shy_truth, ["a", "b"]) < 0.7
+    p = rng.dirichlet([1, 1, 1], size=20)
+    for t in (0.5, 1.0, 3.0):
+        q = soften(p, t)
+        assert np.allclose(q.sum(1), 1) and (q.argmax(1) == p.argmax(1)).all()
+
+
+def test_a_trained_triage_model_carries_its_calibration() -> None:
+    from assistant.learning.textclf import fit
+
+    texts = [f"收货时提示超收 {i}" for i in range(12)] + [f"月结凭证过账失败 {i}" for i in range(12)]
+    labels = ["采购"] * 12 + ["财务"] * 12
+    model = fit(texts, labels, None, "category", None)
+    assert model.meta()["temperature"] == model.temperature > 0
+    probs = model.probabilities(["收货提示超收"], None)[0]
+    assert max(probs, key=probs.__getitem__) == "采购" and abs(sum(probs.values()) - 1) < 1e-9

@@ -59,8 +59,19 @@ who = principal()
 if who is None:
     page = st.navigation([st.Page(sign_in, title=t("sign_in"), icon=":material/login:")])
 else:
+    current = st.session_state.get("kb")
+    new_tickets = (
+        services().ticket_work.count(current)
+        if current and who.can("read_tickets") and who.may_read(current)
+        else 0
+    )
+
+    def title(key: str) -> str:
+        """The page's name; the queue's with the count of new tickets, as a badge."""
+        return f"{t(key)} ({new_tickets})" if key == "page_queue" and new_tickets else t(key)
+
     visible = [
-        st.Page(path, title=t(key), icon=icon)
+        st.Page(path, title=title(key), icon=icon)
         for path, key, icon, capability in PAGES
         if capability is None or who.can(capability)
     ]

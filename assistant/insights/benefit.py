@@ -116,7 +116,7 @@ def benefit_report(
         "SELECT COUNT(*), COALESCE(SUM(found), 0) FROM messages WHERE kb = ? AND created_at >= ? AND created_at <= ?",
         (kb, lo, hi),
     ).fetchone()
-    tickets = [t for t in work.queue(kb) if in_range(t["created"] or t["created_at"])]
+    tickets = [t for t in work.queue(kb, times=False) if in_range(t["created"] or t["created_at"])]
     from_helpdesk = sum(1 for t in tickets if t["source"] == "helpdesk")
     weeks: dict[tuple[str, str], int] = Counter()
     for t in tickets:

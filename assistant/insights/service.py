@@ -74,7 +74,7 @@ def insights(
         row["rank"] = priority_rank(row["priority"])
     sla: dict[str, int] = {}
     if work is not None:
-        for t in work.queue(kb):
+        for t in work.queue(kb, times=False):
             when = str(t["created"] or t["created_at"] or "")[:19].replace(" ", "T")
             if lo <= when <= hi:
                 sla[t["sla_state"]] = sla.get(t["sla_state"], 0) + 1

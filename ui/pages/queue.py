@@ -30,12 +30,13 @@ def sla_words(code: str) -> str:
     return t(f"sla_{code}")
 
 
-everything = run(me.ticket_queue, kb) or []
-new_count = sum(1 for x in everything if x["status"] == "new")
+summary = run(me.ticket_summary, kb)
+if summary is None:
+    st.stop()
 c1, c2, c3 = st.columns(3)
-c1.metric(t("queue_new"), new_count)
-c2.metric(t("queue_breached"), sum(1 for x in everything if x["sla_state"] == "breached"))
-c3.metric(t("queue_due_soon"), sum(1 for x in everything if x["sla_state"] == "due_soon"))
+c1.metric(t("queue_new"), summary["new"])
+c2.metric(t("queue_breached"), summary["breached"])
+c3.metric(t("queue_due_soon"), summary["due_soon"])
 
 f1, f2, f3, f4 = st.columns(4)
 status = f1.selectbox(
@@ -50,18 +51,27 @@ source = f2.selectbox(
 sla = f3.selectbox(
     t("queue_sla"), ["", *SLAS], format_func=lambda s: sla_words(s) if s else t("queue_any"), key="q_sla"
 )
-assignees = sorted({x["assignee"] for x in everything if x["assignee"]})
 assignee = f4.selectbox(
-    t("queue_assignee"), ["", *assignees], format_func=lambda s: s or t("queue_any"), key="q_assignee"
+    t("queue_assignee"),
+    ["", *summary["assignees"]],
+    format_func=lambda s: s or t("queue_any"),
+    key="q_assignee",
 )
-rows = [
-    x
-    for x in everything
-    if (not status or x["status"] == status)
-    and (not source or x["source"] == source)
-    and (not sla or x["sla_state"] == sla)
-    and (not assignee or x["assignee"] == assignee)
-]
+#: the table shows the newest tickets that match, at most this many (filters narrow it down)
+SHOWN = 2000
+rows = (
+    run(
+        me.ticket_queue,
+        kb,
+        status=status or None,
+        source=source or None,
+        sla=sla or None,
+        assignee=assignee or None,
+        limit=SHOWN,
+        times=False,
+    )
+    or []
+)
 if not rows:
     st.info(t("queue_empty"))
     st.stop()
@@ -77,16 +87,17 @@ table = pd.DataFrame(
             t("queue_assignee"): x["assignee"] or "",
             t("queue_opened"): (x["created"] or x["created_at"] or "")[:16].replace("T", " "),
         }
-        for x in rows[:2000]
+        for x in rows
     ]
 )
-st.caption(t("queue_shown", n=len(rows), total=len(everything)))
+st.caption(t("queue_shown", n=len(rows), total=summary["total"]))
 st.dataframe(table, hide_index=True, width="stretch")
 
+titles = {x["id"]: x["title"] for x in rows}
 picked = st.selectbox(
     t("queue_open_ticket"),
-    [x["id"] for x in rows[:2000]],
-    format_func=lambda i: next(f"{i} · {x['title'][:60]}" for x in rows if x["id"] == i),
+    list(titles),
+    format_func=lambda i: f"{i} · {titles[i][:60]}",
     key="q_pick",
 )
 ticket: dict[str, Any] | None = run(me.ticket, kb, picked) if picked else None

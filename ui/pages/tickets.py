@@ -1,6 +1,7 @@
 """工单 Ticket triage: one ticket or a batch, predictions with confidence bars, similar incidents with
 their resolutions, duplicates and articles; incident-history import with a column-mapping form and
-the validation report; training the classifiers."""
+the validation report; training the classifiers; FAQ drafts from resolved tickets reviewed one by
+one (edit, accept into the knowledge base, reject)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ svc = me.services
 desk = me.support_desk(kb)
 st.title(t("page_tickets"))
 
-one, batch, history = st.tabs([t("triage"), t("batch"), t("import")])
+one, batch, history, faq = st.tabs([t("triage"), t("batch"), t("import"), t("faq_tab")])
 
 
 def uploaded_table(label: str, key: str) -> tuple[Path, list[str], int] | None:
@@ -211,3 +212,48 @@ with history:
             f"{t('trained')}: {t(meta['target'])} · {meta['trained_at'][:16].replace('T', ' ')} UTC · "
             f"macro-F1 {meta['cv_macro_f1']:.3f} · {t('n_labels', n=len(meta['labels']))}"
         )
+
+
+with faq:
+    if not me.can("import_tickets"):
+        st.info(t("faq_no_right"))
+    else:
+        if st.button(t("faq_suggest"), key="faq_suggest", icon=":material/auto_awesome:"):
+            made = run(me.faq_suggest, kb)
+            if made is not None:
+                st.session_state["_faq_msg"] = t(
+                    "faq_suggested", n=sum(1 for d in made if d["status"] == "draft")
+                )
+        if st.session_state.get("_faq_msg"):
+            st.success(st.session_state.pop("_faq_msg"))
+        drafts = run(me.faq_drafts, kb, "draft") or []
+        if not drafts:
+            st.caption(t("faq_none"))
+        for d in drafts:
+            with st.expander(f"{d['id']} · {d['question'][:60]}", expanded=len(drafts) <= 3):
+                st.caption(t("faq_from", tickets=", ".join(d["tickets"])))
+                with st.form(f"faq_form_{d['id']}"):
+                    question = st.text_input(
+                        t("faq_question"), value=d["question"], max_chars=2000, key=f"faq_q_{d['id']}"
+                    )
+                    answer = st.text_area(
+                        t("faq_answer"), value=d["answer"], max_chars=20000, key=f"faq_a_{d['id']}"
+                    )
+                    c1, c2 = st.columns(2)
+                    accept = c1.form_submit_button(t("faq_accept"), type="primary", key=f"faq_ok_{d['id']}")
+                    reject = c2.form_submit_button(t("faq_reject"), key=f"faq_no_{d['id']}")
+                if accept:
+                    entry = run(me.faq_accept, kb, d["id"], question, answer)
+                    if entry is not None:
+                        st.session_state["_faq_msg"] = t(
+                            "faq_published", id=entry["id"], source=entry["source"]
+                        )
+                        st.rerun()
+                if reject and run(me.faq_reject, kb, d["id"]) is not None:
+                    st.session_state["_faq_msg"] = t("faq_rejected", id=d["id"])
+                    st.rerun()
+        published = run(me.faq_drafts, kb, "approved") or []
+        if published:
+            st.markdown(f"**{t('faq_published_list')}**")
+            for d in published:
+                st.markdown(f"- {d['question']} — {t('faq_from', tickets=', '.join(d['tickets']))}")
