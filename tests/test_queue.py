@@ -380,3 +380,15 @@ def test_cli_classify_and_attach(fast_services, monkeypatch: pytest.MonkeyPatch,
     assert [a["name"] for a in fast_services.ticket_work.show("erp", t["id"])["attachments"]] == [
         "发货单.pdf"
     ]
+
+
+def test_queue_sorts_by_priority_and_age(fast_services) -> None:  # type: ignore[no-untyped-def]
+    svc = fast_services
+    svc.kbs.get("kb1", create=True)
+    work = svc.ticket_work
+    for title, priority in (("a", "低"), ("b", "高"), ("c", None), ("d", "中")):
+        work.open_ticket("kb1", title, f"{title} 的描述", "李娜", priority=priority)
+    assert [t["title"] for t in work.queue("kb1", sort="priority")] == ["b", "d", "a", "c"]
+    assert [t["title"] for t in work.queue("kb1", sort="oldest", limit=2)] == ["a", "b"]
+    with pytest.raises(InvalidInput, match="unknown sort"):
+        work.queue("kb1", sort="random")

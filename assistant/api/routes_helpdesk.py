@@ -119,9 +119,13 @@ def ticket_queue(
     assignee: str | None = Query(None, max_length=100),
     sla: Literal["on_track", "due_soon", "breached", "met", "missed", "none"] | None = None,
     limit: int = Query(200, ge=1, le=5000),
+    sort: Literal["newest", "oldest", "priority"] = "newest",
 ) -> dict[str, Any]:
-    """The ticket queue, newest first, with SLA states (support: every ticket; others: their own)."""
-    rows = caller.ticket_queue(kb, status=status, source=source, assignee=assignee, sla=sla, limit=limit)
+    """The ticket queue with SLA states, newest first by default (support: every ticket; others:
+    their own)."""
+    rows = caller.ticket_queue(
+        kb, status=status, source=source, assignee=assignee, sla=sla, limit=limit, sort=sort
+    )
     return {"kb": kb, "count": len(rows), "tickets": rows}
 
 

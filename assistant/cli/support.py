@@ -275,6 +275,9 @@ def tickets_list(
         str | None, typer.Option("--sla", help="on_track, due_soon, breached, met, missed or none.")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="newest, oldest or priority (most urgent first).")
+    ] = "newest",
     as_json: JsonOpt = False,
 ) -> None:
     """The ticket queue, newest first; with --json one line per ticket (id, status, priority,
@@ -288,7 +291,7 @@ def tickets_list(
     services = run(open_services)
     if not services.kbs.exists(kb):
         fail(f"knowledge base {kb!r} does not exist")
-    rows = run(services.ticket_work.queue, kb, status, source, assignee, sla, limit)
+    rows = run(services.ticket_work.queue, kb, status, source, assignee, sla, limit, sort=sort)
     if as_json:
         import json
 

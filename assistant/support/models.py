@@ -152,6 +152,15 @@ _RANKS = (
 )
 
 
+def priority_rank_sql(column: str) -> str:
+    """A SQL expression of a priority column's rank (0 most urgent; 9 for labels no tracker uses)."""
+    cases = " ".join(
+        f"WHEN lower(trim({column})) IN ({', '.join(repr(w) for w in words)}) THEN {rank}"
+        for rank, words in enumerate(_RANKS)
+    )
+    return f"CASE {cases} ELSE 9 END"
+
+
 def priority_rank(priority: str | None) -> int | None:
     """How urgent a priority label is, 0 (most) to 4 (least); None for a label no tracker uses."""
     p = (priority or "").strip().lower()

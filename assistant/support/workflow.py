@@ -20,7 +20,7 @@ from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.knowledge.store import now_iso
 from assistant.providers.database import AppDB, register_kb_records, register_schema
 from assistant.support.attachments import Attachments
-from assistant.support.models import TRANSITIONS
+from assistant.support.models import TRANSITIONS, priority_rank_sql
 
 register_schema(
     """
@@ -418,12 +418,20 @@ class TicketWork:
         limit: int | None = None,
         opened_by: str | None = None,
         times: bool = True,
+        sort: str = "newest",
     ) -> list[dict[str, Any]]:
         """The tickets of a knowledge base, newest first, with their SLA state (with *opened_by*, only
         the tickets that person opened from the help desk; ``times=False``: the SLA state without the
         due times, for lists of many thousand tickets)."""
         if source is not None and source not in SOURCES:
             raise InvalidInput(f"unknown source {source!r}; use one of: {', '.join(SOURCES)}")
+        orders = {
+            "newest": "coalesce(t.created, t.created_at) DESC, t.rowid DESC",
+            "oldest": "coalesce(t.created, t.created_at), t.rowid",
+            "priority": f"{priority_rank_sql('t.priority')}, coalesce(t.created, t.created_at), t.rowid",
+        }
+        if sort not in orders:
+            raise InvalidInput(f"unknown sort {sort!r}; use one of: {', '.join(orders)}")
         where, args = ["t.kb = ?"], [kb]
         if status:
             where.append("t.status = ?")
@@ -443,7 +451,7 @@ class TicketWork:
             "SELECT t.id, t.kb, t.title, t.category, t.priority, t.status, t.source, t.created_at, t.created, "
             "t.updated_at, w.assignee, coalesce(w.version, 0) AS version, w.first_response_at, w.resolved_at, "
             "w.master FROM tickets t LEFT JOIN ticket_work w ON w.kb = t.kb AND w.id = t.id "
-            f"WHERE {' AND '.join(where)} ORDER BY coalesce(t.created, t.created_at) DESC, t.id"
+            f"WHERE {' AND '.join(where)} ORDER BY {orders[sort]}"
             + (" LIMIT ?" if limit and not sla else ""),
             [*args, limit] if limit and not sla else args,
         ).fetchall()

@@ -38,7 +38,7 @@ c1.metric(t("queue_new"), summary["new"])
 c2.metric(t("queue_breached"), summary["breached"])
 c3.metric(t("queue_due_soon"), summary["due_soon"])
 
-f1, f2, f3, f4 = st.columns(4)
+f1, f2, f3, f4, f5 = st.columns(5)
 status = f1.selectbox(
     t("queue_status"), ["", *STATUSES], format_func=lambda s: state(s) or t("queue_any"), key="q_status"
 )
@@ -57,7 +57,13 @@ assignee = f4.selectbox(
     format_func=lambda s: s or t("queue_any"),
     key="q_assignee",
 )
-#: the table shows the newest tickets that match, at most this many (filters narrow it down)
+order = f5.selectbox(
+    t("queue_sort"),
+    ["newest", "oldest", "priority"],
+    format_func=lambda o: t(f"queue_sort_{o}"),
+    key="q_sort",
+)
+#: the table shows the first tickets that match, at most this many (filters narrow it down)
 SHOWN = 2000
 rows = (
     run(
@@ -69,6 +75,7 @@ rows = (
         assignee=assignee or None,
         limit=SHOWN,
         times=False,
+        sort=order,
     )
     or []
 )
