@@ -390,5 +390,7 @@ def test_queue_sorts_by_priority_and_age(fast_services) -> None:  # type: ignore
         work.open_ticket("kb1", title, f"{title} 的描述", "李娜", priority=priority)
     assert [t["title"] for t in work.queue("kb1", sort="priority")] == ["b", "d", "a", "c"]
     assert [t["title"] for t in work.queue("kb1", sort="oldest", limit=2)] == ["a", "b"]
+    assert [t["title"] for t in work.queue("kb1", priority="高")] == ["b"]
+    assert work.summary("kb1")["priorities"] == ["高", "中", "低"]  # most urgent first
     with pytest.raises(InvalidInput, match="unknown sort"):
         work.queue("kb1", sort="random")

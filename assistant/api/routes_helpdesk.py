@@ -120,11 +120,21 @@ def ticket_queue(
     sla: Literal["on_track", "due_soon", "breached", "met", "missed", "none"] | None = None,
     limit: int = Query(200, ge=1, le=5000),
     sort: Literal["newest", "oldest", "priority"] = "newest",
+    category: str | None = Query(None, max_length=100),
+    priority: str | None = Query(None, max_length=100),
 ) -> dict[str, Any]:
     """The ticket queue with SLA states, newest first by default (support: every ticket; others:
     their own)."""
     rows = caller.ticket_queue(
-        kb, status=status, source=source, assignee=assignee, sla=sla, limit=limit, sort=sort
+        kb,
+        status=status,
+        source=source,
+        assignee=assignee,
+        sla=sla,
+        limit=limit,
+        sort=sort,
+        category=category,
+        priority=priority,
     )
     return {"kb": kb, "count": len(rows), "tickets": rows}
 

@@ -278,6 +278,8 @@ def tickets_list(
     sort: Annotated[
         str, typer.Option("--sort", help="newest, oldest or priority (most urgent first).")
     ] = "newest",
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    priority: Annotated[str | None, typer.Option("--priority")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The ticket queue, newest first; with --json one line per ticket (id, status, priority,
@@ -291,7 +293,18 @@ def tickets_list(
     services = run(open_services)
     if not services.kbs.exists(kb):
         fail(f"knowledge base {kb!r} does not exist")
-    rows = run(services.ticket_work.queue, kb, status, source, assignee, sla, limit, sort=sort)
+    rows = run(
+        services.ticket_work.queue,
+        kb,
+        status,
+        source,
+        assignee,
+        sla,
+        limit,
+        sort=sort,
+        category=category,
+        priority=priority,
+    )
     if as_json:
         import json
 

@@ -20,7 +20,7 @@ from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.knowledge.store import now_iso
 from assistant.providers.database import AppDB, register_kb_records, register_schema
 from assistant.support.attachments import Attachments
-from assistant.support.models import TRANSITIONS, priority_rank_sql
+from assistant.support.models import TRANSITIONS, priority_rank, priority_rank_sql
 
 register_schema(
     """
@@ -419,6 +419,8 @@ class TicketWork:
         opened_by: str | None = None,
         times: bool = True,
         sort: str = "newest",
+        category: str | None = None,
+        priority: str | None = None,
     ) -> list[dict[str, Any]]:
         """The tickets of a knowledge base, newest first, with their SLA state (with *opened_by*, only
         the tickets that person opened from the help desk; ``times=False``: the SLA state without the
@@ -444,6 +446,10 @@ class TicketWork:
         if assignee:
             where.append("w.assignee = ?")
             args.append(assignee)
+        for column, value in (("category", category), ("priority", priority)):
+            if value:
+                where.append(f"t.{column} = ?")
+                args.append(value)
         if opened_by is not None:
             where.append("json_extract(t.extra, '$.user') = ?")
             args.append(opened_by)
@@ -493,7 +499,22 @@ class TicketWork:
                 (kb,),
             )
         ]
+
+        def distinct(column: str) -> list[str]:
+            return [
+                r[0]
+                for r in self.db.conn.execute(
+                    f"SELECT DISTINCT {column} FROM tickets WHERE kb = ? AND {column} IS NOT NULL "
+                    f"AND {column} != '' ORDER BY {column}",
+                    (kb,),
+                )
+            ]
+
         return {
+            "categories": distinct("category"),
+            "priorities": sorted(
+                distinct("priority"), key=lambda p: (priority_rank(p) is None, priority_rank(p) or 0, p)
+            ),
             "total": sum(by_status.values()),
             "by_status": by_status,
             "new": by_status.get("new", 0),

@@ -38,7 +38,7 @@ c1.metric(t("queue_new"), summary["new"])
 c2.metric(t("queue_breached"), summary["breached"])
 c3.metric(t("queue_due_soon"), summary["due_soon"])
 
-f1, f2, f3, f4, f5 = st.columns(5)
+f1, f2, f3, f4 = st.columns(4)
 status = f1.selectbox(
     t("queue_status"), ["", *STATUSES], format_func=lambda s: state(s) or t("queue_any"), key="q_status"
 )
@@ -57,7 +57,14 @@ assignee = f4.selectbox(
     format_func=lambda s: s or t("queue_any"),
     key="q_assignee",
 )
-order = f5.selectbox(
+g1, g2, g3, _ = st.columns(4)
+category = g1.selectbox(
+    t("category"), ["", *summary["categories"]], format_func=lambda s: s or t("queue_any"), key="q_category"
+)
+priority = g2.selectbox(
+    t("priority"), ["", *summary["priorities"]], format_func=lambda s: s or t("queue_any"), key="q_priority"
+)
+order = g3.selectbox(
     t("queue_sort"),
     ["newest", "oldest", "priority"],
     format_func=lambda o: t(f"queue_sort_{o}"),
@@ -76,6 +83,8 @@ rows = (
         limit=SHOWN,
         times=False,
         sort=order,
+        category=category or None,
+        priority=priority or None,
     )
     or []
 )
