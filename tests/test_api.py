@@ -230,7 +230,8 @@ def test_triage_route(api) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/v1/triage", json={"kb": "demo", "text": "登录提示账户已锁定"}, headers=support)
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"predictions", "similar", "duplicates", "articles"}
+    assert set(body) == {"predictions", "similar", "duplicates", "articles", "urgency"}
+    assert body["urgency"] == {"level": "none", "cues": []}  # a locked account is no outage
     assert body["predictions"]["category"]["predicted"] == "账户权限"
     assert (
         client.post("/v1/triage", json={"kb": "demo", "text": "x"}, headers=h["end_user"]).status_code == 403
