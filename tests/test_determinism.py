@@ -45,3 +45,12 @@ def test_multilingual_model_vectors_do_not_depend_on_the_batch() -> None:
     _same_alone_and_in_batches(
         make_embeddings(EmbeddingSettings(provider="e5-multilingual"), Path("/nonexistent"))
     )
+
+
+def test_tokens_per_text_default_to_the_models_training_length() -> None:
+    from assistant.settings import PACKAGED_MINILM, EmbeddingSettings
+
+    assert EmbeddingSettings().seq_length() == 128  # all-MiniLM-L6-v2 was trained on 128 tokens
+    assert EmbeddingSettings(model=PACKAGED_MINILM, max_seq_length=256).seq_length() == 256
+    assert EmbeddingSettings(model="BAAI/bge-small-zh-v1.5").seq_length() == 256
+    assert EmbeddingSettings(provider="e5-multilingual").seq_length() == 256
