@@ -321,7 +321,9 @@ class Caller:
             "updated_at": t["updated_at"],
             "resolution": t["resolution"],
             "replies": [{"at": e["at"], "text": e["detail"].get("text", "")} for e in t["replies"]],
-            "attachments": t["attachments"],
+            "attachments": [
+                {k: a[k] for k in ("name", "size", "mime", "added_at")} for a in t["attachments"]
+            ],
         }
 
     def ticket_action(

@@ -166,6 +166,7 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
         "action_review": ("复核通过", "Confirm after review"),
         "action_reopen": ("重新打开", "Reopen"),
         "action_classify": ("设置分类/优先级", "Set category / priority"),
+        "action_attach": ("添加附件", "Attached a file"),
         "queue_triage": ("分诊建议", "Triage suggestions"),
         "queue_no_model": (
             "还没有训练分诊模型（工单页 → 训练）。",

@@ -30,6 +30,24 @@ def test_durations_and_sla_policy() -> None:
         SlaPolicy.from_settings({"P9": {"response": "1h"}})
 
 
+def test_sla_levels_follow_the_urgency_rank() -> None:
+    from assistant.support.workflow import sla_level
+
+    assert [
+        sla_level(p) for p in ("P0", "1 - Critical", "Blocker", "紧急", "High", "高", "中", "低", "whatever")
+    ] == [
+        "P1",
+        "P1",
+        "P1",
+        "P1",
+        "P2",
+        "P2",
+        "P3",
+        "P3",
+        "P3",
+    ]
+
+
 def test_sla_states_on_the_clock() -> None:
     policy = SlaPolicy.from_settings()
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -243,6 +261,15 @@ def test_sla_counts_working_hours_holidays_and_make_up_days() -> None:
     before_festival = {**ticket, "created_at": datetime(2027, 2, 5, 17, 30, tzinfo=cst).isoformat()}
     due = sla_state(before_festival, policy, datetime(2027, 2, 5, 18, 0, tzinfo=cst))["respond_by"]
     assert datetime.fromisoformat(due) == datetime(2027, 2, 7, 10, 30, tzinfo=cst)
+    # hours count as working hours, days as working days: 24h is longer than 1d (9 h) here
+    long = SlaPolicy.from_settings({"P2": {"resolution": "24h"}}, cal)
+    assert datetime.fromisoformat(sla_state(ticket, long, friday_5pm)["resolve_by"]) > datetime.fromisoformat(
+        state["resolve_by"]
+    )
+    # an imported export's local time is read in the calendar's zone, not as UTC
+    imported = {"created": "2027-01-11 10:00", "priority": "高", "source": "import", "status": "new"}
+    due = sla_state(imported, policy, datetime(2027, 1, 11, 10, 5, tzinfo=cst))["respond_by"]
+    assert datetime.fromisoformat(due) == datetime(2027, 1, 11, 12, 0, tzinfo=cst)
     # P1 is not in the calendar's levels: it runs 7×24
     urgent = {**ticket, "priority": "紧急"}
     p1 = sla_state(urgent, policy, datetime(2027, 1, 8, 17, 10, tzinfo=cst))
@@ -394,3 +421,11 @@ def test_queue_sorts_by_priority_and_age(fast_services) -> None:  # type: ignore
     assert work.summary("kb1")["priorities"] == ["高", "中", "低"]  # most urgent first
     with pytest.raises(InvalidInput, match="unknown sort"):
         work.queue("kb1", sort="random")
+
+
+def test_attachment_names_fit_the_file_system() -> None:
+    from assistant.support.attachments import safe_name
+
+    name = safe_name("报" * 150 + ".png")
+    assert name.endswith(".png") and len(name.encode("utf-8")) <= 200  # ext4 allows 255 bytes
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"

@@ -37,10 +37,25 @@ def test_pressure_words_alone_are_pressing_not_urgent(text: str) -> None:
         "急诊科的打印模板想加一个字段",  # a department, not a deadline
         "我挂了号但是想改科室，怎么操作",  # registered, not crashed
         "报表的标题字体能不能改大一点",
+        "大家都不了解这个功能，有培训资料吗",
+        "所有字段都不能为空吗？",
+        "在线停留时长报表怎么导出",
+        "隐私政策的链接在哪里修改",
+        "报表任务一直在排队，什么时候能出来",
+        "我已经打了3次电话问这个报表格式",
+        "How do I export all users to Excel?",
+        "Please move the total line down one row",
+        "privacy settings page has a typo",
     ],
 )
 def test_words_that_only_look_urgent(text: str) -> None:
     assert urgency(text).level == "none", urgency(text)
+
+
+def test_a_polite_report_of_an_outage_stays_urgent() -> None:
+    assert urgency("文件名有空格，全线停产了").level == "urgent"  # 有空格 is not 有空
+    assert urgency("Whenever I open the POS, production is down").level == "urgent"
+    assert urgency("不急的话明天看也行，不过三号线停了").level == "urgent"
 
 
 def test_calm_cancels_the_cues() -> None:

@@ -29,6 +29,8 @@ MIN_ROWS = 10
 MIN_PER_LABEL = 2
 #: from this many rows on, confidences are calibrated on one held-out fifth instead of five folds
 CALIBRATION_SPLIT_ROWS = 500
+#: below this many out-of-fold predictions the confidences are left as the model gives them
+CALIBRATION_MIN_ROWS = 100
 
 
 def ticket_text(title: str | None, text: str | None) -> str:
@@ -194,7 +196,8 @@ def fit(
         pred: list[str] = []
         classes = sorted(set(labels))
         oof: list[np.ndarray] = []
-        if cross_validate or len(texts) < CALIBRATION_SPLIT_ROWS:
+        fifth_too_small = len(set(labels)) > 0.2 * len(texts)  # a held-out fifth needs every label
+        if cross_validate or len(texts) < CALIBRATION_SPLIT_ROWS or fifth_too_small:
             splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(texts, labels))
         else:  # calibration alone, on a large history: one held-out fifth is enough and five times cheaper
             from sklearn.model_selection import StratifiedShuffleSplit
@@ -213,7 +216,7 @@ def fit(
             oof.append(full)
             truth += [labels[i] for i in te]
             pred += [classes[int(k)] for k in full.argmax(1)]
-        if calibrate:
+        if calibrate and len(truth) >= CALIBRATION_MIN_ROWS:  # fewer: a temperature fitted on noise
             heat = temperature(np.vstack(oof), truth, classes)
         if cross_validate:
             cv_f1 = float(f1_score(truth, pred, average="macro"))

@@ -295,14 +295,15 @@ class OnnxInt8Embeddings(NamedEmbeddings):
             # a batch: one thread per run, several runs at once (see encode) — a 1 x 128 matrix
             # product is too small to split across cores, a text per core is not (43.6 -> 50 texts/s
             # on 2 cores); a single text (a question) runs on every core: 1.5-5 ms less per search
-            workers = self.threads or (os.cpu_count() or 1)
-            self._session = session(1)
-            self._single = session(workers) if workers > 1 else self._session
+            workers = self._workers()
+            batch = session(1)
+            single = session(workers) if workers > 1 else batch
             tokenizer = Tokenizer.from_file(str(target / "tokenizer" / "tokenizer.json"))
             tokenizer.enable_truncation(max_length=self.max_seq_length)
-            tokenizer.enable_padding()
             self._tokenizer = tokenizer
-            self._inputs = {i.name for i in self._session.get_inputs()}
+            self._inputs = {i.name for i in batch.get_inputs()}
+            self._single = single
+            self._session = batch  # last: a load that failed half-way is tried again, not half used
 
     def encode(self, texts: list[str]) -> np.ndarray:
         self._load()
@@ -313,7 +314,7 @@ class OnnxInt8Embeddings(NamedEmbeddings):
         # down to 0.96 in a batch of 32). Alone it is the same vector every time, and on 2 cores no
         # slower (no padding). The runs of a batch go to one worker thread per core (onnxruntime
         # releases the interpreter lock while it runs).
-        workers = self.threads or (os.cpu_count() or 1)
+        workers = self._workers()
         try:
             if len(texts) == 1 or workers == 1:
                 vectors = [self._one(t, self._single) for t in texts]
@@ -326,6 +327,15 @@ class OnnxInt8Embeddings(NamedEmbeddings):
         except Exception as e:
             raise ProviderError(f"embedding failed: {e}") from e
         return np.stack(vectors).astype(np.float32)
+
+    def _workers(self) -> int:
+        """The setting, or the cores this process may use (a container's limit, not the host's)."""
+        if self.threads:
+            return self.threads
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
 
     def _one(self, text: str, session: Any) -> np.ndarray:
         enc = self._tokenizer.encode(text)

@@ -78,7 +78,7 @@ MIME = {
     ".json": "application/json",
     ".xml": "application/xml",
 }
-MAX_NAME = 120
+MAX_NAME_BYTES = 200
 assert set(KINDS) == {f".{k}" for k in ATTACHMENT_TYPES}
 
 
@@ -89,7 +89,10 @@ def safe_name(name: str) -> str:
     if not base:
         raise InvalidInput("the attachment has no file name")
     stem, ext = os.path.splitext(base)
-    return stem[: MAX_NAME - len(ext)] + ext.lower()
+    # file systems count bytes (255 on ext4): a Chinese character is three; room is left for " (n)"
+    while len((stem + ext).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + ext.lower()
 
 
 def check_content(name: str, data: bytes) -> str:

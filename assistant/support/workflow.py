@@ -49,17 +49,18 @@ CREATE TABLE IF NOT EXISTS ticket_events (
 register_kb_records(("ticket_events", "kb = ?"), ("ticket_work", "kb = ?"))
 
 SOURCES = ("helpdesk", "import", "api")
-#: how the priorities of imported and opened tickets map onto the SLA levels
-_LEVEL_WORDS = {
-    "P1": ("p1", "blocker", "critical", "highest", "urgent", "紧急", "最高", "严重"),
-    "P2": ("p2", "major", "high", "高", "重要"),
-    "P3": ("p3", "minor", "medium", "normal", "low", "lowest", "trivial", "中", "低", "一般"),
-}
 DEFAULT_SLA = {"P1": ("30m", "4h"), "P2": ("2h", "1d"), "P3": ("1d", "3d")}
 DUE_SOON_SHARE = 0.2
 
 
-def parse_duration(text: str) -> timedelta:
+class Duration(timedelta):
+    """A duration that remembers how much of it was written in days: under a working-hours
+    calendar '1d' is one working day, while '24h' stays 24 working hours."""
+
+    day_part: float = 0.0
+
+
+def parse_duration(text: str) -> Duration:
     """'30m', '4h', '1d', '1h30m', '90' (minutes) as a duration.
 
     Raises:
@@ -67,7 +68,7 @@ def parse_duration(text: str) -> timedelta:
     """
     t = str(text).strip().lower()
     if re.fullmatch(r"\d+", t):
-        return timedelta(minutes=int(t))
+        return Duration(minutes=int(t))
     parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|天|小时|分钟)", t)
     if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|天|小时|分钟)", "", t).strip():
         raise InvalidInput(f"{text!r} is not a duration; write e.g. 30m, 4h, 1d or 1h30m")
@@ -81,11 +82,15 @@ def parse_duration(text: str) -> timedelta:
         "分钟": "minutes",
     }
     total = timedelta()
+    days = 0.0
     for amount, u in parts:
         total += timedelta(**{unit[u]: float(amount)})
+        days += float(amount) if unit[u] == "days" else 0.0
     if total <= timedelta():
         raise InvalidInput(f"{text!r} is not a positive duration")
-    return total
+    out = Duration(seconds=total.total_seconds())
+    out.day_part = days
+    return out
 
 
 _DAY_NAMES = {
@@ -192,9 +197,11 @@ class WorkCalendar:
             day += timedelta(days=1)
 
     def working(self, amount: timedelta) -> timedelta:
-        """A target in working time: each whole day of it is one working day (1d = 09:00-18:00, 9 h)."""
+        """A target in working time: what was written in days counts working days (1d = 09:00-18:00,
+        9 h), what was written in hours or minutes counts as such (24h = 24 working hours)."""
         window = datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
-        return window * amount.days + timedelta(seconds=amount.seconds, microseconds=amount.microseconds)
+        days = getattr(amount, "day_part", 0.0)
+        return window * days + (amount - timedelta(days=days))
 
     def add(self, moment: datetime, amount: timedelta) -> datetime:
         """The moment *amount* of working time after *moment* (days as working days)."""
@@ -290,22 +297,22 @@ class SlaPolicy:
 
 @functools.lru_cache(maxsize=1024)
 def sla_level(priority: str | None) -> str:
-    p = (priority or "").strip().lower()
-    for level, words in _LEVEL_WORDS.items():
-        if p in words:
-            return level
-    return "P3"
+    """The SLA level of a priority label, from its urgency rank (the one the charts and the urgency
+    cues use): rank 0 (P1, blocker, 紧急) is P1, rank 1 (high, 高) P2, the rest and unknown labels P3."""
+    rank = priority_rank(priority)
+    return "P1" if rank == 0 else "P2" if rank == 1 else "P3"
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO timestamp as an aware datetime (UTC when it names no zone); None when it is not one."""
+def parse_time(value: str | None, zone: Any = UTC) -> datetime | None:
+    """An ISO timestamp as an aware datetime (in *zone* when it names none: UTC, or the SLA
+    calendar's zone for the local times of an imported export); None when it is not one."""
     if not value:
         return None
     try:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    return t if t.tzinfo else t.replace(tzinfo=zone)
 
 
 def sla_state(
@@ -320,7 +327,8 @@ def sla_state(
     if closed and resolved is None and imported:
         # history solved before it came here: when is not known (the import time is not it)
         return {"state": "none", "level": level}
-    opened = parse_time(ticket.get("created")) if imported else parse_time(ticket.get("created_at"))
+    local = policy.calendar.zone if policy.calendar is not None else UTC  # exports hold local times
+    opened = parse_time(ticket.get("created"), local) if imported else parse_time(ticket.get("created_at"))
     if opened is None:
         return {"state": "none", "level": level}
     now = now or datetime.now(UTC)
@@ -392,9 +400,15 @@ class TicketWork:
         try:
             return self._change(kb, ticket_id, actor, "attach", version, detail, apply)
         except BaseException:
-            for n in kept:
-                if not any(a["name"] == n for a in self.attachments.list(kb, ticket_id)):
-                    self.attachments.discard(kb, ticket_id, n)
+            # under the write lock: no other attach can take the name between the check and the removal
+            with self.db.transaction() as c:
+                for n in kept:
+                    row = c.execute(
+                        "SELECT 1 FROM ticket_attachments WHERE kb = ? AND id = ? AND name = ?",
+                        (kb, ticket_id, n),
+                    ).fetchone()
+                    if row is None:
+                        self.attachments.discard(kb, ticket_id, n)
             raise
 
     # -- reading --------------------------------------------------------------------------------
