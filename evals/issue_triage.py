@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.services import Services, build_services, fit_text_classifier, tokenize
-from assistant.settings import Settings
+from assistant.services import Services, fit_text_classifier, tokenize
+from evals import eval_services, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "evals" / "data" / "issue-reports"
@@ -199,18 +197,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedding", default=None)
     args = parser.parse_args()
-    home = Path(os.environ.get("ASSISTANT_HOME") or tempfile.mkdtemp(prefix="issue-triage-"))
-    settings = Settings(home=home)
-    if args.embedding:
-        settings = settings.model_copy(
-            update={"embedding": settings.embedding.model_copy(update={"provider": args.embedding})}
-        )
-    r = run(build_services(settings))
-    suffix = "-e5" if args.embedding and "e5" in args.embedding else ""
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    out = REPORTS / f"issue-triage{suffix}.md"
-    out.write_text(markdown(r), encoding="utf-8")
-    print(out.read_text(encoding="utf-8"))
+    r = run(eval_services("issue-triage", args.embedding))
+    write_report("issue-triage" + ("-e5" if args.embedding and "e5" in args.embedding else ""), markdown(r))
 
 
 if __name__ == "__main__":

@@ -18,14 +18,13 @@ precision (the share of tickets raised that were urgent).
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from assistant.services import Services, build_services, tokenize, urgency_adjust, urgency_cues
-from assistant.settings import Settings
+from assistant.services import Services, tokenize, urgency_adjust, urgency_cues
+from evals import eval_services, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "evals" / "data" / "support-tickets"
@@ -160,24 +159,11 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    import tempfile
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--embedding", default=None, help="embedding provider (default: the configured one)")
     args = parser.parse_args()
-    home = Path(os.environ.get("ASSISTANT_HOME") or tempfile.mkdtemp(prefix="urgency-"))
-    settings = Settings(home=home)
-    if args.embedding:
-        settings = settings.model_copy(
-            update={"embedding": settings.embedding.model_copy(update={"provider": args.embedding})}
-        )
-    services = build_services(settings)
-    r = run(services)
-    suffix = "-e5" if args.embedding and "e5" in args.embedding else ""
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    out = REPORTS / f"urgency{suffix}.md"
-    out.write_text(markdown(r), encoding="utf-8")
-    print(out.read_text(encoding="utf-8"))
+    r = run(eval_services("urgency", args.embedding))
+    write_report("urgency" + ("-e5" if args.embedding and "e5" in args.embedding else ""), markdown(r))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from assistant.api.deps import CallerDep, InvalidForm
 from assistant.api.models import AskResponse, ConversationOut, FeedbackResponse, TicketOpened
-from assistant.api.routes_kb import FORM_OVERHEAD, _bounded_body, _form
+from assistant.api.routes_kb import FORM_OVERHEAD, _bounded_body, _form, multipart_form
 from assistant.errors import AssistantError, NotFound
 from assistant.schemas import Answer
 from assistant.settings import MB
@@ -147,27 +147,11 @@ def ticket_detail(
     return caller.ticket(kb, ticket_id)
 
 
-ATTACH_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["kb", "file"],
-                    "properties": {
-                        "kb": {"type": "string", "maxLength": 200},
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "a screenshot, PDF, Office file, log or text (10 MB by default)",
-                        },
-                    },
-                }
-            }
-        },
-    }
-}
+ATTACH_FORM = multipart_form(
+    "a screenshot, PDF, Office file, log or text (10 MB by default)",
+    ("kb", "file"),
+    kb={"type": "string", "maxLength": 200},
+)
 
 
 @router.post("/tickets/{ticket_id}/attachments", openapi_extra=ATTACH_FORM)

@@ -110,29 +110,34 @@ async def _form(request: Request, body: bytes, max_files: int = 1) -> Any:
     return await parsed.form(max_files=max_files, max_fields=10)
 
 
-INGEST_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["kb", "file"],
-                    "properties": {
-                        "kb": {"type": "string", "maxLength": 100},
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "PDF, DOCX, Markdown, HTML or text",
+def multipart_form(file_help: str, required: tuple[str, ...], **fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a multipart route: a binary ``file`` part and form fields."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": list(required),
+                        "properties": {
+                            "file": {"type": "string", "format": "binary", "description": file_help},
+                            **fields,
                         },
-                        "doc_type": {"type": "string", "enum": [t.value for t in DocType]},
-                        "version": {"type": "string", "maxLength": 100},
-                    },
+                    }
                 }
-            }
-        },
+            },
+        }
     }
-}
+
+
+INGEST_FORM = multipart_form(
+    "PDF, DOCX, Markdown, HTML or text",
+    ("kb", "file"),
+    kb={"type": "string", "maxLength": 100},
+    doc_type={"type": "string", "enum": [t.value for t in DocType]},
+    version={"type": "string", "maxLength": 100},
+)
 
 
 @router.post("/ingest", response_model=IngestResponse, openapi_extra=INGEST_FORM)

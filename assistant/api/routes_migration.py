@@ -16,35 +16,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from assistant.api.deps import CallerDep, InvalidForm
-from assistant.api.routes_kb import FORM_OVERHEAD, _bounded_body, _form
+from assistant.api.routes_kb import FORM_OVERHEAD, _bounded_body, _form, multipart_form
 from assistant.settings import MB
 
 router = APIRouter(prefix="/v1/migration", tags=["data migration"])
 
 
 def _form_schema(extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": "CSV (any common encoding) or XLSX",
-                            },
-                            "sheet": {"type": "string", "maxLength": 100},
-                            **extra,
-                        },
-                    }
-                }
-            },
-        }
-    }
+    return multipart_form(
+        "CSV (any common encoding) or XLSX", ("file",), sheet={"type": "string", "maxLength": 100}, **extra
+    )
 
 
 async def _upload(

@@ -279,7 +279,9 @@ class SlaPolicy:
     ) -> SlaPolicy:
         """``{"P1": {"response": "30m", "resolution": "4h"}, ...}`` over the defaults; *calendar* as
         :meth:`WorkCalendar.from_settings` (none: the clock runs 7×24)."""
-        targets = {k: (parse_duration(a), parse_duration(b)) for k, (a, b) in DEFAULT_SLA.items()}
+        targets: dict[str, tuple[timedelta, timedelta]] = {
+            k: (parse_duration(a), parse_duration(b)) for k, (a, b) in DEFAULT_SLA.items()
+        }
         for level, value in (spec or {}).items():
             if level not in DEFAULT_SLA:
                 raise InvalidInput(f"unknown SLA level {level!r}; use P1, P2 or P3")
