@@ -592,6 +592,7 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     opened = svc.support.tickets.open_from_helpdesk(
         "demo", "月结提示上一期间未关闭", None, [{"role": "user", "text": "月结提示上一期间未关闭"}], "王小明"
     )
+    svc.ticket_work.attach("demo", opened["id"], "月结报错.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "王小明")
     at = signed_in(ui_env["keys"], "support", "pages/queue.py")
     assert at.title[0].value == "工单队列"
     assert any(m.label == "新工单" and int(m.value) >= 1 for m in at.metric)
@@ -600,6 +601,8 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     assert opened["id"] in set(at.dataframe[0].value["工单号"])
     at.selectbox(key="q_pick").select(opened["id"]).run()
     assert not at.exception, at.exception
+    assert any(b.label.startswith("月结报错.png") for b in at.get("download_button"))  # read on click
+    assert any("添加附件" in m.value for m in at.markdown)  # the attach event in words, not a code
     # triage of the ticket's own text: suggestions from the trained models, one click applies them
     assert "分诊建议" in [e.label for e in at.expander]
     assert any(m.value.startswith("**分类**") for m in at.markdown)
@@ -620,7 +623,7 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     assert not at.exception, at.exception
     shown = svc.ticket_work.show("demo", opened["id"])
     assert shown["status"] == "resolved" and shown["assignee"] == "李娜"
-    actions = [e["action"] for e in shown["events"] if e["action"] != "classify"]
+    actions = [e["action"] for e in shown["events"] if e["action"] not in ("classify", "attach")]
     assert actions == ["assign", "reply", "resolve"] and shown["events"][-3]["actor"] == "李娜"
     assert "处理记录" in texts(at)
 

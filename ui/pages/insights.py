@@ -207,8 +207,12 @@ report = run(me.benefit, kb, start.isoformat() if start else None, end.isoformat
 if report is not None:
     stem = f"benefit-{report['from']}-{report['to']}"
     markdown = benefit_markdown(report, language)
-    with tempfile.TemporaryDirectory() as tmp:
-        docx_bytes = benefit_docx(report, Path(tmp) / f"{stem}.docx", language).read_bytes()
+
+    def docx_bytes(report: dict[str, Any] = report, language: str = language) -> bytes:
+        """The Word report with its charts, drawn when the download is asked for."""
+        with tempfile.TemporaryDirectory() as tmp:
+            return benefit_docx(report, Path(tmp) / f"{stem}.docx", language).read_bytes()
+
     d1, d2 = st.columns(2)
     d1.download_button(
         t("benefit_docx"),

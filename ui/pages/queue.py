@@ -128,17 +128,20 @@ st.caption(
 st.write(ticket["text"])
 if ticket.get("attachments"):
     st.markdown(f"**{t('attachments')}**")
+
+    def reader(ticket_no: str, name: str) -> Any:
+        """The file's bytes, read when its download is asked for, not on every rerun."""
+        return lambda: me.attachment(kb, ticket_no, name)[0]
+
     for a in ticket["attachments"]:
-        got = run(me.attachment, kb, ticket["id"], a["name"])
-        if got is not None:
-            st.download_button(
-                f"{a['name']} ({a['size'] / 1024:.0f} KB)",
-                got[0],
-                file_name=a["name"],
-                mime=got[1],
-                key=f"q_file_{a['name']}",
-                icon=":material/attach_file:",
-            )
+        st.download_button(
+            f"{a['name']} ({a['size'] / 1024:.0f} KB)",
+            reader(ticket["id"], a["name"]),
+            file_name=a["name"],
+            mime=a["mime"],
+            key=f"q_file_{a['name']}",
+            icon=":material/attach_file:",
+        )
 if ticket["resolution"]:
     st.success(t("queue_resolution") + ": " + ticket["resolution"])
 if ticket["conversation"]:
