@@ -15,7 +15,7 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ZH_TICKETS := id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间
 
-.PHONY: venv demo demo-data browser serve ui test test-fast eval eval-multilingual lint corpus clean
+.PHONY: venv demo demo-data browser postgres serve ui test test-server test-fast eval eval-multilingual lint corpus clean
 
 $(STAMP): pyproject.toml requirements/torch.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ browser:
 	@test -x $(CHROMIUM) -a -f $(CJK_FONT) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
 
+## Debian's PostgreSQL server, for the server-mode tests (they start a throwaway cluster on loopback)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql; }
+
 ## the HTTP API alone on http://127.0.0.1:8000 (docs at /docs); create a key with `assistant keys create`
 serve: venv
 	$(BIN)/assistant serve
@@ -56,8 +61,12 @@ ui: venv
 	$(BIN)/assistant ui --port $(UI_PORT) --api-port $(API_PORT)
 
 ## every test, offline, with the real embedding model, Chroma, SQLite and a real browser
-test: venv browser
-	$(BIN)/python -m pytest -q
+test: venv browser postgres
+	ASSISTANT_TEST_SERVER=1 $(BIN)/python -m pytest -q
+
+## the server-mode suite alone: the contract tests on PostgreSQL (and the Chroma server test)
+test-server: venv postgres
+	ASSISTANT_TEST_SERVER=1 $(BIN)/python -m pytest -q -m server
 
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -642,7 +642,7 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
         embeddings=embeddings,
         vector_store=vector_store,
         kbs=kbs,
-        db=open_app_db(home),
+        db=open_app_db(home, settings.database.url),
         llm=llm,
     )
 

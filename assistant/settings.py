@@ -206,6 +206,24 @@ class ChangeSettings(BaseModel):
     approvals_required: int = Field(2, ge=1, le=20, description="CCB approvals a change request needs.")
 
 
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        None,
+        description="Application database: unset means <home>/app.sqlite3; sqlite:///PATH or "
+        "postgresql://USER:PASSWORD@HOST:PORT/NAME (server mode).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("write sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME")
+        return value
+
+
 class SupportSettings(BaseModel):
     sla: dict[str, dict[str, str]] = Field(
         default_factory=dict,
@@ -260,6 +278,7 @@ class Settings(BaseSettings):
     change: ChangeSettings = Field(default_factory=ChangeSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @field_validator("home")
     @classmethod

@@ -69,9 +69,54 @@ class CountingEmbeddings(NamedEmbeddings):
         return self.inner.encode(texts)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``backends`` run once per application database: SQLite (embedded) and PostgreSQL
+    (server mode, also marked ``server``: ``make test-server`` runs those alone)."""
+    if metafunc.definition.get_closest_marker("backends") and "settings" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "db_backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.server)], indirect=True
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A PostgreSQL server for the session: ASSISTANT_TEST_DATABASE_URL, or one started here."""
+    from tests import pgserver
+
+    if url := os.environ.get("ASSISTANT_TEST_DATABASE_URL"):
+        yield url
+        return
+    if not pgserver.available():
+        if os.environ.get("ASSISTANT_TEST_SERVER"):
+            pytest.fail("PostgreSQL is not installed: run `make postgres`")
+        pytest.skip("PostgreSQL is not installed (make test installs it)")
+    cluster = pgserver.Cluster(free_ports(1)[0])
+    yield cluster.url
+    cluster.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, model_cache: Path) -> Settings:
-    return Settings(home=tmp_path / "home", model_cache=model_cache)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, db_backend: str) -> str | None:
+    """None (SQLite in the data directory) or a new empty PostgreSQL database."""
+    if db_backend != "postgresql":
+        return None
+    from tests import pgserver
+
+    return pgserver.new_database(request.getfixturevalue("pg_admin_url"))
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, model_cache: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    if database_url:  # CLI runs and servers started by the test read it from the environment
+        monkeypatch.setenv("ASSISTANT_DATABASE__URL", database_url)
+    return Settings(home=tmp_path / "home", model_cache=model_cache, database={"url": database_url})
 
 
 @pytest.fixture

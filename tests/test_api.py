@@ -12,6 +12,9 @@ from assistant.api import create_app
 from assistant.services import Services
 from tests.conftest import ROOT, import_sample_tickets
 
+# contract tests: each runs on SQLite and on PostgreSQL (server mode)
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def api(services: Services):  # type: ignore[no-untyped-def]

@@ -15,6 +15,9 @@ from assistant.cli import app
 from assistant.errors import InvalidInput, InvalidTransition, NotFound, TooLarge
 from assistant.support.workflow import SlaPolicy, parse_duration, sla_state
 
+# contract tests: each runs on SQLite and on PostgreSQL (server mode)
+pytestmark = pytest.mark.backends
+
 
 def test_durations_and_sla_policy() -> None:
     assert parse_duration("30m") == timedelta(minutes=30)

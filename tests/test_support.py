@@ -11,6 +11,9 @@ from assistant.errors import InvalidInput, InvalidTransition, NotFound
 from assistant.services import Services
 from tests.conftest import ROOT, SAMPLE_TICKETS, SAMPLE_TICKETS_MAP
 
+# contract tests: each runs on SQLite and on PostgreSQL (server mode)
+pytestmark = pytest.mark.backends
+
 ZH, ZH_MAP = SAMPLE_TICKETS, SAMPLE_TICKETS_MAP
 
 

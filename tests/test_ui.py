@@ -592,7 +592,9 @@ def test_queue_page_works_a_help_desk_ticket_through_the_loop(ui_env: dict[str, 
     opened = svc.support.tickets.open_from_helpdesk(
         "demo", "月结提示上一期间未关闭", None, [{"role": "user", "text": "月结提示上一期间未关闭"}], "王小明"
     )
-    svc.ticket_work.attach("demo", opened["id"], "月结报错.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "王小明")
+    svc.ticket_work.attach(
+        "demo", opened["id"], "月结报错.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "王小明"
+    )
     at = signed_in(ui_env["keys"], "support", "pages/queue.py")
     assert at.title[0].value == "工单队列"
     assert any(m.label == "新工单" and int(m.value) >= 1 for m in at.metric)

@@ -22,10 +22,9 @@ from assistant.changes.models import (
 )
 from assistant.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assistant.knowledge.store import now_iso
-from assistant.providers.database import AppDB, register_kb_records, register_schema
+from assistant.providers.database import AppDB, register_kb_records, register_schema, to_postgres_schema
 
-register_schema(
-    """
+_TABLES = """
 CREATE TABLE IF NOT EXISTS change_requests (
     id TEXT PRIMARY KEY, kb TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL, status TEXT NOT NULL,
     data TEXT NOT NULL, review_round INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
@@ -38,6 +37,8 @@ CREATE TABLE IF NOT EXISTS cr_audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, cr_id TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
     action TEXT NOT NULL, from_state TEXT, to_state TEXT, comment TEXT, changes TEXT NOT NULL
 );
+"""
+_AUDIT_TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS cr_audit_no_update BEFORE UPDATE ON cr_audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 DROP TRIGGER IF EXISTS cr_audit_no_delete;
@@ -47,7 +48,20 @@ WHEN NOT EXISTS (
 )
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
-)
+_AUDIT_TRIGGERS_PG = """
+CREATE OR REPLACE FUNCTION cr_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND EXISTS (
+        SELECT 1 FROM kb_purges p JOIN change_requests r ON r.kb = p.kb WHERE r.id = OLD.cr_id
+    ) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'the audit log is append-only';
+END $$;
+CREATE OR REPLACE TRIGGER cr_audit_append_only BEFORE UPDATE OR DELETE ON cr_audit
+FOR EACH ROW EXECUTE FUNCTION cr_audit_append_only();
+"""
+register_schema(_TABLES + _AUDIT_TRIGGERS, postgresql=to_postgres_schema(_TABLES) + _AUDIT_TRIGGERS_PG)
 # deleting a knowledge base takes its requests and their audit log (the only delete the log allows)
 register_kb_records(
     ("cr_approvals", "cr_id IN (SELECT id FROM change_requests WHERE kb = ?)"),

@@ -123,7 +123,7 @@ class ConversationStore:
         rows = self.db.conn.execute(
             "SELECT c.id, c.created_at, (SELECT question FROM messages WHERE conversation_id = c.id ORDER BY seq LIMIT 1) "
             "AS first_question, (SELECT COUNT(*) FROM messages WHERE conversation_id = c.id) AS n FROM conversations c "
-            "WHERE c.kb = ? AND (? IS NULL OR c.user = ?) ORDER BY c.created_at DESC LIMIT ?",
+            "WHERE c.kb = ? AND (CAST(? AS TEXT) IS NULL OR c.user = ?) ORDER BY c.created_at DESC LIMIT ?",
             (kb, user, user, limit),
         ).fetchall()
         return [dict(r) for r in rows]

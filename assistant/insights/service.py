@@ -13,9 +13,6 @@ from assistant.helpdesk.service import HelpDesk
 from assistant.providers.database import AppDB
 from assistant.support.models import priority_rank
 
-# Monday of the ISO week of an ISO timestamp or date
-_WEEK = "date(substr({col}, 1, 10), '-' || ((strftime('%w', substr({col}, 1, 10)) + 6) % 7) || ' days')"
-
 
 def _rows(db: AppDB, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [dict(r) for r in db.conn.execute(sql, args).fetchall()]
@@ -51,13 +48,13 @@ def insights(
     ).fetchone()
     feedback = _rows(
         db,
-        "SELECT substr(f.created_at, 1, 10) AS day, SUM(f.rating > 0) AS up, SUM(f.rating < 0) AS down "
+        "SELECT substr(f.created_at, 1, 10) AS day, SUM(CASE WHEN f.rating > 0 THEN 1 ELSE 0 END) AS up, SUM(CASE WHEN f.rating < 0 THEN 1 ELSE 0 END) AS down "
         "FROM feedback f JOIN messages m ON m.id = f.message_id WHERE m.kb = ? "
         "AND f.created_at BETWEEN ? AND ? GROUP BY day ORDER BY day",
         (kb, lo, hi),
     )
     opened = "replace(COALESCE(created, created_at), ' ', 'T')"
-    week = _WEEK.format(col=opened)
+    week = db.week_start_sql(opened)
     tickets_by_category = _rows(
         db,
         f"SELECT {week} AS week, COALESCE(NULLIF(category, ''), '-') AS category, COUNT(*) AS tickets "
@@ -96,7 +93,7 @@ def insights(
     span = db.conn.execute(
         "SELECT min(d), max(d) FROM (SELECT substr(created_at, 1, 10) AS d FROM messages WHERE kb = ? "
         f"UNION ALL SELECT substr({opened}, 1, 10) FROM tickets WHERE kb = ? "
-        "UNION ALL SELECT substr(created_at, 1, 10) FROM change_requests WHERE kb = ?)",
+        "UNION ALL SELECT substr(created_at, 1, 10) FROM change_requests WHERE kb = ?) AS days",
         (kb, kb, kb),
     ).fetchone()
     gaps = helpdesk.gaps(kb, lo or None, end.isoformat() if end else None)
