@@ -22,7 +22,7 @@ from assistant.chains.answer import AnswerEngine, AnswerPolicy, compose
 from assistant.changes.drafting import draft_fields, draft_prose
 from assistant.changes.models import Actor
 from assistant.changes.service import ChangeRequests
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, InvalidInput
 from assistant.helpdesk.service import HelpDesk
 from assistant.helpdesk.store import ConversationStore
 from assistant.ingest.encoding import decode_bytes
@@ -43,7 +43,7 @@ from assistant.learning.textclf import fit as fit_text_classifier
 from assistant.migration.check import markdown_report
 from assistant.migration.service import Migration
 from assistant.migration.values import shape as value_shape
-from assistant.providers.database import AppDB, open_app_db
+from assistant.providers.database import AppDB, copy_database, open_app_db, table_checksums
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
@@ -606,9 +606,74 @@ class Services:
         """What one signed-in person may do (every permission check of the API and the web UI)."""
         return Caller(self, principal)
 
+    def health(self) -> dict[str, Any]:
+        """Each backend and whether it answers: the application database and the vector store."""
+        out: dict[str, Any] = {}
+        try:
+            out["database"] = {"ok": True, **self.db.health()}
+        except Exception as exc:  # a health check reports, it does not raise
+            out["database"] = {"ok": False, "backend": self.db.dialect, "error": str(exc).splitlines()[0]}
+        vs = self.settings.vector_store
+        where = f"{vs.host}:{vs.port}" if vs.host else str(self.settings.home / "chroma")
+        try:
+            self.vector_store.heartbeat()
+            out["vector_store"] = {
+                "ok": True,
+                "backend": "chroma-server" if vs.host else "chroma",
+                "at": where,
+            }
+        except Exception as exc:
+            out["vector_store"] = {
+                "ok": False,
+                "backend": "chroma-server" if vs.host else "chroma",
+                "at": where,
+                "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            }
+        return out
+
     def close(self) -> None:
         self.kbs.close()
         self.db.close()
+
+
+def database_upgrade(settings: Settings | None = None) -> dict[str, Any]:
+    """Create or bring up to date every table of the application database (``assistant db upgrade``)."""
+    settings = settings or get_settings()
+    db = open_app_db(settings.home, settings.database.url)
+    try:
+        _ = db.conn
+        return {**db.health(), "tables": {t: n for t, (n, _sum) in table_checksums(db).items()}}
+    finally:
+        db.close()
+
+
+def database_copy(source: str, target: str, progress: Any = None) -> dict[str, Any]:
+    """``assistant db copy``: every row of one application database into a new, empty one, verified by
+    counts and checksums per table. URLs: sqlite:///PATH or postgresql://..."""
+    from assistant.settings import DatabaseSettings
+
+    try:
+        src_url, dst_url = DatabaseSettings(url=source).url, DatabaseSettings(url=target).url
+    except ValueError:
+        raise InvalidInput(
+            "write each database as sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/NAME"
+        ) from None
+    if not src_url or not dst_url:
+        raise InvalidInput("give both --from and --to as sqlite:///PATH or postgresql://...")
+    if (
+        src_url.startswith("sqlite:///")
+        and not Path(src_url.removeprefix("sqlite:///")).expanduser().is_file()
+    ):
+        raise InvalidInput(f"no database file at {src_url.removeprefix('sqlite:///')}")
+    src = open_app_db(Path("."), src_url)
+    try:
+        dst = open_app_db(Path("."), dst_url)
+        try:
+            return {"from": src.health(), "to": dst.health(), "tables": copy_database(src, dst, progress)}
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 _SHARED: dict[str, Services] = {}

@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 from assistant import __version__
 from assistant.api import routes_changes, routes_helpdesk, routes_kb, routes_migration, routes_support
@@ -42,12 +42,27 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_changes.router)
     app.include_router(routes_migration.router)
 
-    @app.get("/v1/health", tags=["health"], response_model=HealthResponse)
-    def health() -> dict[str, Any]:
-        """Liveness and what the server runs with (no key needed)."""
+    @app.get(
+        "/v1/health",
+        tags=["health"],
+        response_model=HealthResponse,
+        responses={503: {"description": "a backend does not answer"}},
+    )
+    def health(response: Response) -> dict[str, Any]:
+        """Liveness, each backend (application database, vector store) and what the server runs with
+        (no key needed). 503 when a backend does not answer."""
         s = services.settings
+        backends = services.health()
+        ok = all(b["ok"] for b in backends.values())
+        if not ok:
+            response.status_code = 503
         return {
-            "status": "ok",
+            "status": "ok" if ok else "degraded",
+            # no paths, hosts or error texts for a caller without a key
+            "backends": {
+                name: {k: v for k, v in b.items() if k in ("ok", "backend", "version")}
+                for name, b in backends.items()
+            },
             "version": __version__,
             "answer_mode": s.llm.mode,
             "embedding_model": services.embeddings.model_id,

@@ -16,7 +16,10 @@ class Open(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded when a backend does not answer (HTTP 503)")
+    backends: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="database and vector_store: backend, whether it answers, where"
+    )
     version: str
     answer_mode: str
     embedding_model: str

@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from assistant.cli import changes, evals, helpdesk, interviews, kb, keys, migration, server, support  # noqa: F401  (they register)
+from assistant.cli import changes, database, evals, helpdesk, interviews, kb, keys, migration, server, support  # noqa: F401  (they register)
 from assistant.cli.common import app
 
 __all__ = ["app", "main"]

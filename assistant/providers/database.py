@@ -1,5 +1,7 @@
-"""The application database: one SQLite file (``<home>/app.sqlite3``) for conversations, feedback,
-tickets and API keys. Each module declares its tables; :func:`open_app_db` creates them."""
+"""The application database: conversations, feedback, tickets, change requests and their audit log,
+interviews, migration rounds and API keys. One SQLite file (``<home>/app.sqlite3``) by default, or a
+PostgreSQL server in server mode (``ASSISTANT_DATABASE__URL``). Each module declares its tables;
+:func:`open_app_db` creates them; :func:`copy_database` moves a project between the two."""
 
 from __future__ import annotations
 
@@ -7,10 +9,10 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 _SCHEMAS: list[str] = []
 #: (table, condition on one ``?`` = knowledge-base name), children before parents: what each module
@@ -54,7 +56,32 @@ CREATE TABLE IF NOT EXISTS kb_purges (kb TEXT PRIMARY KEY);
 _SCHEMAS.append(_PURGE_SCHEMA)
 
 
-class AppDB:
+class AppDB(Protocol):
+    """What the stores use of the application database: :class:`SqliteDB` (embedded, the default) or
+    :class:`PgAppDB` (server mode). Both take the stores' SQL as written for SQLite."""
+
+    dialect: str
+
+    @property
+    def conn(self) -> Any: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    def kb_records(self, kb: str) -> dict[str, list[dict[str, Any]]]: ...
+
+    def purge_kb(self, kb: str) -> dict[str, int]: ...
+
+    def health(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+    @staticmethod
+    def week_start_sql(col: str) -> str: ...
+
+
+class SqliteDB:
+    """The application database in one SQLite file (WAL; one writer at a time)."""
+
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
@@ -313,7 +340,7 @@ class PgConnection:
 
 
 class PgAppDB:
-    """The application database on a PostgreSQL server: the same calls as :class:`AppDB`, any number of
+    """The application database on a PostgreSQL server: the same calls as :class:`SqliteDB`, any number of
     processes. Writes take one advisory lock per transaction, so a store's read-check-write (a
     version check, a CCB quorum) sees what the writer before it committed, as under SQLite."""
 
@@ -385,10 +412,10 @@ class PgAppDB:
                 self._depth.n = 0
 
     def kb_records(self, kb: str) -> dict[str, list[dict[str, Any]]]:
-        return AppDB.kb_records(self, kb)  # type: ignore[arg-type]
+        return SqliteDB.kb_records(self, kb)  # type: ignore[arg-type]
 
     def purge_kb(self, kb: str) -> dict[str, int]:
-        return AppDB.purge_kb(self, kb)  # type: ignore[arg-type]
+        return SqliteDB.purge_kb(self, kb)  # type: ignore[arg-type]
 
     @staticmethod
     def week_start_sql(col: str) -> str:
@@ -405,10 +432,96 @@ class PgAppDB:
             self._local.conn = None
 
 
-def open_app_db(home: Path, url: str | None = None) -> AppDB | PgAppDB:
+def open_app_db(home: Path, url: str | None = None) -> AppDB:
     """The application database: ``url`` from ``ASSISTANT_DATABASE__URL``, else ``<home>/app.sqlite3``."""
     if url and url.startswith(("postgresql://", "postgres://")):
         return PgAppDB(url)
     if url and url.startswith("sqlite:///"):
-        return AppDB(Path(url.removeprefix("sqlite:///")).expanduser())
-    return AppDB(home / "app.sqlite3")
+        return SqliteDB(Path(url.removeprefix("sqlite:///")).expanduser())
+    return SqliteDB(home / "app.sqlite3")
+
+
+def app_tables() -> list[str]:
+    """Every table of the registered schemas, parents before children (the order they were created)."""
+    tables: list[str] = []
+    for sql in _SCHEMAS:
+        for t in _CREATE_TABLE.findall(_code_parts(sql, lambda part: part, lambda lit: "''")):
+            if t not in tables:
+                tables.append(t)
+    return tables
+
+
+def _rows_in_order(db: AppDB, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = db.conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
+    rows = cur.fetchall()
+    if rows:
+        return list(rows[0].keys()), [tuple(r) for r in rows]
+    return [], []
+
+
+def table_checksums(db: AppDB) -> dict[str, tuple[int, str]]:
+    """(rows, sha256 of the rows in a canonical form) of every table: the same data gives the same sums
+    on SQLite and on PostgreSQL."""
+    import hashlib
+    import json
+
+    out: dict[str, tuple[int, str]] = {}
+    for table in app_tables():
+        cols, rows = _rows_in_order(db, table)
+        digest = hashlib.sha256()
+        for line in sorted(
+            json.dumps(dict(zip(cols, r, strict=True)), sort_keys=True, default=str) for r in rows
+        ):
+            digest.update(line.encode("utf-8") + b"\n")
+        out[table] = (len(rows), digest.hexdigest())
+    return out
+
+
+def _where(db: AppDB) -> str:
+    return str(Path(db.path).resolve()) if isinstance(db, SqliteDB) else str(getattr(db, "url", id(db)))
+
+
+def copy_database(src: AppDB, dst: AppDB, progress: Any = None) -> dict[str, dict[str, Any]]:
+    """Copy every row of *src* into an empty *dst* in one transaction, in the order rows were written,
+    then compare counts and checksums table by table. Nothing is written when *dst* holds any row, and
+    a failure part-way leaves *dst* as it was.
+
+    Raises:
+        InvalidInput: *dst* is not empty, or the two are the same database.
+        AssistantError: the copy does not match its source (rolled back).
+    """
+    from assistant.errors import AssistantError, InvalidInput
+
+    if _where(src) == _where(dst):
+        raise InvalidInput("--from and --to are the same database")
+    tables = app_tables()
+    busy = [t for t in tables if dst.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]]
+    if busy:
+        raise InvalidInput(f"the target database is not empty ({', '.join(busy)}); copy into a new database")
+    before = table_checksums(src)
+    with dst.transaction() as c:
+        for n, table in enumerate(tables, 1):
+            cols, rows = _rows_in_order(src, table)
+            if rows:
+                names = ", ".join(f'"{col}"' for col in cols)
+                marks = ", ".join("?" for _ in cols)
+                c.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            if progress:
+                progress(n, len(tables), table, len(rows))
+        if isinstance(dst, PgAppDB):
+            # identity columns go on after the copied values (the audit log's seq)
+            for table, column in dst.conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND is_identity = 'YES' AND column_name <> 'rowid'"
+            ).fetchall():
+                c.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                    f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
+                )
+        after = table_checksums(dst)
+        wrong = [t for t in tables if before[t] != after[t]]
+        if wrong:
+            raise AssistantError(
+                f"the copy differs from its source in {', '.join(wrong)}; nothing was copied"
+            )
+    return {t: {"rows": before[t][0], "sha256": before[t][1]} for t in tables}

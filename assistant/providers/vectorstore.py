@@ -48,6 +48,9 @@ class VectorStore(Protocol):
 
     def drop(self, kb_key: str) -> None: ...
 
+    def heartbeat(self) -> None:
+        """Raise when the store does not answer."""
+
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -107,6 +110,9 @@ class ChromaStore:
     def __init__(self, client: Any, path: Path | None = None) -> None:
         self._client = client
         self._path = path  # the embedded store's folder; None for a Chroma server
+
+    def heartbeat(self) -> None:
+        self._client.heartbeat()
 
     def index(self, kb_key: str) -> ChromaIndex:
         try:
