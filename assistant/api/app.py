@@ -70,3 +70,11 @@ def create_app(services: Services) -> FastAPI:
         }
 
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """For ``uvicorn --factory`` (``assistant serve --workers N``): each worker process builds its own
+    services from the environment."""
+    from assistant.services import build_services
+
+    return create_app(build_services())

@@ -13,12 +13,42 @@ from assistant.cli.common import EXIT_USAGE, app, fail, open_services, run
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="API processes. More than one needs server mode: ASSISTANT_DATABASE__URL on PostgreSQL "
+            "and a Chroma server (ASSISTANT_VECTOR_STORE__HOST).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
     from assistant.api import create_app
+    from assistant.settings import get_settings
 
+    if workers > 1:
+        settings = run(get_settings)
+        url = settings.database.url or ""
+        if not url.startswith(("postgresql://", "postgres://")) or not settings.vector_store.host:
+            fail(
+                "--workers above 1 needs server mode: set ASSISTANT_DATABASE__URL to a PostgreSQL database "
+                "and ASSISTANT_VECTOR_STORE__HOST to a Chroma server (the embedded store has one owner)",
+                EXIT_USAGE,
+            )
+        run(open_services).close()  # the schema and the settings are checked once, before the workers
+        typer.echo(f"API on http://{host}:{port} with {workers} processes", err=True)
+        uvicorn.run(
+            "assistant.api.app:app_from_settings",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
+        return
     services = run(open_services)
     typer.echo(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
