@@ -57,7 +57,7 @@ def _upload(port: int, key: str, kb: str, path: Path) -> tuple[int, dict]:
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
             "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode("utf-8")
+        ).encode()
         + path.read_bytes()
         + b"\r\n",
         f"--{boundary}--\r\n".encode(),
