@@ -45,9 +45,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(home: Path, docs: list[Path], model_cache: Path | None) -> str:
+def _server_settings(server_env: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if url := server_env.get("ASSISTANT_DATABASE__URL"):
+        out["database"] = {"url": url}
+    if host := server_env.get("ASSISTANT_VECTOR_STORE__HOST"):
+        out["vector_store"] = {
+            "host": host,
+            "port": int(server_env.get("ASSISTANT_VECTOR_STORE__PORT", "8000")),
+        }
+    return out
+
+
+def prepare(
+    home: Path, docs: list[Path], model_cache: Path | None, server_env: dict[str, str] | None = None
+) -> str:
     """Ingest the documents into knowledge base 'load' and return an end-user key for it."""
-    services: Services = build_services(Settings(home=home, model_cache=model_cache))
+    extra = _server_settings(server_env or {})
+    services: Services = build_services(Settings(home=home, model_cache=model_cache, **extra))
     try:
         services.ingest("load", docs)
         secret, _ = services.keys.create("load-client", "end_user", ["load"])
@@ -57,9 +72,9 @@ def prepare(home: Path, docs: list[Path], model_cache: Path | None) -> str:
 
 
 def start_server(
-    home: Path, port: int, model_cache: Path | None, workers: int = 1
+    home: Path, port: int, model_cache: Path | None, server_env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+    env = {**os.environ, "ASSISTANT_HOME": str(home), **(server_env or {})}
     if model_cache:
         env["ASSISTANT_MODEL_CACHE"] = str(model_cache)
     cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -83,9 +98,11 @@ def start_server(
 
 
 def run_level(
-    base: str, secret: str, route: str, clients: int, per_client: int, questions: list[str]
+    base: str | list[str], secret: str, route: str, clients: int, per_client: int, questions: list[str]
 ) -> dict[str, Any]:
-    """``clients`` threads, each with its own connection, ``per_client`` requests one after another."""
+    """``clients`` threads, each with its own connection, ``per_client`` requests one after another;
+    with several servers, client n talks to server n mod their number (a round-robin balancer)."""
+    bases = [base] if isinstance(base, str) else base
     import httpx
 
     latencies: list[float] = []
@@ -94,7 +111,9 @@ def run_level(
     start_gate = threading.Barrier(clients)
 
     def client(n: int) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {secret}"}, timeout=60) as http:
+        with httpx.Client(
+            base_url=bases[n % len(bases)], headers={"Authorization": f"Bearer {secret}"}, timeout=60
+        ) as http:
             start_gate.wait()
             for i in range(per_client):
                 q = questions[(n * per_client + i) % len(questions)]
@@ -139,8 +158,12 @@ def run_load_eval(
     requests_per_level: int = 200,
     model_cache: Path | None = None,
     log: Callable[[str], None] = lambda m: None,
+    server_env: dict[str, str] | None = None,
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """Every level sends the same number of requests (bounded), split over its clients."""
+    """Every level sends the same number of requests (bounded), split over its clients. *server_env*
+    (ASSISTANT_DATABASE__URL, ASSISTANT_VECTOR_STORE__HOST/PORT) runs it in server mode, where
+    *processes* API processes share the load."""
     if bench is not None:
         docs = [bench / "docs"]
         questions = [q["question"] for q in load_questions(bench / "questions.jsonl")]
@@ -150,10 +173,10 @@ def run_load_eval(
     with tempfile.TemporaryDirectory(prefix="assistant-load-") as tmp:
         home = Path(tmp) / "home"
         log(f"ingesting {', '.join(map(str, docs))} ...")
-        secret = prepare(home, docs, model_cache)
-        port = _free_port()
-        server = start_server(home, port, model_cache)
-        base = f"http://127.0.0.1:{port}"
+        secret = prepare(home, docs, model_cache, server_env)
+        ports = [_free_port() for _ in range(processes)]
+        servers = [start_server(home, port, model_cache, server_env) for port in ports]
+        base = [f"http://127.0.0.1:{port}" for port in ports]
         results = []
         try:
             for route in ("search", "ask"):
@@ -163,13 +186,17 @@ def run_load_eval(
                     log(f"{route}: {clients} client(s) x {per_client} requests ...")
                     results.append(run_level(base, secret, route, clients, per_client, questions))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    server.kill()
     return {
         "bench": bench.name if bench else "sample corpus",
+        "mode": "server (PostgreSQL + Chroma server)" if server_env else "embedded (SQLite + Chroma)",
+        "processes": processes,
         "questions": len(questions),
         "cpu_cores": os.cpu_count(),
         "results": results,
@@ -179,6 +206,8 @@ def run_load_eval(
 def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"# Load: {result['bench']} ({result['questions']} questions, {result['cpu_cores']} cores, loopback)",
+        "",
+        f"Mode: {result.get('mode', 'embedded (SQLite + Chroma)')}, {result.get('processes', 1)} API process(es).",
         "",
         "| route | clients | requests | errors | p50 ms | p95 ms | p99 ms | requests/s |",
         "|---|---|---|---|---|---|---|---|",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -284,6 +285,16 @@ def eval_load(
         int, typer.Option("--requests", help="Requests per level and route (bounded).", min=10, max=5000)
     ] = 200,
     out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            help="API processes sharing the clients (above 1: server mode, from ASSISTANT_DATABASE__URL "
+            "and ASSISTANT_VECTOR_STORE__HOST/PORT).",
+            min=1,
+            max=8,
+        ),
+    ] = 1,
     as_json: JsonOpt = False,
 ) -> None:
     """The API under concurrent clients on loopback: p50/p95/p99 and errors for search and ask."""
@@ -297,8 +308,30 @@ def eval_load(
         fail("--levels takes client counts from 1 to 64, e.g. 1,5,20", EXIT_USAGE)
     services = run(open_services)
     cache = services.settings.model_cache or services.settings.home / "models"
+    server_env = {
+        k: v
+        for k in ("ASSISTANT_DATABASE__URL", "ASSISTANT_VECTOR_STORE__HOST", "ASSISTANT_VECTOR_STORE__PORT")
+        if (v := os.environ.get(k))
+    }
     services.close()
-    result = run(run_load_eval, bench, parsed, requests, cache, lambda m: typer.echo(m, err=True))
+    if processes > 1 and not (
+        server_env.get("ASSISTANT_DATABASE__URL", "").startswith("postgres")
+        and server_env.get("ASSISTANT_VECTOR_STORE__HOST")
+    ):
+        fail(
+            "--processes above 1 needs server mode: ASSISTANT_DATABASE__URL and ASSISTANT_VECTOR_STORE__HOST",
+            EXIT_USAGE,
+        )
+    result = run(
+        run_load_eval,
+        bench,
+        parsed,
+        requests,
+        cache,
+        lambda m: typer.echo(m, err=True),
+        server_env or None,
+        processes,
+    )
     if as_json:
         print_json(result)
     else:
