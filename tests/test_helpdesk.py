@@ -13,9 +13,6 @@ from assistant.errors import InvalidInput, NotFound
 from assistant.services import Services
 from tests.conftest import ROOT
 
-# contract tests: each runs on SQLite and on PostgreSQL (server mode)
-pytestmark = pytest.mark.backends
-
 
 @pytest.fixture
 def desk(services: Services) -> Services:

@@ -128,3 +128,14 @@ def test_db_copy_and_database_url_refuse_bad_values(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("ASSISTANT_DATABASE__URL", "postgresql://nobody@127.0.0.1:9/none")
     r = _run("db", "check")
     assert r.exit_code != 0 and "cannot reach the database" in r.output
+
+
+def test_several_api_processes_need_server_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded Chroma store has one owner: `serve --workers 2` on it is refused before it starts."""
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ASSISTANT_DATABASE__URL", raising=False)
+    r = _run("serve", "--workers", "2", "--port", "1")
+    assert r.exit_code == 2 and "needs server mode" in r.output
+    monkeypatch.setenv("ASSISTANT_DATABASE__URL", "postgresql://x@127.0.0.1:9/y")
+    r = _run("serve", "--workers", "2", "--port", "1")  # a database but no Chroma server
+    assert r.exit_code == 2 and "ASSISTANT_VECTOR_STORE__HOST" in r.output
