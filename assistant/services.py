@@ -612,7 +612,7 @@ class Services:
         try:
             out["database"] = {"ok": True, **self.db.health()}
         except Exception as exc:  # a health check reports, it does not raise
-            out["database"] = {"ok": False, "backend": self.db.dialect, "error": str(exc).splitlines()[0]}
+            out["database"] = {"ok": False, "backend": self.db.dialect, "error": _first_line(exc)}
         vs = self.settings.vector_store
         where = f"{vs.host}:{vs.port}" if vs.host else str(self.settings.home / "chroma")
         try:
@@ -627,13 +627,18 @@ class Services:
                 "ok": False,
                 "backend": "chroma-server" if vs.host else "chroma",
                 "at": where,
-                "error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                "error": _first_line(exc),
             }
         return out
 
     def close(self) -> None:
         self.kbs.close()
         self.db.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def database_upgrade(settings: Settings | None = None) -> dict[str, Any]:

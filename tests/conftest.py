@@ -32,6 +32,20 @@ def free_ports(n: int = 2) -> list[int]:
             s.close()
 
 
+def wait_port(port: int, seconds: float = 60) -> None:
+    """Until something listens on a loopback port (a server the test started)."""
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"nothing listens on port {port} after {seconds:.0f} s")
+
+
 SAMPLE_TICKETS = ROOT / "corpus" / "incidents" / "工单历史.csv"
 SAMPLE_TICKETS_MAP = "id=工单号,title=标题,text=标题+描述,category=分类,priority=优先级,status=状态,resolution=处理结果,created=创建时间"
 

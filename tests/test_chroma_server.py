@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant.services import build_services
 from assistant.settings import Settings
-from tests.conftest import ROOT, free_ports
+from tests.conftest import ROOT, free_ports, wait_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -39,13 +37,7 @@ def test_ingest_and_search_through_a_chroma_server(
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_port(port, 30)
         settings = Settings(home=tmp_path / "home", model_cache=model_cache)
         settings.vector_store.host = "127.0.0.1"
         settings.vector_store.port = port

@@ -77,6 +77,15 @@ def test_db_copy_sqlite_to_postgresql_and_back_keeps_every_row(  # type: ignore[
     assert seqs is None or seqs == sorted(set(seqs))  # the audit sequence goes on after the copied rows
     assert [a["action"] for a in server.changes.audit(made["cr"])][-1] == "review"
     assert server.health()["database"]["ok"] and server.health()["database"]["backend"] == "postgresql"
+    # the hidden rowid column stays hidden in a `t.*` join too, as in SQLite
+    assert "rowid" not in server.ticket_work.show("demo", made["ticket"])
+    # PostgreSQL text cannot hold NUL, which a pasted log may carry: dropped, not a 500
+    nul = server.ticket_work.open_ticket("demo", "扫码枪\x00", "日志\x00片段", "agent-a")
+    assert server.support.tickets.get("demo", nul["id"])["title"] == "扫码枪"
+    # a process that starts on an up-to-date database changes no table
+    applied = server.db.conn.execute("SELECT COUNT(*) FROM schema_applied").fetchone()[0]
+    build_services(server.settings, embeddings=HashingEmbeddings()).close()
+    assert server.db.conn.execute("SELECT COUNT(*) FROM schema_applied").fetchone()[0] == applied > 0
     server.close()
 
     # a second copy into a database that has rows is refused, and changes nothing
@@ -89,16 +98,17 @@ def test_db_copy_sqlite_to_postgresql_and_back_keeps_every_row(  # type: ignore[
     assert r.exit_code == 0, r.output
     again = json.loads(r.stdout)["tables"]
     assert (
-        again["tickets"] == copied["tables"]["tickets"]
-        and again["cr_audit"]["rows"] == len(made["audit"]) + 1
+        again["api_keys"] == copied["tables"]["api_keys"]
+        and again["messages"] == copied["tables"]["messages"]
     )
+    assert again["tickets"]["rows"] == 98 and again["cr_audit"]["rows"] == len(made["audit"]) + 1
 
     # `db upgrade` and `db check` on the server
     monkeypatch.setenv("ASSISTANT_DATABASE__URL", pg_url)
     monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "laptop"))
     r = _run("db", "upgrade", "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["tables"]["tickets"] == 97
+    assert json.loads(r.stdout)["tables"]["tickets"] == 98
     r = _run("db", "check", "--json")
     assert r.exit_code == 0, r.output
     assert {k: v["ok"] for k, v in json.loads(r.stdout).items()} == {"database": True, "vector_store": True}

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -21,20 +19,9 @@ import pytest
 from assistant.services import build_services
 from assistant.settings import Settings
 from tests import pgserver
-from tests.conftest import ROOT, free_ports
+from tests.conftest import ROOT, free_ports, wait_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _wait_port(port: int, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def _call(port: int, method: str, path: str, key: str | None = None, body: object = None) -> tuple[int, dict]:
@@ -103,7 +90,7 @@ def test_two_api_processes_share_one_project(  # type: ignore[no-untyped-def]
         )
     ]
     try:
-        _wait_port(chroma_port)
+        wait_port(chroma_port)
         settings = Settings(
             home=tmp_path / "home",
             model_cache=model_cache,
@@ -126,7 +113,7 @@ def test_two_api_processes_share_one_project(  # type: ignore[no-untyped-def]
                 )
             )
         for port in (port_a, port_b):
-            _wait_port(port)
+            wait_port(port)
             status, health = _call(port, "GET", "/v1/health")
             assert status == 200 and health["backends"]["database"]["backend"] == "postgresql", health
             assert health["backends"]["vector_store"] == {"ok": True, "backend": "chroma-server"}

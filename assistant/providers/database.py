@@ -237,29 +237,30 @@ def to_postgres_schema(sql: str) -> str:
 
 
 class Row:
-    """A result row read by position or by column name, like :class:`sqlite3.Row`."""
+    """A result row read by position or by column name, like :class:`sqlite3.Row`. The hidden
+    ``rowid`` columns that ``SELECT *`` and ``SELECT t.*`` bring are left out, as SQLite does."""
 
-    __slots__ = ("_index", "_keys", "_values")
+    __slots__ = ("_index", "_keys", "_pos", "_values")
 
-    def __init__(self, index: dict[str, int], keys: list[str], values: Sequence[Any]) -> None:
-        self._index, self._keys, self._values = index, keys, values
+    def __init__(self, index: dict[str, int], keys: list[str], pos: list[int], values: Sequence[Any]) -> None:
+        self._index, self._keys, self._pos, self._values = index, keys, pos, values
 
     def __getitem__(self, key: int | str) -> Any:
         if isinstance(key, str):
             return self._values[self._index[key]]
-        return self._values[key]
+        return self._values[self._pos[key]]
 
     def keys(self) -> list[str]:
         return self._keys
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
+        return iter([self._values[p] for p in self._pos])
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._pos)
 
     def __repr__(self) -> str:
-        return f"Row({dict(zip(self._keys, (self[k] for k in self._keys), strict=True))!r})"
+        return f"Row({dict(zip(self._keys, self, strict=True))!r})"
 
 
 def _row_factory(cursor: Any) -> Any:
@@ -267,26 +268,14 @@ def _row_factory(cursor: Any) -> Any:
     if not desc:
         return tuple
     names = [d.name for d in desc]
-    index = {n: i for i, n in enumerate(names)}
-    # SELECT * brings the hidden rowid last: leave it out of the row's keys, as SQLite does
-    keys = names[:-1] if len(names) > 1 and names[-1] == "rowid" else names
-    if len(keys) != len(names):
-        return lambda values: _HiddenRowid(index, keys, values)
-    return lambda values: Row(index, keys, values)
-
-
-class _HiddenRowid(Row):
-    """A ``SELECT *`` row: the hidden ``rowid`` column is left out of positions and keys."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: int | str) -> Any:
-        if isinstance(key, str):
-            return self._values[self._index[key]]
-        return self._values[:-1][key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values[:-1])
+    pos = [i for i, n in enumerate(names) if n != "rowid"] or list(range(len(names)))
+    keys = [names[i] for i in pos]
+    index: dict[str, int] = {}
+    for i in pos:
+        index.setdefault(names[i], i)  # a name twice (a join): the first, as sqlite3.Row
+    if "rowid" in names:
+        index.setdefault("rowid", names.index("rowid"))
+    return lambda values: Row(index, keys, pos, values)
 
 
 @lru_cache(maxsize=1)
@@ -319,20 +308,25 @@ class _PgCursor:
         return iter(self.fetchall())
 
 
+def _no_nul(params: Sequence[Any]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL (U+0000), which SQLite stores: it is dropped, never meaningful."""
+    return tuple(v.replace("\x00", "") if isinstance(v, str) and "\x00" in v else v for v in params)
+
+
 class PgConnection:
     """What the stores call on ``db.conn`` (``execute``, ``executemany``), on one psycopg connection."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> _PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _PgCursor:
         cur = self.raw.cursor()
-        cur.execute(to_postgres(sql), tuple(params) if not isinstance(params, dict) else params)
+        cur.execute(to_postgres(sql), _no_nul(params))
         return _PgCursor(cur)
 
     def executemany(self, sql: str, rows: Any) -> _PgCursor:
         cur = self.raw.cursor()
-        cur.executemany(to_postgres(sql), [tuple(r) for r in rows])
+        cur.executemany(to_postgres(sql), [_no_nul(r) for r in rows])
         return _PgCursor(cur)
 
     def close(self) -> None:
@@ -364,6 +358,9 @@ class PgAppDB:
             raw = self._psycopg.connect(
                 self.url, autocommit=True, row_factory=_row_factory, connect_timeout=10
             )
+            # the stores' read-check-write needs each statement to see the last commit, whatever the
+            # server's default_transaction_isolation says
+            raw.isolation_level = self._psycopg.IsolationLevel.READ_COMMITTED
             # SUM() of integers is numeric in PostgreSQL: read it back as int (or float), as SQLite gives
             raw.adapters.register_loader("numeric", _number_loader())
             return raw
@@ -383,11 +380,34 @@ class PgAppDB:
         return conn
 
     def _migrate(self) -> None:
+        """Apply the schemas this database has not seen (by a hash of their text, kept in
+        ``schema_applied``). A start with nothing new takes no lock: DDL on a busy server would
+        lock every table and could deadlock with a request that is writing."""
+        import hashlib
+
         with self._lock, self._connect() as raw:
-            with raw.transaction():
-                raw.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK_KEY + 1,))
-                for sql in _SCHEMAS[self._applied :]:
-                    raw.execute(_PG_SCHEMAS.get(sql) or to_postgres_schema(sql))
+            pending = [_PG_SCHEMAS.get(sql) or to_postgres_schema(sql) for sql in _SCHEMAS[self._applied :]]
+            hashes = [hashlib.sha256(ddl.encode("utf-8")).hexdigest() for ddl in pending]
+            known = raw.execute("SELECT to_regclass('schema_applied') IS NOT NULL").fetchone()[0]
+            done = (
+                {r[0] for r in raw.execute("SELECT hash FROM schema_applied").fetchall()} if known else set()
+            )
+            if any(h not in done for h in hashes):
+                with raw.transaction():
+                    # the writers' lock too: no request writes while the tables change
+                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK_KEY + 1,))
+                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK_KEY,))
+                    raw.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_applied (hash TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                    )
+                    done = {r[0] for r in raw.execute("SELECT hash FROM schema_applied").fetchall()}
+                    for ddl, h in zip(pending, hashes, strict=True):
+                        if h not in done:
+                            raw.execute(ddl)
+                            raw.execute(
+                                "INSERT INTO schema_applied VALUES (%s, now()::text) ON CONFLICT DO NOTHING",
+                                (h,),
+                            )
             self._applied = len(_SCHEMAS)
 
     @contextmanager
