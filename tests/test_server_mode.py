@@ -149,3 +149,31 @@ def test_several_api_processes_need_server_mode(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("ASSISTANT_DATABASE__URL", "postgresql://x@127.0.0.1:9/y")
     r = _run("serve", "--workers", "2", "--port", "1")  # a database but no Chroma server
     assert r.exit_code == 2 and "ASSISTANT_VECTOR_STORE__HOST" in r.output
+
+
+def test_db_copy_reads_one_snapshot_while_the_source_is_written(tmp_path: Path, model_cache: Path) -> None:
+    """A ticket opened on the source while the copy runs is not in the copy, and does not spoil it."""
+    from assistant.providers.embeddings import HashingEmbeddings
+    from assistant.services import database_copy
+
+    svc = build_services(
+        Settings(home=tmp_path / "src", model_cache=model_cache), embeddings=HashingEmbeddings()
+    )
+    _fill(svc)
+    before = len(svc.support.tickets.all("demo"))
+    written: list[str] = []
+
+    def progress(n: int, total: int, table: str, rows: int) -> None:
+        if table == "change_requests":  # half-way: before the tickets are read
+            written.append(
+                svc.ticket_work.open_ticket("demo", "扫码枪失灵", "仓库扫码枪无响应", "agent-a")["id"]
+            )
+
+    result = database_copy(
+        f"sqlite:///{tmp_path / 'src' / 'app.sqlite3'}",
+        f"sqlite:///{tmp_path / 'dst' / 'app.sqlite3'}",
+        progress,
+    )
+    assert written and result["tables"]["tickets"]["rows"] == before
+    assert len(svc.support.tickets.all("demo")) == before + 1  # the source kept its new ticket
+    svc.close()

@@ -501,10 +501,25 @@ def _where(db: AppDB) -> str:
     return str(Path(db.path).resolve()) if isinstance(db, SqliteDB) else str(getattr(db, "url", id(db)))
 
 
+@contextmanager
+def _read_snapshot(db: AppDB) -> Iterator[None]:
+    """Every read inside sees the database as it was at the first one (writers go on meanwhile)."""
+    if isinstance(db, PgAppDB):
+        begin, run = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", db.conn.raw.execute
+    else:
+        begin, run = "BEGIN", db.conn.execute  # a deferred read transaction: WAL gives it a snapshot
+    run(begin)
+    try:
+        yield
+    finally:
+        run("COMMIT")
+
+
 def copy_database(src: AppDB, dst: AppDB, progress: Any = None) -> dict[str, dict[str, Any]]:
     """Copy every row of *src* into an empty *dst* in one transaction, in the order rows were written,
-    then compare counts and checksums table by table. Nothing is written when *dst* holds any row, and
-    a failure part-way leaves *dst* as it was.
+    then compare counts and checksums table by table. The source is read in one snapshot, so rows
+    written to it during the copy are not in it (and do not spoil it). Nothing is written when *dst*
+    holds any row, and a failure part-way leaves *dst* as it was.
 
     Raises:
         InvalidInput: *dst* is not empty, or the two are the same database.
@@ -518,8 +533,8 @@ def copy_database(src: AppDB, dst: AppDB, progress: Any = None) -> dict[str, dic
     busy = [t for t in tables if dst.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]]
     if busy:
         raise InvalidInput(f"the target database is not empty ({', '.join(busy)}); copy into a new database")
-    before = table_checksums(src)
-    with dst.transaction() as c:
+    with _read_snapshot(src), dst.transaction() as c:
+        before = table_checksums(src)
         for n, table in enumerate(tables, 1):
             cols, rows = _rows_in_order(src, table)
             if rows:
