@@ -43,7 +43,7 @@ from assistant.learning.textclf import fit as fit_text_classifier
 from assistant.migration.check import markdown_report
 from assistant.migration.service import Migration
 from assistant.migration.values import shape as value_shape
-from assistant.providers.database import AppDB, copy_database, open_app_db, table_checksums
+from assistant.providers.database import AppDB, copy_database, open_app_db, table_counts
 from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
@@ -614,21 +614,15 @@ class Services:
         except Exception as exc:  # a health check reports, it does not raise
             out["database"] = {"ok": False, "backend": self.db.dialect, "error": _first_line(exc)}
         vs = self.settings.vector_store
-        where = f"{vs.host}:{vs.port}" if vs.host else str(self.settings.home / "chroma")
+        store = {
+            "backend": "chroma-server" if vs.host else "chroma",
+            "at": f"{vs.host}:{vs.port}" if vs.host else str(self.settings.home / "chroma"),
+        }
         try:
             self.vector_store.heartbeat()
-            out["vector_store"] = {
-                "ok": True,
-                "backend": "chroma-server" if vs.host else "chroma",
-                "at": where,
-            }
+            out["vector_store"] = {"ok": True, **store}
         except Exception as exc:
-            out["vector_store"] = {
-                "ok": False,
-                "backend": "chroma-server" if vs.host else "chroma",
-                "at": where,
-                "error": _first_line(exc),
-            }
+            out["vector_store"] = {"ok": False, **store, "error": _first_line(exc)}
         return out
 
     def close(self) -> None:
@@ -647,7 +641,7 @@ def database_upgrade(settings: Settings | None = None) -> dict[str, Any]:
     db = open_app_db(settings.home, settings.database.url)
     try:
         _ = db.conn
-        return {**db.health(), "tables": {t: n for t, (n, _sum) in table_checksums(db).items()}}
+        return {**db.health(), "tables": table_counts(db)}
     finally:
         db.close()
 

@@ -60,8 +60,7 @@ def create_app(services: Services) -> FastAPI:
             "status": "ok" if ok else "degraded",
             # no paths, hosts or error texts for a caller without a key
             "backends": {
-                name: {k: v for k, v in b.items() if k in ("ok", "backend", "version")}
-                for name, b in backends.items()
+                name: {k: v for k, v in b.items() if k in ("ok", "backend")} for name, b in backends.items()
             },
             "version": __version__,
             "answer_mode": s.llm.mode,

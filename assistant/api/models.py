@@ -18,7 +18,7 @@ class Open(BaseModel):
 class HealthResponse(BaseModel):
     status: str = Field(description="ok, or degraded when a backend does not answer (HTTP 503)")
     backends: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="database and vector_store: backend, whether it answers, where"
+        default_factory=dict, description="database and vector_store: which backend, and whether it answers"
     )
     version: str
     answer_mode: str

@@ -38,7 +38,9 @@ def serve(
                 "and ASSISTANT_VECTOR_STORE__HOST to a Chroma server (the embedded store has one owner)",
                 EXIT_USAGE,
             )
-        run(open_services).close()  # the schema and the settings are checked once, before the workers
+        from assistant.services import database_upgrade
+
+        run(database_upgrade, settings)  # the database answers and its tables exist, before the workers
         typer.echo(f"API on http://{host}:{port} with {workers} processes", err=True)
         uvicorn.run(
             "assistant.api.app:app_from_settings",

@@ -345,7 +345,6 @@ class PgAppDB:
 
         self._psycopg = psycopg
         self.url = "postgresql://" + url.split("://", 1)[1]  # postgres:// is accepted too
-        self.path = None
         self._local = threading.local()
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
@@ -479,22 +478,28 @@ def _rows_in_order(db: AppDB, table: str) -> tuple[list[str], list[tuple[Any, ..
     return [], []
 
 
-def table_checksums(db: AppDB) -> dict[str, tuple[int, str]]:
-    """(rows, sha256 of the rows in a canonical form) of every table: the same data gives the same sums
-    on SQLite and on PostgreSQL."""
+def _checksum(cols: list[str], rows: list[tuple[Any, ...]]) -> tuple[int, str]:
+    """(rows, sha256 of the rows in a canonical form): the same data gives the same sum on SQLite
+    and on PostgreSQL, whatever order the rows come in."""
     import hashlib
     import json
 
-    out: dict[str, tuple[int, str]] = {}
-    for table in app_tables():
-        cols, rows = _rows_in_order(db, table)
-        digest = hashlib.sha256()
-        for line in sorted(
-            json.dumps(dict(zip(cols, r, strict=True)), sort_keys=True, default=str) for r in rows
-        ):
-            digest.update(line.encode("utf-8") + b"\n")
-        out[table] = (len(rows), digest.hexdigest())
-    return out
+    digest = hashlib.sha256()
+    for line in sorted(
+        json.dumps(dict(zip(cols, r, strict=True)), sort_keys=True, default=str) for r in rows
+    ):
+        digest.update(line.encode("utf-8") + b"\n")
+    return len(rows), digest.hexdigest()
+
+
+def table_checksums(db: AppDB) -> dict[str, tuple[int, str]]:
+    """:func:`_checksum` of every table."""
+    return {table: _checksum(*_rows_in_order(db, table)) for table in app_tables()}
+
+
+def table_counts(db: AppDB) -> dict[str, int]:
+    """Rows per table."""
+    return {t: int(db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in app_tables()}
 
 
 def _where(db: AppDB) -> str:
@@ -530,13 +535,14 @@ def copy_database(src: AppDB, dst: AppDB, progress: Any = None) -> dict[str, dic
     if _where(src) == _where(dst):
         raise InvalidInput("--from and --to are the same database")
     tables = app_tables()
-    busy = [t for t in tables if dst.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]]
+    busy = [t for t, n in table_counts(dst).items() if n]
     if busy:
         raise InvalidInput(f"the target database is not empty ({', '.join(busy)}); copy into a new database")
+    before: dict[str, tuple[int, str]] = {}
     with _read_snapshot(src), dst.transaction() as c:
-        before = table_checksums(src)
         for n, table in enumerate(tables, 1):
-            cols, rows = _rows_in_order(src, table)
+            cols, rows = _rows_in_order(src, table)  # each source table is read once
+            before[table] = _checksum(cols, rows)
             if rows:
                 names = ", ".join(f'"{col}"' for col in cols)
                 marks = ", ".join("?" for _ in cols)
