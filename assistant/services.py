@@ -699,14 +699,16 @@ def build_services(settings: Settings | None = None, **overrides: Any) -> Servic
         settings.embedding, settings.model_cache or home / "models"
     )
     vector_store = overrides.get("vector_store") or make_vector_store(settings.vector_store, home)
-    kbs = KnowledgeBases(home, vector_store, embeddings.model_id)
+    db = open_app_db(home, settings.database.url)
+    # server mode keeps the knowledge bases' tables on the same PostgreSQL server
+    kbs = KnowledgeBases(home, vector_store, embeddings.model_id, db=db)
     llm = overrides["llm"] if "llm" in overrides else make_chat_model(settings.llm)
     return Services(
         settings=settings,
         embeddings=embeddings,
         vector_store=vector_store,
         kbs=kbs,
-        db=open_app_db(home, settings.database.url),
+        db=db,
         llm=llm,
     )
 

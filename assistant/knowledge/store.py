@@ -1,16 +1,19 @@
-"""Knowledge bases on disk.
+"""Knowledge bases: a document registry, a chunk table and a lexical index, plus a vector collection.
 
-Each knowledge base has a folder ``<home>/kb/<key>/`` with one SQLite file (WAL mode) holding
-the document registry, the chunk table (text and citation fields) and the FTS5 lexical index, and
-one vector collection in the vector store. The SQLite file is the source of truth: a vector hit
-whose chunk id is not in the chunk table is ignored, so a search never sees half of a document
-that is being replaced.
+Embedded mode (the default): each knowledge base has a folder ``<home>/kb/<key>/`` with one SQLite
+file (WAL mode) holding the registry, the chunk table (text and citation fields) and the FTS5
+lexical index. Server mode (``ASSISTANT_DATABASE__URL=postgresql://...``): the same tables in one
+PostgreSQL schema per knowledge base (``kb_<key>``), the lexical index a ``tsvector`` column, and a
+catalog table ``kb_catalog`` naming them (:mod:`assistant.knowledge.storage`). The statements are
+the same for both. Either way the relational side is the source of truth: a vector hit whose chunk
+id is not in the chunk table is ignored, so a search never sees half of a document that is being
+replaced.
 
 Replacing a document's chunks:
 
 1. record the new generation in ``garbage`` (if we die, its vectors are known litter);
 2. upsert the new vectors;
-3. one SQLite transaction swaps the chunk rows and FTS rows, updates the registry, moves the
+3. one database transaction swaps the chunk rows and lexical rows, updates the registry, moves the
    garbage mark from the new generation to the old one;
 4. delete the old generation's vectors and its garbage mark.
 
@@ -22,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -31,13 +32,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ConfigError, InvalidInput, NotFound
-from assistant.providers.database import transaction
-from assistant.providers.lexical import Fts5Index, LexicalIndex
+from assistant.providers.lexical import Fts5Index, LexicalIndex, PgTsIndex
 from assistant.providers.vectorstore import VectorIndex, VectorStore
 from assistant.schemas import Chunk, DocType, DocumentInfo, KnowledgeBaseInfo
+
+if TYPE_CHECKING:
+    from assistant.knowledge.storage import Catalog, KbStorage
+    from assistant.providers.database import AppDB
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,49 +124,28 @@ class DocumentRecord:
 
 
 class KnowledgeBase:
-    """One knowledge base: its SQLite file, lexical index and vector index."""
+    """One knowledge base: its tables (a SQLite file or a PostgreSQL schema), lexical index and vectors."""
 
-    def __init__(self, name: str, folder: Path, vectors: VectorIndex, lexical: LexicalIndex) -> None:
+    def __init__(self, name: str, storage: KbStorage, vectors: VectorIndex, lexical: LexicalIndex) -> None:
         self.name = name
-        self.folder = folder
+        self.storage = storage
         self.vectors = vectors
         self.lexical = lexical
-        self.db_path = folder / "index.sqlite3"
-        # one connection per thread (the API's worker threads and the web UI's script threads share
-        # this object); writers in this process take turns, other processes wait on SQLite's lock
-        self._local = threading.local()
-        self._conns: dict[threading.Thread, sqlite3.Connection] = {}  # to close them; pruned as threads end
-        self._lock = threading.Lock()
         self._write_lock = threading.RLock()
 
     # -- connection -------------------------------------------------------------------------
     @property
-    def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-            with self._lock:
-                # servers start a thread per request or rerun: close the connections of ended threads
-                for thread in [t for t in self._conns if not t.is_alive()]:
-                    self._conns.pop(thread).close()
-                self._conns[threading.current_thread()] = conn
-        return conn
+    def conn(self) -> Any:
+        """This thread's connection (``execute``, ``executemany``; rows by name or position)."""
+        return self.storage.conn
 
     def close(self) -> None:
-        with self._write_lock, self._lock:
-            for conn in self._conns.values():
-                conn.close()
-            self._conns.clear()
-        self._local = threading.local()
+        with self._write_lock:
+            self.storage.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock, transaction(self.conn) as c:
+    def transaction(self) -> Iterator[Any]:
+        with self._write_lock, self.storage.transaction() as c:
             yield c
 
     @contextmanager
@@ -172,9 +155,7 @@ class KnowledgeBase:
             yield
 
     def init_schema(self, embedding_model: str) -> None:
-        conn = self.conn
-        conn.executescript(SCHEMA)
-        self.lexical.create_schema(conn)
+        self.storage.create_schema(SCHEMA, self.lexical)
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO meta VALUES ('name', ?)", (self.name,))
             c.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (now_iso(),))
@@ -248,16 +229,16 @@ class KnowledgeBase:
             self.lexical.delete(c, rowids)
             c.execute("DELETE FROM chunks WHERE doc_id = ?", (record.doc_id,))
             c.execute("DELETE FROM documents WHERE doc_id = ? OR source = ?", (record.doc_id, record.source))
+            fields = list(record.__dict__)
             c.execute(
-                "INSERT INTO documents VALUES (:doc_id, :source, :path, :doc_type, :title, :content_hash, :fingerprint, "
-                ":gen, :version, :language, :status, :error, :chunk_count, :size, :encoding, :ingested_at)",
-                record.__dict__,
+                f"INSERT INTO documents ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+                [record.__dict__[f] for f in fields],
             )
             fts_rows = []
             for ch in chunks:
-                cur = c.execute(
+                (rowid,) = c.execute(
                     "INSERT INTO chunks (chunk_id, doc_id, ordinal, section, page, language, text, req_ids) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING rowid",
                     (
                         ch.chunk_id,
                         ch.doc_id,
@@ -268,8 +249,8 @@ class KnowledgeBase:
                         ch.text,
                         json.dumps(ch.req_ids),
                     ),
-                )
-                fts_rows.append((int(cur.lastrowid or 0), ch.title, ch.section, ch.text))
+                ).fetchall()[0]
+                fts_rows.append((int(rowid), ch.title, ch.section, ch.text))
             self.lexical.add(c, fts_rows)
             c.execute("DELETE FROM garbage WHERE doc_id = ? AND gen = ?", (record.doc_id, record.gen))
             if old_gen and old_gen != record.gen:
@@ -492,34 +473,31 @@ def doc_id_for(kb: str, source: str) -> str:
     return hashlib.sha1(f"{kb}\0{source}".encode()).hexdigest()[:16]
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    """Which file a path is now (device, inode); None when there is none."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
 class KnowledgeBases:
-    """All knowledge bases under ``<home>/kb``."""
+    """All knowledge bases: folders under ``<home>/kb`` (embedded) or schemas on the PostgreSQL server
+    given as *db* (server mode), with their vector collections."""
 
     def __init__(
-        self, home: Path, vector_store: VectorStore, embedding_model: str, lexical: LexicalIndex | None = None
+        self,
+        home: Path,
+        vector_store: VectorStore,
+        embedding_model: str,
+        lexical: LexicalIndex | None = None,
+        db: AppDB | None = None,
     ):
-        self.root = home / "kb"
+        from assistant.knowledge.storage import PgCatalog, SqliteCatalog
+
         self.vector_store = vector_store
         self.embedding_model = embedding_model
-        self.lexical = lexical or Fts5Index()
+        server = db is not None and db.dialect == "postgresql"
+        self.catalog: Catalog = PgCatalog(db) if server else SqliteCatalog(home / "kb")  # type: ignore[arg-type]
+        self.lexical = lexical or (PgTsIndex() if server else Fts5Index())
         self._open: dict[str, KnowledgeBase] = {}
-        self._identity: dict[str, tuple[int, int] | None] = {}
+        self._identity: dict[str, object] = {}
         self._open_lock = threading.RLock()
 
-    def _folder(self, name: str) -> Path:
-        return self.root / kb_key(name)
-
     def exists(self, name: str) -> bool:
-        return (self._folder(validate_kb_name(name)) / "index.sqlite3").exists()
+        return self.catalog.identity(validate_kb_name(name)) is not None
 
     def get(self, name: str, create: bool = False) -> KnowledgeBase:
         """Open a knowledge base; with ``create`` make it when missing.
@@ -530,57 +508,42 @@ class KnowledgeBases:
         """
         name = validate_kb_name(name)
         with self._open_lock:  # two threads opening a new knowledge base must not both create it
-            folder = self._folder(name)
+            identity = self.catalog.identity(name)
             if name in self._open:
                 cached = self._open[name]
-                if self._identity.get(name) == _file_identity(folder / "index.sqlite3"):
+                if identity is not None and self._identity.get(name) == identity:
                     return cached
                 # deleted (or deleted and made again) by another process: forget the stale handles
                 self._open.pop(name)
                 cached.close()
-            fresh = not (folder / "index.sqlite3").exists()
-            if fresh and not create:
+            if identity is None and not create:
                 known = ", ".join(self.names()) or "none yet"
                 raise NotFound(
                     f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
                 )
-            folder.mkdir(parents=True, exist_ok=True)
-            if fresh:
+            if identity is None:
                 self.vector_store.drop(kb_key(name))  # litter from an earlier knowledge base of this name
-            kb = KnowledgeBase(name, folder, self.vector_store.index(kb_key(name)), self.lexical)
+            storage = self.catalog.open(name, create=identity is None)
+            kb = KnowledgeBase(name, storage, self.vector_store.index(kb_key(name)), self.lexical)
             kb.init_schema(self.embedding_model)
             kb.check_model(self.embedding_model)
             self._open[name] = kb
-            self._identity[name] = _file_identity(folder / "index.sqlite3")
+            self._identity[name] = self.catalog.identity(name)
             return kb
 
     def names(self) -> list[str]:
-        if not self.root.exists():
-            return []
-        names = []
-        for db in sorted(self.root.glob("*/index.sqlite3")):
-            try:
-                conn = sqlite3.connect(db)
-                row = conn.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()
-                conn.close()
-            except sqlite3.Error:
-                continue
-            if row:
-                names.append(row[0])
-        return sorted(names)
+        return self.catalog.names()
 
     def delete(self, name: str) -> None:
         name = validate_kb_name(name)
-        folder = self._folder(name)
-        if not (folder / "index.sqlite3").exists():
+        if self.catalog.identity(name) is None:
             raise NotFound(f"knowledge base {name!r} does not exist")
         kb = self._open.pop(name, None)
         if kb:
             kb.close()
-        # the SQLite file goes first: without it the knowledge base is gone for every reader
-        (folder / "index.sqlite3").unlink()
+        # the tables go first: without them the knowledge base is gone for every reader
+        self.catalog.drop(name)
         self.vector_store.drop(kb_key(name))
-        shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
         for kb in self._open.values():

@@ -163,7 +163,7 @@ class SqliteDB:
 
 # --- server mode: PostgreSQL -------------------------------------------------------------------
 # The stores write one SQL dialect (SQLite's); :func:`to_postgres` translates each statement once
-# (cached). What it knows: ``?`` parameters, ``INSERT OR IGNORE``, ``json_extract(col, '$.key')``,
+# (cached). What it knows: ``?`` parameters, ``INSERT OR IGNORE``, ``json_extract(col, '$.key')``, ``instr``,
 # the reserved word ``user`` as a column name, ``rowid`` (a hidden identity column on every table,
 # left out of ``SELECT *`` as in SQLite) and the column types of the schemas. A schema that needs
 # more (the audit log's triggers) registers its PostgreSQL text beside the SQLite one.
@@ -207,6 +207,7 @@ def to_postgres(sql: str) -> str:
 
     def code(part: str) -> str:
         part = part.replace("%", "%%").replace("?", "%s")
+        part = re.sub(r"\binstr\(", "strpos(", part)  # instr(haystack, needle): same arguments
         return re.sub(r'(?<![\w"])user\b(?!")', '"user"', part)
 
     sql = _code_parts(sql, code, lambda lit: lit.replace("%", "%%"))

@@ -1,0 +1,313 @@
+"""Where a knowledge base's tables live: a SQLite file per knowledge base (embedded mode) or a
+PostgreSQL schema per knowledge base (server mode). :class:`~assistant.knowledge.store.KnowledgeBase`
+runs the same statements on both; the storage gives it a connection, transactions and its tables.
+
+Server mode keeps a catalog table, ``kb_catalog`` (name, schema, a serial that changes when a
+knowledge base is deleted and made again), so that every API process sees the same knowledge
+bases. Creating and dropping a knowledge base take the writers' lock of the application database,
+so two processes cannot both create one. Statements are schema-qualified (``chunks`` becomes
+``"kb_<key>".chunks``) rather than run under a ``search_path``: the connection is shared with the
+application's own tables, and a ``SET`` inside a rolled-back transaction would be undone silently.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistant.providers.database import PgAppDB, _code_parts, transaction
+
+if TYPE_CHECKING:
+    from assistant.providers.lexical import LexicalIndex
+
+
+class KbStorage(Protocol):
+    """One knowledge base's tables."""
+
+    @property
+    def conn(self) -> Any: ...
+
+    def transaction(self) -> Any: ...
+
+    def create_schema(self, sqlite_schema: str, lexical: LexicalIndex) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Catalog(Protocol):
+    """Which knowledge bases exist and where their tables are."""
+
+    def identity(self, name: str) -> object | None: ...
+
+    def open(self, name: str, create: bool) -> KbStorage: ...
+
+    def names(self) -> list[str]: ...
+
+    def drop(self, name: str) -> None: ...
+
+
+# --- embedded: one SQLite file per knowledge base ------------------------------------------------
+
+
+class SqliteFileStorage:
+    """``<home>/kb/<key>/index.sqlite3``; one connection per thread (the API's worker threads and the
+    web UI's script threads share it); other processes wait on SQLite's lock."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._conns: dict[threading.Thread, sqlite3.Connection] = {}  # to close them; pruned as threads end
+        self._lock = threading.Lock()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            with self._lock:
+                # servers start a thread per request or rerun: close the connections of ended threads
+                for thread in [t for t in self._conns if not t.is_alive()]:
+                    self._conns.pop(thread).close()
+                self._conns[threading.current_thread()] = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with transaction(self.conn) as c:
+            yield c
+
+    def create_schema(self, sqlite_schema: str, lexical: LexicalIndex) -> None:
+        self.conn.executescript(sqlite_schema)
+        lexical.create_schema(self.conn)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns.values():
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file a path is now (device, inode); None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+class SqliteCatalog:
+    """Knowledge bases as folders under ``<home>/kb``; a knowledge base is its file's (device, inode)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _file(self, name: str) -> Path:
+        from assistant.knowledge.store import kb_key
+
+        return self.root / kb_key(name) / "index.sqlite3"
+
+    def identity(self, name: str) -> object | None:
+        return _file_identity(self._file(name))
+
+    def open(self, name: str, create: bool) -> SqliteFileStorage:
+        path = self._file(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteFileStorage(path)
+
+    def names(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        names = []
+        for db in sorted(self.root.glob("*/index.sqlite3")):
+            try:
+                conn = sqlite3.connect(db)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()
+                conn.close()
+            except sqlite3.Error:
+                continue
+            if row:
+                names.append(row[0])
+        return sorted(names)
+
+    def drop(self, name: str) -> None:
+        path = self._file(name)
+        # the SQLite file goes first: without it the knowledge base is gone for every reader
+        path.unlink()
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+# --- server mode: one PostgreSQL schema per knowledge base ---------------------------------------
+
+_KB_TABLES = re.compile(r'(?<![\w".])(meta|documents|chunks|garbage|chunks_fts)\b(?!")')
+
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    path TEXT,
+    doc_type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    gen TEXT NOT NULL,
+    version TEXT NOT NULL,
+    language TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    chunk_count BIGINT NOT NULL DEFAULT 0,
+    size BIGINT,
+    encoding TEXT,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    section TEXT NOT NULL,
+    page BIGINT,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    req_ids TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS garbage (doc_id TEXT NOT NULL, gen TEXT NOT NULL, PRIMARY KEY (doc_id, gen));
+"""
+
+_CATALOG = """
+CREATE TABLE IF NOT EXISTS kb_catalog (
+    name TEXT PRIMARY KEY,
+    schema_name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    serial BIGINT GENERATED ALWAYS AS IDENTITY
+)
+"""
+
+
+@lru_cache(maxsize=4096)
+def qualify(sql: str, schema: str) -> str:
+    """The knowledge base's table names in *sql* prefixed with its schema (string literals untouched)."""
+    return _code_parts(sql, lambda part: _KB_TABLES.sub(lambda m: f'"{schema}".{m.group(1)}', part))
+
+
+class SchemaConnection:
+    """A connection of the application database that runs a knowledge base's statements in its schema."""
+
+    def __init__(self, conn: Any, schema: str) -> None:
+        self._conn = conn
+        self.schema = schema
+
+    @property
+    def raw(self) -> Any:
+        return self._conn.raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(qualify(sql, self.schema), params)
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        return self._conn.executemany(qualify(sql, self.schema), rows)
+
+
+class PgSchemaStorage:
+    """A knowledge base's tables in schema ``kb_<key>`` of the application database's server."""
+
+    dialect = "postgresql"
+
+    def __init__(self, db: PgAppDB, schema: str) -> None:
+        self.db = db
+        self.schema = schema
+
+    @property
+    def conn(self) -> SchemaConnection:
+        return SchemaConnection(self.db.conn, self.schema)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SchemaConnection]:
+        with self.db.transaction() as c:
+            yield SchemaConnection(c, self.schema)
+
+    def create_schema(self, sqlite_schema: str, lexical: LexicalIndex) -> None:
+        # sqlite_schema is the embedded text; the server's columns are typed here (_PG_SCHEMA)
+        exists = self.db.conn.execute(
+            "SELECT to_regclass(?) IS NOT NULL", (f'"{self.schema}".chunks',)
+        ).fetchone()[0]
+        if exists:
+            return
+        with self.transaction() as c:
+            c.raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            for statement in _PG_SCHEMA.split(";"):
+                if statement.strip():
+                    c.raw.execute(qualify(statement, self.schema))
+            lexical.create_schema(c)
+
+    def close(self) -> None:
+        """Nothing to close: the connections are the application database's."""
+
+
+class PgCatalog:
+    """Knowledge bases as schemas on the PostgreSQL server, listed in ``kb_catalog``."""
+
+    def __init__(self, db: PgAppDB) -> None:
+        self.db = db
+        self._ready = False
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        known = self.db.conn.execute("SELECT to_regclass('kb_catalog') IS NOT NULL").fetchone()[0]
+        if not known:
+            with self.db.transaction() as c:
+                c.raw.execute(_CATALOG)
+        self._ready = True
+
+    def identity(self, name: str) -> object | None:
+        self._ensure()
+        row = self.db.conn.execute("SELECT serial FROM kb_catalog WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    @staticmethod
+    def schema_for(name: str) -> str:
+        from assistant.knowledge.store import kb_key
+
+        return f"kb_{kb_key(name)}"
+
+    def open(self, name: str, create: bool) -> PgSchemaStorage:
+        self._ensure()
+        schema = self.schema_for(name)
+        if create:
+            from assistant.knowledge.store import now_iso
+
+            with self.db.transaction() as c:
+                c.execute(
+                    "INSERT INTO kb_catalog (name, schema_name, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (name, schema, now_iso()),
+                )
+        return PgSchemaStorage(self.db, schema)
+
+    def names(self) -> list[str]:
+        self._ensure()
+        return [r[0] for r in self.db.conn.execute("SELECT name FROM kb_catalog ORDER BY name")]
+
+    def drop(self, name: str) -> None:
+        self._ensure()
+        with self.db.transaction() as c:
+            c.raw.execute(f'DROP SCHEMA IF EXISTS "{self.schema_for(name)}" CASCADE')
+            c.execute("DELETE FROM kb_catalog WHERE name = ?", (name,))
