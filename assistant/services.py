@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -646,11 +647,27 @@ def database_upgrade(settings: Settings | None = None) -> dict[str, Any]:
         db.close()
 
 
-def database_copy(source: str, target: str, progress: Any = None) -> dict[str, Any]:
-    """``assistant db copy``: every row of one application database into a new, empty one, verified by
-    counts and checksums per table. URLs: sqlite:///PATH or postgresql://..."""
+def database_copy(
+    source: str,
+    target: str,
+    progress: Any = None,
+    embed_progress: Any = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """``assistant db copy``: every row of one project into a new, empty database, verified by counts
+    and checksums: the application tables and the knowledge bases (registry, chunks; the lexical
+    index rebuilt in the target's form). URLs: sqlite:///PATH or postgresql://...
+
+    A SQLite side's knowledge bases are the data directory's (``<home>/kb``); a PostgreSQL side's are
+    its schemas. Vectors stay in the configured vector store; a knowledge base whose vectors that store
+    lacks (moving from the embedded Chroma to a Chroma server) is embedded again from its chunks,
+    before any row is written. The knowledge bases are written first and dropped again if the
+    application tables then fail; on PostgreSQL both are one transaction."""
+    from assistant.knowledge.copy import missing_vectors, read_catalog, reembed, write_all
+    from assistant.knowledge.store import SCHEMA, kb_key
     from assistant.settings import DatabaseSettings
 
+    settings = settings or get_settings()
     try:
         src_url, dst_url = DatabaseSettings(url=source).url, DatabaseSettings(url=target).url
     except ValueError:
@@ -668,11 +685,66 @@ def database_copy(source: str, target: str, progress: Any = None) -> dict[str, A
     try:
         dst = open_app_db(Path("."), dst_url)
         try:
-            return {"from": src.health(), "to": dst.health(), "tables": copy_database(src, dst, progress)}
+            if src.dialect == dst.dialect == "sqlite":
+                snaps = []  # one data directory: the knowledge bases are already where both look
+            else:
+                vector_store = make_vector_store(settings.vector_store, settings.home)
+                src_kbs = KnowledgeBases(settings.home, vector_store, "", db=src)
+                dst_kbs = KnowledgeBases(settings.home, vector_store, "", db=dst)
+                if dst_kbs.names():
+                    raise InvalidInput(
+                        "the target already holds knowledge bases ("
+                        + ", ".join(dst_kbs.names())
+                        + "); copy into a new database and data directory"
+                    )
+                snaps = read_catalog(src_kbs.catalog)
+                embeddings = None
+                for snap in snaps:
+                    if missing_vectors(snap, vector_store, kb_key(snap.name)):
+                        if embeddings is None:
+                            embeddings = make_embeddings(
+                                settings.embedding, settings.model_cache or settings.home / "models"
+                            )
+                        built = dict(snap.meta).get("embedding_model")
+                        if built and built != embeddings.model_id:
+                            raise ConfigError(
+                                f"knowledge base {snap.name!r} was built with embedding model {built!r}; "
+                                f"configure it (ASSISTANT_EMBEDDING__...) to copy its vectors"
+                            )
+                        reembed(
+                            snap, vector_store, kb_key(snap.name), embeddings.embed_documents, embed_progress
+                        )
+            with dst.transaction() if dst.dialect == "postgresql" else _nothing():
+                if snaps:
+                    write_all(snaps, dst_kbs.catalog, dst_kbs.lexical, SCHEMA)
+                try:
+                    tables = copy_database(src, dst, progress)
+                except BaseException:
+                    for snap in snaps:
+                        dst_kbs.catalog.drop(snap.name)
+                    raise
+            return {
+                "from": src.health(),
+                "to": dst.health(),
+                "tables": tables,
+                "knowledge_bases": {
+                    snap.name: {
+                        "documents": snap.sums["documents"][0],
+                        "chunks": snap.sums["chunks"][0],
+                        "sha256": snap.sums["chunks"][1],
+                    }
+                    for snap in snaps
+                },
+            }
         finally:
             dst.close()
     finally:
         src.close()
+
+
+@contextmanager
+def _nothing() -> Any:
+    yield
 
 
 _SHARED: dict[str, Services] = {}

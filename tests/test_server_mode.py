@@ -177,3 +177,94 @@ def test_db_copy_reads_one_snapshot_while_the_source_is_written(tmp_path: Path, 
     assert written and result["tables"]["tickets"]["rows"] == before
     assert len(svc.support.tickets.all("demo")) == before + 1  # the source kept its new ticket
     svc.close()
+
+
+CHROMA = Path(__import__("sys").executable).parent / "chroma"
+
+
+@pytest.mark.server
+def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_store(  # type: ignore[no-untyped-def]
+    tmp_path: Path, model_cache: Path, pg_admin_url: str, real_embeddings
+) -> None:
+    """A laptop project with two knowledge bases (embedded Chroma) moves to PostgreSQL and a Chroma
+    server: the registry and chunks are copied, the lexical index is rebuilt as a tsvector, the
+    vectors the server lacks are embedded again, and a search on the server finds what the laptop found."""
+    import subprocess
+
+    from assistant.services import database_copy
+    from tests import pgserver
+    from tests.conftest import ROOT, free_ports, wait_port
+
+    laptop = Settings(home=tmp_path / "laptop", model_cache=model_cache)
+    svc = build_services(laptop, embeddings=real_embeddings)
+    svc.ingest("手册", [ROOT / "corpus" / "faq", ROOT / "corpus" / "manuals"])
+    (tmp_path / "notes.md").write_text(
+        "# 备注\n\n月结前请先关闭采购订单。O'Brien 的 C:\\temp 路径。\n", encoding="utf-8"
+    )
+    svc.ingest("notes", [tmp_path / "notes.md"])
+    questions = ["Can I approve on my phone?", "忘记密码怎么办？", "月结前要做什么"]
+    laptop_hits = {q: [h.chunk.chunk_id for h in svc.search("手册", q, k=3)] for q in questions[:2]}
+    laptop_stats = svc.kb_stats("手册")
+    svc.close()
+
+    (port,) = free_ports(1)
+    chroma = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port, 30)
+        pg_url = pgserver.new_database(pg_admin_url)
+        copying = Settings(
+            home=laptop.home, model_cache=model_cache, vector_store={"host": "127.0.0.1", "port": port}
+        )
+        embedded: list[tuple[str, int, int]] = []
+        result = database_copy(
+            f"sqlite:///{laptop.home / 'app.sqlite3'}",
+            pg_url,
+            embed_progress=lambda kb, done, total: embedded.append((kb, done, total)),
+            settings=copying,
+        )
+        assert set(result["knowledge_bases"]) == {"手册", "notes"}
+        assert result["knowledge_bases"]["手册"]["chunks"] == laptop_stats["chunks"]
+        assert embedded and embedded[-1][1] == embedded[-1][2]  # progress reached the end
+
+        server = build_services(
+            Settings(
+                home=tmp_path / "server",
+                model_cache=model_cache,
+                database={"url": pg_url},
+                vector_store={"host": "127.0.0.1", "port": port},
+            ),
+            embeddings=real_embeddings,
+        )
+        assert server.kbs.names() == ["notes", "手册"]
+        stats = server.kb_stats("手册")
+        assert (stats["documents"], stats["chunks"], stats["vectors"]) == (
+            laptop_stats["documents"],
+            laptop_stats["chunks"],
+            laptop_stats["chunks"],
+        )
+        for q, ids in laptop_hits.items():
+            assert [h.chunk.chunk_id for h in server.search("手册", q, k=3)][0] == ids[0], q
+        # the rebuilt lexical index reads Chinese and a quote or backslash in a word
+        hit = server.search("notes", questions[2], k=1)[0]
+        assert hit.lexical_rank == 1 and "采购订单" in hit.chunk.text
+        assert server.search("notes", "O'Brien temp", k=1)[0].lexical_rank == 1
+        # the server goes on: a new document gets the next row ids, and re-ingesting it changes nothing
+        (tmp_path / "more.md").write_text("# 新增\n\n盘点差异需要财务审批。\n", encoding="utf-8")
+        assert server.ingest("notes", [tmp_path / "more.md"]).counts() == {"added": 1}
+        assert server.search("notes", "盘点差异", k=1)[0].chunk.source == "more.md"
+        # a second copy into a server that holds knowledge bases is refused
+        with pytest.raises(Exception, match="not empty|already holds"):
+            database_copy(f"sqlite:///{laptop.home / 'app.sqlite3'}", pg_url, settings=copying)
+        server.delete_kb("notes")
+        assert server.kbs.names() == ["手册"]
+        assert not server.db.conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name LIKE 'kb_notes%'"
+        ).fetchall()
+        server.close()
+    finally:
+        chroma.terminate()
+        chroma.wait(timeout=10)

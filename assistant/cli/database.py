@@ -37,15 +37,21 @@ def db_copy(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Move a project to another database (a laptop's SQLite to a team's PostgreSQL, or back), in one
-    transaction, verified by row counts and checksums per table. The target must be empty."""
+    """Move a project to another database (a laptop's SQLite to a team's PostgreSQL, or back): the
+    application tables and the knowledge bases, verified by row counts and checksums. The target must
+    be empty. Run it with the target's vector-store settings: vectors that store lacks are embedded
+    again from the chunks."""
     from assistant import services as svc
 
     def progress(n: int, total: int, table: str, rows: int) -> None:
         if not as_json:
             typer.echo(f"[{n}/{total}] {table}: {rows} rows", err=True)
 
-    result = run(svc.database_copy, source, target, progress)
+    def embed_progress(kb: str, done: int, total: int) -> None:
+        if not as_json:
+            typer.echo(f"embedding knowledge base {kb} for the vector store: {done}/{total} chunks", err=True)
+
+    result = run(svc.database_copy, source, target, progress, embed_progress)
     if as_json:
         print_json(result)
         return
@@ -54,9 +60,15 @@ def db_copy(
         f"copied {rows} rows in {len(result['tables'])} tables from {result['from']['backend']} to "
         f"{result['to']['backend']}; counts and checksums match"
     )
-    typer.echo(
-        "The knowledge bases' documents and vectors stay in the data directory (or the Chroma server)."
-    )
+    kbs = result["knowledge_bases"]
+    if kbs:
+        chunks = sum(k["chunks"] for k in kbs.values())
+        typer.echo(
+            f"copied {len(kbs)} knowledge base(s) ({', '.join(kbs)}), {chunks} chunks; lexical index "
+            "rebuilt, counts and checksums match"
+        )
+    else:
+        typer.echo("knowledge bases: none to copy (both sides use this data directory's)")
 
 
 @db_app.command("check")

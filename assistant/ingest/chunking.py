@@ -182,3 +182,10 @@ def chunk_document(
         # a document of headings only still deserves to be findable
         out.append(RawChunk(section=section_path(), page=doc.blocks[0].page, text=section_path()))
     return out
+
+
+def embed_text(title: str, section: str, text: str) -> str:
+    """What ingestion embeds for a chunk: its heading path (the document title first) above its text."""
+    heading = section if section.startswith(title) else SECTION_SEP.join(p for p in (title, section) if p)
+    heading = cap_section(heading)
+    return f"{heading}\n{text}" if heading else text

@@ -25,9 +25,9 @@ from assistant.ingest.chunking import (
     MAX_TITLE_CHARS,
     SECTION_SEP,
     RawChunk,
-    cap_section,
     cap_text,
     chunk_document,
+    embed_text,
 )
 from assistant.ingest.loaders import LOADERS, loader_for
 from assistant.knowledge.store import DocumentRecord, KnowledgeBase, doc_id_for, now_iso
@@ -413,13 +413,7 @@ class IngestPipeline:
                     req_ids=requirement_ids(rc.text + "\n" + rc.section.split(SECTION_SEP)[-1]),
                 )
             )
-            heading = (
-                rc.section
-                if rc.section.startswith(loaded.title)
-                else SECTION_SEP.join(p for p in (loaded.title, rc.section) if p)
-            )
-            heading = cap_section(heading)
-            embed_texts.append(f"{heading}\n{rc.text}" if heading else rc.text)
+            embed_texts.append(embed_text(loaded.title, rc.section, rc.text))
         record = DocumentRecord(
             doc_id=doc_id,
             source=cand.source,
