@@ -685,6 +685,11 @@ def database_copy(
     try:
         dst = open_app_db(Path("."), dst_url)
         try:
+            busy = [t for t, n in table_counts(dst).items() if n]
+            if busy:  # before any vector is embedded or knowledge base made
+                raise InvalidInput(
+                    f"the target database is not empty ({', '.join(busy)}); copy into a new database"
+                )
             if src.dialect == dst.dialect == "sqlite":
                 snaps = []  # one data directory: the knowledge bases are already where both look
             else:
@@ -700,7 +705,8 @@ def database_copy(
                 snaps = read_catalog(src_kbs.catalog)
                 embeddings = None
                 for snap in snaps:
-                    if missing_vectors(snap, vector_store, kb_key(snap.name)):
+                    missing = missing_vectors(snap, vector_store, kb_key(snap.name))
+                    if missing:
                         if embeddings is None:
                             embeddings = make_embeddings(
                                 settings.embedding, settings.model_cache or settings.home / "models"
@@ -712,7 +718,12 @@ def database_copy(
                                 f"configure it (ASSISTANT_EMBEDDING__...) to copy its vectors"
                             )
                         reembed(
-                            snap, vector_store, kb_key(snap.name), embeddings.embed_documents, embed_progress
+                            snap,
+                            vector_store,
+                            kb_key(snap.name),
+                            embeddings.embed_documents,
+                            missing,
+                            embed_progress,
                         )
             with dst.transaction() if dst.dialect == "postgresql" else _nothing():
                 if snaps:

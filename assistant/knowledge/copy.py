@@ -2,15 +2,15 @@
 ``assistant db copy``.
 
 What is copied: the registry, the chunk table (row ids kept), the garbage marks and the meta rows;
-the lexical index is rebuilt from the chunks in the target's own form (FTS5 or ``tsvector``), since
+the lexical index is rebuilt from the chunks in the target's own form (FTS5 or PostgreSQL postings), since
 the two are not the same structure. Verified by row counts and a SHA-256 of the documents and
 chunks on both sides.
 
-Vectors are keyed by the knowledge base's name, so a target that uses the same vector store (the
-same Chroma server, or the same data directory's embedded Chroma) already has them. When the target's
-vector collection does not hold one vector per chunk (a laptop's embedded Chroma moving to a Chroma
-server), the chunks are embedded again from their stored text, exactly as ingestion embedded them,
-before any row is written: vectors first, rows second, as in ingestion.
+Vectors are keyed by the knowledge base's name and the chunk id, so a target that uses the same
+vector store (the same Chroma server, or the same data directory's embedded Chroma) already has them.
+The chunks whose vector the target's store lacks (a laptop's embedded Chroma moving to a Chroma
+server) are embedded again from their stored text, exactly as ingestion embedded them, before any
+row is written: vectors first, rows second, as in ingestion. No vector is ever deleted here.
 """
 
 from __future__ import annotations
@@ -65,9 +65,11 @@ def snapshot(name: str, storage: KbStorage) -> KbSnapshot:
     return snap
 
 
-def missing_vectors(snap: KbSnapshot, vectors: VectorStore, key: str) -> bool:
-    """Whether the target's collection lacks this knowledge base's vectors (one per chunk)."""
-    return vectors.index(key).count() != len(snap.chunks[1])
+def missing_vectors(snap: KbSnapshot, vectors: VectorStore, key: str) -> list[str]:
+    """The chunk ids of *snap* that the target's collection holds no vector for."""
+    ids = [r[snap.chunks[0].index("chunk_id")] for r in snap.chunks[1]]
+    have = vectors.index(key).existing(ids) if ids else set()
+    return [i for i in ids if i not in have]
 
 
 def reembed(
@@ -75,27 +77,31 @@ def reembed(
     vectors: VectorStore,
     key: str,
     embed: Callable[[list[str]], Sequence[Sequence[float]]],
+    missing: Sequence[str],
     progress: Callable[[str, int, int], None] | None = None,
 ) -> int:
-    """Embed every chunk of *snap* again and store the vectors in the target's collection *key*."""
-    vectors.drop(key)
+    """Embed the chunks *missing* from the target's collection *key* from their stored text, as
+    ingestion embedded them. Vectors already there are left alone (the source may share this store),
+    and nothing is deleted."""
     index = vectors.index(key)
-    docs = dict(zip([r[0] for r in snap.documents[1]], snap.documents[1], strict=True))
-    dcols = snap.documents[0]
+    wanted = set(missing)
+    docs = {r[0]: dict(zip(snap.documents[0], r, strict=True)) for r in snap.documents[1]}
     ccols = snap.chunks[0]
-    rows = snap.chunks[1]
+    rows = [dict(zip(ccols, r, strict=True)) for r in snap.chunks[1]]
+    rows = [c for c in rows if c["chunk_id"] in wanted]
     for start in range(0, len(rows), EMBED_BATCH):
         batch = rows[start : start + EMBED_BATCH]
-        texts, ids, metas = [], [], []
-        for r in batch:
-            c = dict(zip(ccols, r, strict=True))
-            d = dict(zip(dcols, docs[c["doc_id"]], strict=True))
-            texts.append(embed_text(d["title"], c["section"], c["text"]))
-            ids.append(c["chunk_id"])
-            metas.append(
-                {"doc_id": c["doc_id"], "gen": d["gen"], "doc_type": d["doc_type"], "language": c["language"]}
-            )
-        index.upsert(ids, list(embed(texts)), metas)
+        texts = [embed_text(docs[c["doc_id"]]["title"], c["section"], c["text"]) for c in batch]
+        metas = [
+            {
+                "doc_id": c["doc_id"],
+                "gen": docs[c["doc_id"]]["gen"],
+                "doc_type": docs[c["doc_id"]]["doc_type"],
+                "language": c["language"],
+            }
+            for c in batch
+        ]
+        index.upsert([c["chunk_id"] for c in batch], list(embed(texts)), metas)
         if progress:
             progress(snap.name, start + len(batch), len(rows))
     return len(rows)

@@ -154,7 +154,9 @@ class SqliteCatalog:
 
 # --- server mode: one PostgreSQL schema per knowledge base ---------------------------------------
 
-_KB_TABLES = re.compile(r'(?<![\w".])(meta|documents|chunks|garbage|chunks_fts)\b(?!")')
+_KB_TABLES = re.compile(
+    r'(?<![\w".])(meta|documents|chunks|garbage|chunks_fts|chunks_terms|lexical_stats)\b(?!")'
+)
 
 _PG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -223,6 +225,12 @@ class SchemaConnection:
 
     def executemany(self, sql: str, rows: Any) -> Any:
         return self._conn.executemany(qualify(sql, self.schema), rows)
+
+    def copy_rows(self, sql: str, rows: Any) -> None:
+        """``COPY ... FROM STDIN`` of *rows* (tuples): the bulk path for the lexical postings."""
+        with self._conn.raw.cursor() as cur, cur.copy(qualify(sql, self.schema)) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 class PgSchemaStorage:

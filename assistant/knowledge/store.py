@@ -3,7 +3,7 @@
 Embedded mode (the default): each knowledge base has a folder ``<home>/kb/<key>/`` with one SQLite
 file (WAL mode) holding the registry, the chunk table (text and citation fields) and the FTS5
 lexical index. Server mode (``ASSISTANT_DATABASE__URL=postgresql://...``): the same tables in one
-PostgreSQL schema per knowledge base (``kb_<key>``), the lexical index a ``tsvector`` column, and a
+PostgreSQL schema per knowledge base (``kb_<key>``), the lexical index an inverted index in tables (BM25), and a
 catalog table ``kb_catalog`` naming them (:mod:`assistant.knowledge.storage`). The statements are
 the same for both. Either way the relational side is the source of truth: a vector hit whose chunk
 id is not in the chunk table is ignored, so a search never sees half of a document that is being
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ConfigError, InvalidInput, NotFound
-from assistant.providers.lexical import Fts5Index, LexicalIndex, PgTsIndex
+from assistant.providers.lexical import Fts5Index, LexicalIndex, PgBm25Index
 from assistant.providers.vectorstore import VectorIndex, VectorStore
 from assistant.schemas import Chunk, DocType, DocumentInfo, KnowledgeBaseInfo
 
@@ -491,7 +491,7 @@ class KnowledgeBases:
         self.embedding_model = embedding_model
         server = db is not None and db.dialect == "postgresql"
         self.catalog: Catalog = PgCatalog(db) if server else SqliteCatalog(home / "kb")  # type: ignore[arg-type]
-        self.lexical = lexical or (PgTsIndex() if server else Fts5Index())
+        self.lexical = lexical or (PgBm25Index() if server else Fts5Index())
         self._open: dict[str, KnowledgeBase] = {}
         self._identity: dict[str, object] = {}
         self._open_lock = threading.RLock()

@@ -1,16 +1,17 @@
-"""Lexical indexes: BM25 over SQLite FTS5 (embedded mode) or PostgreSQL full-text search (server mode).
+"""Lexical indexes: BM25 over SQLite FTS5 (embedded mode) or over an inverted index in PostgreSQL
+tables (server mode).
 
 Text is segmented before it reaches either (jieba search mode for Chinese, lower-cased words for
 the rest; see :mod:`assistant.text`). FTS5 gets it space-joined, so its ``unicode61`` tokenizer
-only splits on the spaces we put there, and stems with Porter. PostgreSQL gets a ``tsvector`` built
-from the same tokens (diacritics removed and Porter-stemmed here, as FTS5 does), so no text-search
-configuration or server locale changes what is indexed. Either index lives in the same database as
-the chunk table and is updated in the same transaction as the chunks it describes.
+only splits on the spaces we put there, and stems with Porter. PostgreSQL gets the same tokens as
+lexemes (diacritics removed and Porter-stemmed here, as FTS5 does), so no text-search configuration
+or server locale changes what is indexed, and the same BM25 formula ranks them. Either index lives
+in the same database as the chunk table and is updated in the same transaction as the chunks it
+describes.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -121,42 +122,34 @@ def lexeme(token: str) -> str:
     return token
 
 
-def _quoted(lex: str) -> str:
-    """A lexeme as a ``tsvector`` / ``tsquery`` literal element."""
-    return "'" + lex.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def index_fields(title: str, section: str, body: str, weights: Sequence[float]) -> tuple[str, str, int]:
-    """(``tsvector`` literal, JSON of each lexeme's column-weighted frequency, token count) of a chunk.
-
-    The ``tsvector`` holds every lexeme with its positions (running on across the fields, as FTS5
-    numbers a row's tokens), weighted A (title), B (section) and D (body); it is what the GIN index
-    finds rows by. The frequencies are what BM25 scores with: FTS5 sums a term's hits per column times
-    the column's weight, and so do we."""
-    positions: dict[str, list[str]] = {}
+def term_frequencies(
+    title: str, section: str, body: str, weights: Sequence[float]
+) -> tuple[dict[str, float], int]:
+    """Each lexeme's column-weighted frequency in a chunk (FTS5 sums a term's hits per column times the
+    column's weight) and the chunk's token count (all columns, as FTS5 counts a row's length)."""
     freq: dict[str, float] = {}
-    pos = 0
-    for text, label, weight in zip((title, section, body), ("A", "B", ""), weights, strict=True):
+    n = 0
+    for text, weight in zip((title, section, body), weights, strict=True):
         for token in tokenize(text):
-            pos += 1
+            n += 1
             lex = lexeme(token)
-            if lex and len(lex.encode("utf-8")) < 2047:  # PostgreSQL's longest lexeme
-                positions.setdefault(lex, []).append(f"{min(pos, 16383)}{label}")
+            if lex:
                 freq[lex] = freq.get(lex, 0.0) + weight
-    literal = " ".join(f"{_quoted(lex)}:{','.join(p[:256])}" for lex, p in positions.items())
-    return literal, json.dumps(freq, ensure_ascii=False), pos
+    return freq, n
 
 
-class PgTsIndex:
-    """PostgreSQL full-text search over pre-segmented tokens, ranked with BM25 as FTS5 computes it.
+class PgBm25Index:
+    """BM25 in plain PostgreSQL over pre-segmented tokens: an inverted index (one row per lexeme and
+    chunk, with the lexeme's column-weighted frequency and the chunk's length) scored with FTS5's
+    ``bm25()``: per term ``idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len / avglen))``,
+    ``idf = ln((N - df + 0.5) / (df + 0.5))`` (at least 1e-6). N and the total length are kept in
+    ``lexical_stats``, updated in the same transaction as the postings.
 
-    ``ts_rank`` has no inverse document frequency (a query's common words count as much as its rare
-    ones) and measured 0.03-0.15 recall@5 below FTS5 on the retrieval benchmarks, even with an IDF
-    factor put on top. So the ``tsvector`` only finds the candidate rows (GIN index, ``@@``) and gives
-    each term's document frequency; the score is FTS5's ``bm25()``: per term
-    ``idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len / avglen))`` with ``f`` the column-weighted
-    frequency kept beside the ``tsvector``, ``idf = ln((N - df + 0.5) / (df + 0.5))`` (at least 1e-6),
-    ``len`` the row's tokens."""
+    Why not a ``tsvector`` (measured, ``evals/reports/lexical-backends.md`` and ``scale-server.md``):
+    ranked with ``ts_rank`` (even times an IDF) it fell 0.11 recall@5 below FTS5 (hybrid, mean of four
+    benchmarks); ranked with BM25 from frequencies stored beside it, it matched FTS5 but took 0.9 s
+    (p50) to 4.2 s (p95) per search at 100,000 chunks, since every matching row's ``tsvector`` and
+    frequencies are decompressed. The postings are read by index, a term at a time."""
 
     def __init__(
         self,
@@ -170,32 +163,50 @@ class PgTsIndex:
         self.k1, self.b = k1, b
 
     def create_schema(self, conn: Any) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS chunks_fts (rowid BIGINT PRIMARY KEY, len INTEGER NOT NULL)")
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS chunks_fts (rowid BIGINT PRIMARY KEY, tsv tsvector NOT NULL, "
-            "tf jsonb NOT NULL, len INTEGER NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS chunks_terms (lex TEXT NOT NULL, rowid BIGINT NOT NULL, "
+            "f REAL NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (lex, rowid))"
         )
-        conn.execute("CREATE INDEX IF NOT EXISTS chunks_fts_tsv ON chunks_fts USING gin (tsv)")
+        conn.execute("CREATE INDEX IF NOT EXISTS chunks_terms_row ON chunks_terms (rowid)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS lexical_stats (one INTEGER PRIMARY KEY CHECK (one = 1), "
+            "n BIGINT NOT NULL, total BIGINT NOT NULL)"
+        )
+        conn.execute("INSERT INTO lexical_stats VALUES (1, 0, 0) ON CONFLICT DO NOTHING")
 
     def add(self, conn: Any, rows: Iterable[tuple[int, str, str, str]]) -> None:
-        values = [(rowid, *index_fields(t, s, b, self.weights)) for rowid, t, s, b in rows]
-        if values:
-            conn.executemany(
-                "INSERT INTO chunks_fts (rowid, tsv, tf, len) VALUES (?, ?::tsvector, ?::jsonb, ?)", values
-            )
+        lengths: list[tuple[int, int]] = []
+        postings: list[tuple[str, int, float, int]] = []
+        for rowid, t, s, b in rows:
+            freq, n = term_frequencies(t, s, b, self.weights)
+            n = max(n, 1)
+            lengths.append((rowid, n))
+            postings.extend((lex, rowid, f, n) for lex, f in freq.items())
+        if not lengths:
+            return
+        conn.copy_rows("COPY chunks_fts (rowid, len) FROM STDIN", lengths)
+        conn.copy_rows("COPY chunks_terms (lex, rowid, f, len) FROM STDIN", postings)
+        conn.execute(
+            "UPDATE lexical_stats SET n = n + ?, total = total + ?",
+            (len(lengths), sum(n for _, n in lengths)),
+        )
 
     def delete(self, conn: Any, rowids: Sequence[int]) -> None:
-        if rowids:
-            conn.execute("DELETE FROM chunks_fts WHERE rowid = ANY(?)", (list(rowids),))
+        if not rowids:
+            return
+        ids = list(rowids)
+        conn.execute("DELETE FROM chunks_terms WHERE rowid = ANY(?)", (ids,))
+        gone = conn.execute("DELETE FROM chunks_fts WHERE rowid = ANY(?) RETURNING len", (ids,)).fetchall()
+        if gone:
+            conn.execute(
+                "UPDATE lexical_stats SET n = n - ?, total = total - ?",
+                (len(gone), sum(int(r[0]) for r in gone)),
+            )
 
     @staticmethod
     def _lexeme(term: str) -> str:
         return lexeme(term.strip().lower())
-
-    @classmethod
-    def _query(cls, term: str) -> str:
-        """One segmented query term (a token of :func:`assistant.text.tokenize`) as a ``tsquery``."""
-        lex = cls._lexeme(term)
-        return _quoted(lex) if lex else ""
 
     def search(
         self,
@@ -208,28 +219,24 @@ class PgTsIndex:
         lexemes = list(dict.fromkeys(lex for lex in (self._lexeme(t) for t in terms) if lex))
         if not lexemes:
             return []
-        queries = [_quoted(lex) for lex in lexemes]
+        join = "JOIN chunks ON chunks.rowid = s.rid" if filters_sql else ""
         sql = (
-            "WITH q AS (SELECT l.lex, l.tq::tsquery AS tq FROM unnest(?::text[], ?::text[]) AS l(lex, tq)), "
-            "stats AS (SELECT GREATEST(COUNT(*), 1)::float8 AS n, GREATEST(AVG(len), 1)::float8 AS avglen "
-            "FROM chunks_fts), "
-            "w AS (SELECT q.lex, GREATEST(ln((stats.n - d.df + 0.5) / (d.df + 0.5)), 1e-6) AS idf FROM q, stats, "
-            "LATERAL (SELECT COUNT(*)::float8 AS df FROM chunks_fts WHERE tsv @@ q.tq) d), "
-            "cand AS (SELECT f.rowid AS rid, f.tf, f.len FROM chunks_fts f JOIN chunks ON chunks.rowid = f.rowid "
-            f"WHERE f.tsv @@ ?::tsquery {filters_sql}) "
-            "SELECT cand.rid, SUM(w.idf * t.f * (? + 1) / (t.f + ? * (1 - ? + ? * cand.len / stats.avglen))) AS s "
-            "FROM cand CROSS JOIN stats CROSS JOIN w "
-            "CROSS JOIN LATERAL (SELECT COALESCE((cand.tf ->> w.lex)::float8, 0) AS f) t "
-            "GROUP BY cand.rid ORDER BY s DESC, cand.rid LIMIT ?"
+            "WITH st AS (SELECT GREATEST(n, 1)::float8 AS n, GREATEST(total::float8 / GREATEST(n, 1), 1) AS avglen "
+            "FROM lexical_stats), "
+            "w AS (SELECT q.lex, GREATEST(ln((st.n - d.df + 0.5) / (d.df + 0.5)), 1e-6) AS idf "
+            "FROM unnest(?::text[]) AS q(lex) CROSS JOIN st "
+            "CROSS JOIN LATERAL (SELECT COUNT(*)::float8 AS df FROM chunks_terms t WHERE t.lex = q.lex) d), "
+            "s AS (SELECT p.rowid AS rid, SUM(w.idf * p.f * (? + 1) / (p.f + ? * (1 - ? + ? * p.len / st.avglen))) AS s "
+            "FROM chunks_terms p JOIN w ON p.lex = w.lex CROSS JOIN st GROUP BY p.rowid) "
+            f"SELECT s.rid, s.s FROM s {join} WHERE TRUE {filters_sql} ORDER BY s.s DESC, s.rid LIMIT ?"
         )
         k1, b = self.k1, self.b
-        rows = conn.execute(sql, (lexemes, queries, " | ".join(queries), *params, k1, k1, b, b, n)).fetchall()
+        rows = conn.execute(sql, (lexemes, k1, k1, b, b, *params, n)).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows if r[1] is not None and math.isfinite(float(r[1]))]
 
     def document_frequency(self, conn: Any, term: str) -> int:
         """How many chunks hold this (segmented) term."""
-        query = self._query(term)
-        if not query:
+        lex = self._lexeme(term)
+        if not lex:
             return 0
-        row = conn.execute("SELECT COUNT(*) FROM chunks_fts WHERE tsv @@ ?::tsquery", (query,)).fetchone()
-        return int(row[0])
+        return int(conn.execute("SELECT COUNT(*) FROM chunks_terms WHERE lex = ?", (lex,)).fetchone()[0])

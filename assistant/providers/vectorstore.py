@@ -40,6 +40,10 @@ class VectorIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        """Which of *ids* have a vector here."""
+        ...
+
 
 class VectorStore(Protocol):
     """A place that holds one vector index per knowledge base."""
@@ -104,6 +108,16 @@ class ChromaIndex:
 
     def count(self) -> int:
         return int(self._c.count())
+
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        try:
+            step = 2000
+            for i in range(0, len(ids), step):
+                found.update(self._c.get(ids=list(ids[i : i + step]), include=[])["ids"])
+        except Exception as e:
+            raise ProviderError(f"Chroma get failed: {e}") from e
+        return found
 
 
 class ChromaStore:
