@@ -349,9 +349,11 @@ class Services:
             exclude=[self.settings.home],
         )
         with base.writing():  # one ingestion per knowledge base at a time in this process
-            return pipeline.run(
+            report = pipeline.run(
                 paths, doc_type=doc_type, version=version, prune=prune, progress=progress, source_of=source_of
             )
+        base.refresh_statistics(report.chunks_embedded)
+        return report
 
     def ingest_upload(
         self,
@@ -734,6 +736,8 @@ def database_copy(
                     for snap in snaps:
                         dst_kbs.catalog.drop(snap.name)
                     raise
+            for snap in snaps:  # the new tables' statistics, before the first search plans on them
+                dst_kbs.catalog.open(snap.name, create=False).analyze()
             return {
                 "from": src.health(),
                 "to": dst.health(),

@@ -104,7 +104,7 @@ def main() -> None:
     services = build_services(settings)
     server = services.db.dialect == "postgresql"
     mode = "server mode: PostgreSQL + Chroma server" if server else "embedded mode"
-    lexical = "PostgreSQL tsvector + BM25" if server else "FTS5"
+    lexical = "PostgreSQL BM25 postings" if server else "FTS5"
     t0 = time.perf_counter()
     done = {"n": 0}
 

@@ -268,3 +268,71 @@ def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_s
     finally:
         chroma.terminate()
         chroma.wait(timeout=10)
+
+
+@pytest.mark.server
+def test_postgresql_lexical_index_ranks_as_fts5_does(  # type: ignore[no-untyped-def]
+    tmp_path: Path, model_cache: Path, pg_admin_url: str
+) -> None:
+    """The same documents in embedded mode (FTS5) and server mode (PostgreSQL postings): the same
+    lexical ranking and BM25 scores, in Chinese and English, also after a document changes and one
+    is removed (the document frequencies and lengths follow)."""
+    import math
+
+    from assistant.providers.embeddings import HashingEmbeddings
+    from tests import pgserver
+    from tests.conftest import ROOT
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for folder in ("faq", "manuals", "specs"):
+        for f in (ROOT / "corpus" / folder).iterdir():
+            (docs / f.name).write_bytes(f.read_bytes())
+    embedded = build_services(
+        Settings(home=tmp_path / "e", model_cache=model_cache), embeddings=HashingEmbeddings()
+    )
+    server = build_services(
+        Settings(
+            home=tmp_path / "s",
+            model_cache=model_cache,
+            database={"url": pgserver.new_database(pg_admin_url)},
+        ),
+        embeddings=HashingEmbeddings(),
+    )
+    questions = [
+        "忘记密码怎么办",
+        "采购订单审批流程",
+        "How do I approve a purchase order?",
+        "月结 库存 盘点",
+        "password reset",
+    ]
+
+    def ranking(svc, q):  # type: ignore[no-untyped-def]
+        from assistant.text import query_terms
+
+        hits = svc.kbs.get("k").lexical_search(query_terms(q), 10)
+        return [(c.chunk_id, score) for c, score in hits]
+
+    def same() -> None:
+        for q in questions:
+            a, b = ranking(embedded, q), ranking(server, q)
+            assert a, q
+            assert [i for i, _ in a] == [i for i, _ in b], q
+            assert all(math.isclose(x, y, rel_tol=1e-4) for (_, x), (_, y) in zip(a, b, strict=True)), q
+
+    for svc in (embedded, server):
+        svc.ingest("k", [docs])
+    same()
+    changed = docs / "faq-en.md"
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\n## 新增\n\n忘记密码时请联系管理员重置。\n",
+        encoding="utf-8",
+    )
+    (docs / "常见问题.html").unlink()
+    for svc in (embedded, server):
+        assert svc.ingest("k", [docs], prune=True).counts().get("updated") == 1
+    same()
+    n, total = server.kbs.get("k").conn.execute("SELECT n, total FROM lexical_stats").fetchone()
+    assert n == server.kb_stats("k")["chunks"] and total > n
+    embedded.close()
+    server.close()

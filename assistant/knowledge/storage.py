@@ -38,6 +38,8 @@ class KbStorage(Protocol):
 
     def create_schema(self, sqlite_schema: str, lexical: LexicalIndex) -> None: ...
 
+    def analyze(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -93,6 +95,9 @@ class SqliteFileStorage:
     def create_schema(self, sqlite_schema: str, lexical: LexicalIndex) -> None:
         self.conn.executescript(sqlite_schema)
         lexical.create_schema(self.conn)
+
+    def analyze(self) -> None:
+        """Nothing: FTS5 plans by itself and the chunk table is read by key."""
 
     def close(self) -> None:
         with self._lock:
@@ -264,6 +269,9 @@ class PgSchemaStorage:
                 if statement.strip():
                     c.raw.execute(qualify(statement, self.schema))
             lexical.create_schema(c)
+
+    def analyze(self) -> None:
+        self.db.conn.raw.execute(qualify("ANALYZE chunks, chunks_fts, chunks_terms", self.schema))
 
     def close(self) -> None:
         """Nothing to close: the connections are the application database's."""
