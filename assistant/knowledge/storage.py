@@ -271,7 +271,8 @@ class PgSchemaStorage:
             lexical.create_schema(c)
 
     def analyze(self) -> None:
-        self.db.conn.raw.execute(qualify("ANALYZE chunks, chunks_fts, chunks_terms", self.schema))
+        # VACUUM marks the new postings all-visible, so that searches read the index only
+        self.db.conn.raw.execute(qualify("VACUUM (ANALYZE) chunks, chunks_fts, chunks_terms", self.schema))
 
     def close(self) -> None:
         """Nothing to close: the connections are the application database's."""

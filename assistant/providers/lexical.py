@@ -151,7 +151,9 @@ class PgBm25Index:
     ranked with ``ts_rank`` (even times an IDF) it fell 0.11 recall@5 below FTS5 (hybrid, mean of four
     benchmarks); ranked with BM25 from frequencies stored beside it, it matched FTS5 but took 0.9 s
     (p50) to 4.2 s (p95) per search at 100,000 chunks, since every matching row's ``tsvector`` and
-    frequencies are decompressed. The postings are read by index, a term at a time."""
+    frequencies are decompressed. The postings are read by index, a term at a time: the key
+    (lexeme, chunk) carries the frequency and length (``INCLUDE``), so once the table is vacuumed a
+    search reads the index only (at 107,664 chunks: p50 104 -> 24 ms, p95 366 -> 77 ms)."""
 
     def __init__(
         self,
@@ -168,7 +170,7 @@ class PgBm25Index:
         conn.execute("CREATE TABLE IF NOT EXISTS chunks_fts (rowid BIGINT PRIMARY KEY, len INTEGER NOT NULL)")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS chunks_terms (lex TEXT NOT NULL, rowid BIGINT NOT NULL, "
-            "f REAL NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (lex, rowid))"
+            "f REAL NOT NULL, len INTEGER NOT NULL, PRIMARY KEY (lex, rowid) INCLUDE (f, len))"
         )
         conn.execute("CREATE INDEX IF NOT EXISTS chunks_terms_row ON chunks_terms (rowid)")
         conn.execute(
