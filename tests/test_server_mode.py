@@ -201,7 +201,7 @@ def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_s
     (tmp_path / "notes.md").write_text(
         "# 备注\n\n月结前请先关闭采购订单。O'Brien 的 C:\\temp 路径。\n", encoding="utf-8"
     )
-    svc.ingest("notes", [tmp_path / "notes.md"])
+    svc.ingest("notes - 2026", [tmp_path / "notes.md"])  # " - ": once a SQL comment in a schema name
     questions = ["Can I approve on my phone?", "忘记密码怎么办？", "月结前要做什么"]
     laptop_hits = {q: [h.chunk.chunk_id for h in svc.search("手册", q, k=3)] for q in questions[:2]}
     laptop_stats = svc.kb_stats("手册")
@@ -226,7 +226,7 @@ def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_s
             embed_progress=lambda kb, done, total: embedded.append((kb, done, total)),
             settings=copying,
         )
-        assert set(result["knowledge_bases"]) == {"手册", "notes"}
+        assert set(result["knowledge_bases"]) == {"手册", "notes - 2026"}
         assert result["knowledge_bases"]["手册"]["chunks"] == laptop_stats["chunks"]
         assert embedded and embedded[-1][1] == embedded[-1][2]  # progress reached the end
 
@@ -239,7 +239,7 @@ def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_s
             ),
             embeddings=real_embeddings,
         )
-        assert server.kbs.names() == ["notes", "手册"]
+        assert server.kbs.names() == ["notes - 2026", "手册"]
         stats = server.kb_stats("手册")
         assert (stats["documents"], stats["chunks"], stats["vectors"]) == (
             laptop_stats["documents"],
@@ -249,21 +249,26 @@ def test_db_copy_moves_knowledge_bases_to_the_server_and_embeds_for_its_vector_s
         for q, ids in laptop_hits.items():
             assert [h.chunk.chunk_id for h in server.search("手册", q, k=3)][0] == ids[0], q
         # the rebuilt lexical index reads Chinese and a quote or backslash in a word
-        hit = server.search("notes", questions[2], k=1)[0]
+        hit = server.search("notes - 2026", questions[2], k=1)[0]
         assert hit.lexical_rank == 1 and "采购订单" in hit.chunk.text
-        assert server.search("notes", "O'Brien temp", k=1)[0].lexical_rank == 1
+        assert server.search("notes - 2026", "O'Brien temp", k=1)[0].lexical_rank == 1
         # the server goes on: a new document gets the next row ids, and re-ingesting it changes nothing
         (tmp_path / "more.md").write_text("# 新增\n\n盘点差异需要财务审批。\n", encoding="utf-8")
-        assert server.ingest("notes", [tmp_path / "more.md"]).counts() == {"added": 1}
-        assert server.search("notes", "盘点差异", k=1)[0].chunk.source == "more.md"
+        assert server.ingest("notes - 2026", [tmp_path / "more.md"]).counts() == {"added": 1}
+        assert server.search("notes - 2026", "盘点差异", k=1)[0].chunk.source == "more.md"
         # a second copy into a server that holds knowledge bases is refused
         with pytest.raises(Exception, match="not empty|already holds"):
             database_copy(f"sqlite:///{laptop.home / 'app.sqlite3'}", pg_url, settings=copying)
-        server.delete_kb("notes")
+        server.delete_kb("notes - 2026")
         assert server.kbs.names() == ["手册"]
-        assert not server.db.conn.execute(
-            "SELECT 1 FROM information_schema.schemata WHERE schema_name LIKE 'kb_notes%'"
+        schemas = server.db.conn.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'kb\\_%'"
         ).fetchall()
+        assert [r[0] for r in schemas] == [server.kbs.catalog.schema_for("手册")]  # type: ignore[attr-defined]
+        # the laptop's own knowledge bases still have their vectors: the copy deleted none
+        again = build_services(laptop, embeddings=real_embeddings)
+        assert again.kb_stats("手册")["vectors"] == laptop_stats["chunks"]
+        again.close()
         server.close()
     finally:
         chroma.terminate()

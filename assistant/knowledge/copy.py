@@ -52,6 +52,12 @@ def _read(storage: KbStorage, sql: str) -> tuple[list[str], list[tuple[Any, ...]
 
 
 def snapshot(name: str, storage: KbStorage) -> KbSnapshot:
+    """One knowledge base's rows as of one moment (an ingestion committing meanwhile is not half in it)."""
+    with storage.read_snapshot():  # type: ignore[attr-defined]
+        return _snapshot(name, storage)
+
+
+def _snapshot(name: str, storage: KbStorage) -> KbSnapshot:
     docs = _read(storage, f"SELECT {DOCUMENT_COLUMNS} FROM documents ORDER BY doc_id")
     chunks = _read(storage, f"SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY rowid")
     snap = KbSnapshot(

@@ -6,7 +6,7 @@ Server mode keeps a catalog table, ``kb_catalog`` (name, schema, a serial that c
 knowledge base is deleted and made again), so that every API process sees the same knowledge
 bases. Creating and dropping a knowledge base take the writers' lock of the application database,
 so two processes cannot both create one. Statements are schema-qualified (``chunks`` becomes
-``"kb_<key>".chunks``) rather than run under a ``search_path``: the connection is shared with the
+``"kb_<hash>".chunks``) rather than run under a ``search_path``: the connection is shared with the
 application's own tables, and a ``SET`` inside a rolled-back transaction would be undone silently.
 """
 
@@ -16,7 +16,7 @@ import re
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,8 @@ class KbStorage(Protocol):
 
     def analyze(self) -> None: ...
 
+    def read_snapshot(self) -> Any: ...
+
     def close(self) -> None: ...
 
 
@@ -48,11 +50,16 @@ class Catalog(Protocol):
 
     def identity(self, name: str) -> object | None: ...
 
-    def open(self, name: str, create: bool) -> KbStorage: ...
+    def open(self, name: str, create: bool, on_create: Callable[[], None] | None = None) -> KbStorage:
+        """Open a knowledge base's storage; with *create* make its catalog entry when missing and, only
+        if this call made it, run *on_create* first (under the writers' lock in server mode)."""
+        ...
 
     def names(self) -> list[str]: ...
 
-    def drop(self, name: str) -> None: ...
+    def drop(self, name: str, on_drop: Callable[[], None] | None = None) -> None:
+        """Remove a knowledge base's tables, then run *on_drop* (its vectors) in the same turn."""
+        ...
 
 
 # --- embedded: one SQLite file per knowledge base ------------------------------------------------
@@ -99,6 +106,15 @@ class SqliteFileStorage:
     def analyze(self) -> None:
         """Nothing: FTS5 plans by itself and the chunk table is read by key."""
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Every read inside sees the file as at the first one (a deferred transaction under WAL)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
     def close(self) -> None:
         with self._lock:
             for conn in self._conns.values():
@@ -130,8 +146,10 @@ class SqliteCatalog:
     def identity(self, name: str) -> object | None:
         return _file_identity(self._file(name))
 
-    def open(self, name: str, create: bool) -> SqliteFileStorage:
+    def open(self, name: str, create: bool, on_create: Callable[[], None] | None = None) -> SqliteFileStorage:
         path = self._file(name)
+        if create and not path.exists() and on_create:
+            on_create()
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteFileStorage(path)
 
@@ -150,10 +168,12 @@ class SqliteCatalog:
                 names.append(row[0])
         return sorted(names)
 
-    def drop(self, name: str) -> None:
+    def drop(self, name: str, on_drop: Callable[[], None] | None = None) -> None:
         path = self._file(name)
         # the SQLite file goes first: without it the knowledge base is gone for every reader
         path.unlink()
+        if on_drop:
+            on_drop()
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
@@ -239,7 +259,8 @@ class SchemaConnection:
 
 
 class PgSchemaStorage:
-    """A knowledge base's tables in schema ``kb_<key>`` of the application database's server."""
+    """A knowledge base's tables in their own schema (:meth:`PgCatalog.schema_for`) on the application
+    database's server."""
 
     dialect = "postgresql"
 
@@ -264,15 +285,32 @@ class PgSchemaStorage:
         if exists:
             return
         with self.transaction() as c:
+            listed = c.execute("SELECT 1 FROM kb_catalog WHERE schema_name = ?", (self.schema,)).fetchone()
+            if not listed:  # deleted by another process meanwhile: do not leave an orphan schema
+                from assistant.errors import NotFound
+
+                raise NotFound("the knowledge base was deleted meanwhile")
             c.raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             for statement in _PG_SCHEMA.split(";"):
                 if statement.strip():
                     c.raw.execute(qualify(statement, self.schema))
             lexical.create_schema(c)
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """Every read inside sees the database as at the first one."""
+        raw = self.db.conn.raw
+        raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            raw.execute("COMMIT")
+
     def analyze(self) -> None:
         # VACUUM marks the new postings all-visible, so that searches read the index only
-        self.db.conn.raw.execute(qualify("VACUUM (ANALYZE) chunks, chunks_fts, chunks_terms", self.schema))
+        self.db.conn.raw.execute(
+            qualify("VACUUM (ANALYZE) chunks, chunks_fts, chunks_terms, lexical_stats", self.schema)
+        )
 
     def close(self) -> None:
         """Nothing to close: the connections are the application database's."""
@@ -301,30 +339,35 @@ class PgCatalog:
 
     @staticmethod
     def schema_for(name: str) -> str:
-        from assistant.knowledge.store import kb_key
+        """``kb_`` and 24 hex digits of the name's SHA-1: an identifier any SQL text carries safely."""
+        import hashlib
 
-        return f"kb_{kb_key(name)}"
+        return "kb_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:24]
 
-    def open(self, name: str, create: bool) -> PgSchemaStorage:
+    def open(self, name: str, create: bool, on_create: Callable[[], None] | None = None) -> PgSchemaStorage:
         self._ensure()
         schema = self.schema_for(name)
         if create:
             from assistant.knowledge.store import now_iso
 
             with self.db.transaction() as c:
-                c.execute(
+                made = c.execute(
                     "INSERT INTO kb_catalog (name, schema_name, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name) DO NOTHING",
+                    "ON CONFLICT (name) DO NOTHING RETURNING serial",
                     (name, schema, now_iso()),
-                )
+                ).fetchall()
+                if made and on_create:  # only the process that made it; nobody sees it before commit
+                    on_create()
         return PgSchemaStorage(self.db, schema)
 
     def names(self) -> list[str]:
         self._ensure()
         return [r[0] for r in self.db.conn.execute("SELECT name FROM kb_catalog ORDER BY name")]
 
-    def drop(self, name: str) -> None:
+    def drop(self, name: str, on_drop: Callable[[], None] | None = None) -> None:
         self._ensure()
         with self.db.transaction() as c:
             c.raw.execute(f'DROP SCHEMA IF EXISTS "{self.schema_for(name)}" CASCADE')
             c.execute("DELETE FROM kb_catalog WHERE name = ?", (name,))
+            if on_drop:  # in the same turn: a process making it again waits, then starts clean
+                on_drop()

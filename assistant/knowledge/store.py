@@ -3,7 +3,7 @@
 Embedded mode (the default): each knowledge base has a folder ``<home>/kb/<key>/`` with one SQLite
 file (WAL mode) holding the registry, the chunk table (text and citation fields) and the FTS5
 lexical index. Server mode (``ASSISTANT_DATABASE__URL=postgresql://...``): the same tables in one
-PostgreSQL schema per knowledge base (``kb_<key>``), the lexical index an inverted index in tables (BM25), and a
+PostgreSQL schema per knowledge base (``kb_`` and a hash of its name), the lexical index an inverted index in tables (BM25), and a
 catalog table ``kb_catalog`` naming them (:mod:`assistant.knowledge.storage`). The statements are
 the same for both. Either way the relational side is the source of truth: a vector hit whose chunk
 id is not in the chunk table is ignored, so a search never sees half of a document that is being
@@ -497,6 +497,7 @@ class KnowledgeBases:
         self.vector_store = vector_store
         self.embedding_model = embedding_model
         server = db is not None and db.dialect == "postgresql"
+        self.server, self.home = server, home
         self.catalog: Catalog = PgCatalog(db) if server else SqliteCatalog(home / "kb")  # type: ignore[arg-type]
         self.lexical = lexical or (PgBm25Index() if server else Fts5Index())
         self._open: dict[str, KnowledgeBase] = {}
@@ -528,15 +529,23 @@ class KnowledgeBases:
                 raise NotFound(
                     f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
                 )
-            if identity is None:
-                self.vector_store.drop(kb_key(name))  # litter from an earlier knowledge base of this name
-            storage = self.catalog.open(name, create=identity is None)
+            storage = self.catalog.open(
+                name, create=identity is None, on_create=lambda: self._clear_litter(name)
+            )
             kb = KnowledgeBase(name, storage, self.vector_store.index(kb_key(name)), self.lexical)
             kb.init_schema(self.embedding_model)
             kb.check_model(self.embedding_model)
             self._open[name] = kb
             self._identity[name] = self.catalog.identity(name)
             return kb
+
+    def _clear_litter(self, name: str) -> None:
+        """Vectors left under a new knowledge base's key by an earlier one of that name. Not when an
+        embedded knowledge base of the name still uses them (server mode sharing the data
+        directory's Chroma, e.g. after `db copy`)."""
+        if self.server and (self.home / "kb" / kb_key(name) / "index.sqlite3").exists():
+            return
+        self.vector_store.drop(kb_key(name))
 
     def names(self) -> list[str]:
         return self.catalog.names()
@@ -549,8 +558,7 @@ class KnowledgeBases:
         if kb:
             kb.close()
         # the tables go first: without them the knowledge base is gone for every reader
-        self.catalog.drop(name)
-        self.vector_store.drop(kb_key(name))
+        self.catalog.drop(name, on_drop=lambda: self._clear_litter(name))
 
     def close(self) -> None:
         for kb in self._open.values():

@@ -170,7 +170,7 @@ class SqliteDB:
 
 _PG_SCHEMAS: dict[str, str] = {}
 _WRITE_LOCK_KEY = 0x617373697374  # pg_advisory_xact_lock: one writer at a time, as SQLite has
-_LITERAL = re.compile(r"('(?:[^']|'')*')|(--[^\n]*)")
+_LITERAL = re.compile(r"""('(?:[^']|'')*')|(--[^\n]*)|("(?:[^"]|"")*")""")
 _JSON_EXTRACT = re.compile(r"json_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)")
 _INSERT_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*\(", re.IGNORECASE)
@@ -186,12 +186,15 @@ _PG_TYPES = [
 
 
 def _code_parts(sql: str, code: Any, literal: Any = lambda s: s) -> str:
-    """Apply *code* to the text outside string literals (comments dropped), *literal* to literals."""
+    """Apply *code* to the text outside string literals and quoted identifiers (comments dropped),
+    *literal* to string literals."""
     out, pos = [], 0
     for m in _LITERAL.finditer(sql):
         out.append(code(sql[pos : m.start()]))
         if m.group(1):
             out.append(literal(m.group(1)))
+        elif m.group(3):  # a quoted identifier goes through as written
+            out.append(m.group(3))
         pos = m.end()
     out.append(code(sql[pos:]))
     return "".join(out)
@@ -355,8 +358,10 @@ class PgAppDB:
 
     def _connect(self) -> Any:
         try:
+            # jit off: the stores' statements are short, and JIT compiling one took 160 ms when the
+            # planner overestimated a join (see PgBm25Index.search)
             raw = self._psycopg.connect(
-                self.url, autocommit=True, row_factory=_row_factory, connect_timeout=10
+                self.url, autocommit=True, row_factory=_row_factory, connect_timeout=10, options="-c jit=off"
             )
             # the stores' read-check-write needs each statement to see the last commit, whatever the
             # server's default_transaction_isolation says
