@@ -16,19 +16,17 @@ row is written: vectors first, rows second, as in ingestion. No vector is ever d
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from assistant.ingest.chunking import embed_text
 from assistant.knowledge.storage import Catalog, KbStorage
+from assistant.knowledge.store import DocumentRecord
 from assistant.providers.database import _checksum
 from assistant.providers.lexical import LexicalIndex
 from assistant.providers.vectorstore import VectorStore
 
-DOCUMENT_COLUMNS = (
-    "doc_id, source, path, doc_type, title, content_hash, fingerprint, gen, version, language, status, "
-    "error, chunk_count, size, encoding, ingested_at"
-)
+DOCUMENT_COLUMNS = ", ".join(f.name for f in fields(DocumentRecord))
 CHUNK_COLUMNS = "rowid AS rid, chunk_id, doc_id, ordinal, section, page, language, text, req_ids"
 EMBED_BATCH = 256
 
@@ -53,7 +51,7 @@ def _read(storage: KbStorage, sql: str) -> tuple[list[str], list[tuple[Any, ...]
 
 def snapshot(name: str, storage: KbStorage) -> KbSnapshot:
     """One knowledge base's rows as of one moment (an ingestion committing meanwhile is not half in it)."""
-    with storage.read_snapshot():  # type: ignore[attr-defined]
+    with storage.read_snapshot():
         return _snapshot(name, storage)
 
 

@@ -17,12 +17,12 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.providers.database import PgAppDB, _code_parts, transaction
+from assistant.providers.database import PgAppDB, _code_parts, _read_snapshot, transaction
 
 if TYPE_CHECKING:
     from assistant.providers.lexical import LexicalIndex
@@ -270,15 +270,9 @@ class PgSchemaStorage:
                     c.raw.execute(qualify(statement, self.schema))
             lexical.create_schema(c)
 
-    @contextmanager
-    def read_snapshot(self) -> Iterator[None]:
-        """Every read inside sees the database as at the first one."""
-        raw = self.db.conn.raw
-        raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try:
-            yield
-        finally:
-            raw.execute("COMMIT")
+    def read_snapshot(self) -> AbstractContextManager[None]:
+        """Every read inside sees the database as at the first one (as ``db copy`` reads the tables)."""
+        return _read_snapshot(self.db)
 
     def analyze(self) -> None:
         # VACUUM marks the new postings all-visible, so that searches read the index only

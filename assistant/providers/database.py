@@ -358,11 +358,13 @@ class PgAppDB:
 
     def _connect(self) -> Any:
         try:
-            # jit off: the stores' statements are short, and JIT compiling one took 160 ms when the
-            # planner overestimated a join (see PgBm25Index.search)
             raw = self._psycopg.connect(
-                self.url, autocommit=True, row_factory=_row_factory, connect_timeout=10, options="-c jit=off"
+                self.url, autocommit=True, row_factory=_row_factory, connect_timeout=10
             )
+            # jit off: the stores' statements are short, and JIT compiling one took 160 ms when the
+            # planner overestimated a join (see PgBm25Index.search). A SET, not a startup option,
+            # which connection poolers such as PgBouncer refuse
+            raw.execute("SET jit = off")
             # the stores' read-check-write needs each statement to see the last commit, whatever the
             # server's default_transaction_isolation says
             raw.isolation_level = self._psycopg.IsolationLevel.READ_COMMITTED
