@@ -644,7 +644,14 @@ def database_upgrade(settings: Settings | None = None) -> dict[str, Any]:
     db = open_app_db(settings.home, settings.database.url)
     try:
         _ = db.conn
-        return {**db.health(), "tables": table_counts(db)}
+        change = db.schema_change
+        return {
+            **db.health(),
+            "revision": db.revision,
+            "upgraded_from": change[0] if change else db.revision,
+            "upgraded": change is not None,
+            "tables": table_counts(db),
+        }
     finally:
         db.close()
 

@@ -70,6 +70,8 @@ VENDOR_SDKS = (
     "onnxruntime",
     "langchain_openai",
     "langchain_ollama",
+    "alembic",
+    "sqlalchemy",
 )
 
 

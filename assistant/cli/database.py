@@ -24,7 +24,12 @@ def db_upgrade(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(result)
         return
-    typer.echo(f"{result['backend']} {result['version']}: {len(result['tables'])} tables up to date")
+    if result["upgraded"]:
+        before = result["upgraded_from"] or "no schema (a new database)"
+        state = f"upgraded from {before} to schema revision {result['revision']}"
+    else:
+        state = f"already at schema revision {result['revision']}, nothing to do"
+    typer.echo(f"{result['backend']} {result['version']}: {state}; {len(result['tables'])} tables")
     for table, rows in result["tables"].items():
         typer.echo(f"  {table:<22} {rows:>8} rows")
 

@@ -1,7 +1,8 @@
 """The application database: conversations, feedback, tickets, change requests and their audit log,
 interviews, migration rounds and API keys. One SQLite file (``<home>/app.sqlite3``) by default, or a
 PostgreSQL server in server mode (``ASSISTANT_DATABASE__URL``). Each module declares its tables;
-:func:`open_app_db` creates them; :func:`copy_database` moves a project between the two."""
+:func:`open_app_db` brings them to the newest
+schema revision (Alembic, assistant.providers.migrations); :func:`copy_database` moves a project between the two."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def register_schema(sql: str, postgresql: str | None = None) -> None:
-    """Modules call this at import time with ``CREATE TABLE IF NOT EXISTS`` statements; *postgresql*
-    is the server-mode text where the translation of the SQLite text does not do (triggers)."""
+    """Modules call this at import time with ``CREATE TABLE IF NOT EXISTS`` statements: what their
+    tables should be. The tables are made by the migrations (assistant.providers.migrations), which a test
+    checks against these declarations. *postgresql* is the server-mode text where the translation
+    of the SQLite text does not do (triggers)."""
     if sql not in _SCHEMAS:
         _SCHEMAS.append(sql)
     if postgresql:
@@ -61,6 +64,10 @@ class AppDB(Protocol):
     :class:`PgAppDB` (server mode). Both take the stores' SQL as written for SQLite."""
 
     dialect: str
+    #: the schema revision (assistant.providers.migrations.HEAD once open)
+    revision: str
+    #: (revision before, after) when opening it upgraded the schema, else None
+    schema_change: tuple[str | None, str] | None
 
     @property
     def conn(self) -> Any: ...
@@ -90,7 +97,9 @@ class SqliteDB:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()  # re-entrant: a store may call another inside its transaction
-        self._applied = 0
+        #: (revision before, after) when this process upgraded the schema; None when it was current
+        self.schema_change: tuple[str | None, str] | None = None
+        self.revision = ""
         self._migrate()
 
     @property
@@ -102,20 +111,18 @@ class SqliteDB:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
-        if self._applied < len(_SCHEMAS):
-            self._migrate()
         return conn
 
     def _migrate(self) -> None:
+        """Bring the file to the newest schema revision (Alembic, assistant.providers.migrations)."""
+        from assistant.providers import migrations
+
         with self._lock:
-            conn = sqlite3.connect(self.path, timeout=30)
-            try:
-                for sql in _SCHEMAS[self._applied :]:
-                    conn.executescript(sql)
-                conn.commit()
-                self._applied = len(_SCHEMAS)
-            finally:
-                conn.close()
+            before = migrations.sqlite_revision(self.path)
+            if before != migrations.HEAD:
+                change = migrations.upgrade(f"sqlite:///{self.path}")
+                self.schema_change = change if change[0] != change[1] else None
+            self.revision = migrations.HEAD
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -353,7 +360,9 @@ class PgAppDB:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._depth = threading.local()
-        self._applied = 0
+        #: (revision before, after) when this process upgraded the schema; None when it was current
+        self.schema_change: tuple[str | None, str] | None = None
+        self.revision = ""
         self._migrate()
 
     def _connect(self) -> Any:
@@ -382,40 +391,22 @@ class PgAppDB:
         if conn is None or conn.raw.closed:
             conn = PgConnection(self._connect())
             self._local.conn = conn
-        if self._applied < len(_SCHEMAS):
-            self._migrate()
         return conn
 
     def _migrate(self) -> None:
-        """Apply the schemas this database has not seen (by a hash of their text, kept in
-        ``schema_applied``). A start with nothing new takes no lock: DDL on a busy server would
-        lock every table and could deadlock with a request that is writing."""
-        import hashlib
+        """Bring the database to the newest schema revision (Alembic, assistant.providers.migrations). A start
+        on an up-to-date database reads one row and takes no lock: DDL on a busy server would lock
+        every table and could deadlock with a request that is writing."""
+        from assistant.providers import migrations
 
-        with self._lock, self._connect() as raw:
-            pending = [_PG_SCHEMAS.get(sql) or to_postgres_schema(sql) for sql in _SCHEMAS[self._applied :]]
-            hashes = [hashlib.sha256(ddl.encode("utf-8")).hexdigest() for ddl in pending]
-            known = raw.execute("SELECT to_regclass('schema_applied') IS NOT NULL").fetchone()[0]
-            done = (
-                {r[0] for r in raw.execute("SELECT hash FROM schema_applied").fetchall()} if known else set()
-            )
-            if any(h not in done for h in hashes):
-                with raw.transaction():
-                    # the writers' lock too: no request writes while the tables change
-                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK_KEY + 1,))
-                    raw.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK_KEY,))
-                    raw.execute(
-                        "CREATE TABLE IF NOT EXISTS schema_applied (hash TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-                    )
-                    done = {r[0] for r in raw.execute("SELECT hash FROM schema_applied").fetchall()}
-                    for ddl, h in zip(pending, hashes, strict=True):
-                        if h not in done:
-                            raw.execute(ddl)
-                            raw.execute(
-                                "INSERT INTO schema_applied VALUES (%s, now()::text) ON CONFLICT DO NOTHING",
-                                (h,),
-                            )
-            self._applied = len(_SCHEMAS)
+        with self._lock:
+            with self._connect() as raw:
+                before = migrations.postgres_revision(raw)
+            if before != migrations.HEAD:
+                # the writers' locks too: no request writes while the tables change
+                change = migrations.upgrade(self.url, (_WRITE_LOCK_KEY + 1, _WRITE_LOCK_KEY))
+                self.schema_change = change if change[0] != change[1] else None
+            self.revision = migrations.HEAD
 
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
