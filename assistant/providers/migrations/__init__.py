@@ -12,8 +12,8 @@ advisory locks on PostgreSQL), so two processes starting at once upgrade once an
 while the tables change.
 
 The knowledge bases' own tables (a SQLite file or a PostgreSQL schema per knowledge base) are not
-here: each knowledge base records its layout version in its ``meta`` table and is rebuilt by
-ingestion when that changes (assistant.knowledge.store).
+here: they are made when a knowledge base is created (assistant.knowledge.storage). A change to
+their layout needs its own upgrade step or a re-ingestion.
 """
 
 from __future__ import annotations
