@@ -72,6 +72,7 @@ VENDOR_SDKS = (
     "langchain_ollama",
     "alembic",
     "sqlalchemy",
+    "pysqlite3",
 )
 
 

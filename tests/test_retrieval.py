@@ -88,3 +88,49 @@ def test_unknown_type_filter_raises(demo: Services) -> None:
 def test_langchain_retriever(demo: Services) -> None:
     docs = demo.retriever("demo", k=3).invoke("盘点期间能否发料")
     assert len(docs) == 3 and docs[0].metadata["source"] and docs[0].page_content
+
+
+def test_common_terms_score_only_chunks_with_a_rarer_term(fast_services: Services, tmp_path: Path) -> None:
+    """The common-term rule of the embedded lexical index: a term in at least the given share of the
+    chunks adds its BM25 share only to chunks that hold a rarer query term; those keep their exact
+    scores. A query of common terms alone, and a knowledge base below the size limit, are exact."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    filler = ["shipping labels", "invoice numbers", "stock counts", "returns desk", "scanner setup"]
+    for i in range(30):
+        (docs / f"w{i:02d}.md").write_text(
+            f"# Note {i}\n\nThe warehouse handles {filler[i % 5]} every morning.\n", encoding="utf-8"
+        )
+    (docs / "only-common.md").write_text(
+        "# Warehouse\n\nWarehouse warehouse warehouse: the warehouse.\n", encoding="utf-8"
+    )
+    (docs / "both.md").write_text("# Pallets\n\nEach pallet leaves the warehouse with a label.\n", encoding="utf-8")
+    (docs / "rare.md").write_text("# Pallet wrap\n\nWrap every pallet twice.\n", encoding="utf-8")
+    for i in range(7):
+        (docs / f"o{i}.md").write_text(f"# Other {i}\n\nPrinter queue {i} is reset at noon.\n", encoding="utf-8")
+    fast_services.ingest("wh", [docs])
+    kb = fast_services.kbs.get("wh")
+    terms = ["warehouse", "pallet"]
+
+    def sources(ranked: list) -> dict[str, float]:  # type: ignore[type-arg]
+        return {c.source.rsplit("/", 1)[-1]: score for c, score in ranked}
+
+    exact = sources(kb.lexical_search(terms, 100))
+    ruled = sources(kb.lexical_search(terms, 100, common_share=0.5, common_from=0))
+    assert "only-common.md" in exact and len(exact) == 33
+    assert set(ruled) == {"both.md", "rare.md"}
+    assert ruled == pytest.approx({s: exact[s] for s in ruled}, rel=1e-9)
+    # the rarer term alone would rank them with less: the common term's share is kept
+    assert ruled["both.md"] > sources(kb.lexical_search(["pallet"], 100))["both.md"]
+    # common terms alone, or a knowledge base below the size limit: exact
+    assert sources(kb.lexical_search(["warehouse"], 100, common_share=0.5, common_from=0)) == sources(
+        kb.lexical_search(["warehouse"], 100)
+    )
+    assert sources(kb.lexical_search(terms, 100, common_share=0.5, common_from=41)) == exact
+    assert set(sources(kb.lexical_search(terms, 100, common_share=0.5, common_from=40))) == set(ruled)
+    # the searcher applies the settings: a large share keeps every chunk
+    lexical_only = fast_services.settings.retrieval.model_copy(
+        update={"dense_weight": 0.0, "dense_weight_other": 0.0, "common_terms_from": 0, "common_term_share": 0.5}
+    )
+    hits = fast_services.searcher("wh", retrieval=lexical_only).search("warehouse pallet", 10)
+    assert {h.chunk.source.rsplit("/", 1)[-1] for h in hits} == {"both.md", "rare.md"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -22,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assistant.providers import sqlite as kbsqlite
 from assistant.providers.database import PgAppDB, _code_parts, _read_snapshot, transaction
 
 if TYPE_CHECKING:
@@ -74,15 +74,15 @@ class SqliteFileStorage:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._conns: dict[threading.Thread, sqlite3.Connection] = {}  # to close them; pruned as threads end
+        self._conns: dict[threading.Thread, Any] = {}  # to close them; pruned as threads end
         self._lock = threading.Lock()
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+    def conn(self) -> Any:
+        conn: Any | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
+            conn = kbsqlite.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = kbsqlite.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -95,7 +95,7 @@ class SqliteFileStorage:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         with transaction(self.conn) as c:
             yield c
 
@@ -159,10 +159,10 @@ class SqliteCatalog:
         names = []
         for db in sorted(self.root.glob("*/index.sqlite3")):
             try:
-                conn = sqlite3.connect(db)
+                conn = kbsqlite.connect(db)
                 row = conn.execute("SELECT value FROM meta WHERE key = 'name'").fetchone()
                 conn.close()
-            except sqlite3.Error:
+            except kbsqlite.Error:
                 continue
             if row:
                 names.append(row[0])

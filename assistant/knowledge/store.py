@@ -400,10 +400,13 @@ class KnowledgeBase:
         n: int,
         doc_types: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
+        common_share: float = 0.0,
+        common_from: int = 0,
     ) -> list[tuple[Chunk, float]]:
-        """BM25 ranking of chunks for segmented terms, best first, with their scores."""
+        """BM25 ranking of chunks for segmented terms, best first, with their scores (the common-term
+        rule: :meth:`assistant.providers.lexical.Fts5Index.search`)."""
         sql, params = self._filters_sql(doc_types, languages)
-        ranked = self.lexical.search(self.conn, terms, n, sql, params)
+        ranked = self.lexical.search(self.conn, terms, n, sql, params, common_share, common_from)
         chunks = self.chunks_by_rowid([r for r, _ in ranked])
         return [(chunks[r], score) for r, score in ranked if r in chunks]
 

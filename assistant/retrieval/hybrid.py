@@ -75,7 +75,9 @@ class HybridSearcher:
         n = max(s.candidates, k)
         q = analysed if analysed is not None and analysed.text == query else Query.of(query)
         terms = list(q.terms)
-        lex_ranked = self.kb.lexical_search(terms, n, doc_types, languages)
+        lex_ranked = self.kb.lexical_search(
+            terms, n, doc_types, languages, s.common_term_share, s.common_terms_from
+        )
 
         dense_weight = _dense_weight_for(self, q)
         dense_ranked: list[tuple[Chunk, float]] = []
