@@ -614,6 +614,10 @@ class Services:
         out: dict[str, Any] = {}
         try:
             out["database"] = {"ok": True, **self.db.health()}
+            if self.db.dialect == "sqlite":  # the knowledge bases are files of their own, on this SQLite
+                from assistant.providers.sqlite import SQLITE_VERSION
+
+                out["database"]["knowledge_bases"] = f"SQLite {SQLITE_VERSION} files"
         except Exception as exc:  # a health check reports, it does not raise
             out["database"] = {"ok": False, "backend": self.db.dialect, "error": _first_line(exc)}
         vs = self.settings.vector_store

@@ -47,6 +47,8 @@ def _free_port() -> int:
 
 def _server_settings(server_env: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if provider := server_env.get("ASSISTANT_EMBEDDING__PROVIDER"):
+        out["embedding"] = {"provider": provider}
     if url := server_env.get("ASSISTANT_DATABASE__URL"):
         out["database"] = {"url": url}
     if host := server_env.get("ASSISTANT_VECTOR_STORE__HOST"):
@@ -160,11 +162,16 @@ def run_load_eval(
     log: Callable[[str], None] = lambda m: None,
     server_env: dict[str, str] | None = None,
     processes: int = 1,
+    docs: list[Path] | None = None,
+    questions: list[str] | None = None,
+    label: str | None = None,
 ) -> dict[str, Any]:
     """Every level sends the same number of requests (bounded), split over its clients. *server_env*
     (ASSISTANT_DATABASE__URL, ASSISTANT_VECTOR_STORE__HOST/PORT) runs it in server mode, where
     *processes* API processes share the load."""
-    if bench is not None:
+    if docs is not None and questions is not None:
+        pass  # given: a generated corpus and its questions (evals/load_scale.py)
+    elif bench is not None:
         docs = [bench / "docs"]
         questions = [q["question"] for q in load_questions(bench / "questions.jsonl")]
     else:
@@ -194,7 +201,7 @@ def run_load_eval(
                 except subprocess.TimeoutExpired:
                     server.kill()
     return {
-        "bench": bench.name if bench else "sample corpus",
+        "bench": label or (bench.name if bench else "sample corpus"),
         "mode": "server (PostgreSQL + Chroma server)" if server_env else "embedded (SQLite + Chroma)",
         "processes": processes,
         "questions": len(questions),

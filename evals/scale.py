@@ -143,6 +143,8 @@ def main() -> None:
         "(see evals/scale.py for how); hashing stand-in embedding (256 dimensions) so that the index,",
         "not the model, is measured. Rebuild: `.venv/bin/python -m evals.scale`.",
         "",
+        f"Knowledge bases: {services.health()['database'].get('knowledge_bases', 'PostgreSQL schemas')}.",
+        "",
         "| what | figure |",
         "|---|---|",
         f"| ingest without the model (chunking, {lexical}, Chroma) | {ingest_s:.0f} s, {chunks / ingest_s:.0f} chunks/s |",
