@@ -20,7 +20,7 @@ ZH_TICKETS := id=工单号,title=标题,text=标题+描述,category=分类,prior
 $(STAMP): pyproject.toml requirements/torch.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements/torch.txt
-	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev,multilingual]"
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev,multilingual,sqlite]"
 	touch $(STAMP)
 
 venv: $(STAMP)

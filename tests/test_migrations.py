@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,13 +179,21 @@ def test_revisions_make_the_declared_tables_and_adopt_an_older_database(
 def test_two_processes_starting_on_a_new_database_upgrade_it_once(
     settings: Settings, database_url: str | None, tmp_path: Path
 ) -> None:
+    """Three openers start while the writers' lock is held elsewhere, so all three find no revision
+    and wait for the lock: the first to get it upgrades, the others then find the head."""
     changes: list[Any] = []
     errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
+    if database_url is None:
+        holder: Any = sqlite3.connect(tmp_path / "app.sqlite3", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        import psycopg
+
+        holder = psycopg.connect(database_url, autocommit=True)
+        holder.execute("SELECT pg_advisory_lock(%s)", (database._WRITE_LOCK_KEY + 1,))
 
     def start() -> None:
         try:
-            barrier.wait()
             db = open_app_db(tmp_path, database_url)
             changes.append(db.schema_change)
             db.close()
@@ -194,9 +203,16 @@ def test_two_processes_starting_on_a_new_database_upgrade_it_once(
     threads = [threading.Thread(target=start) for _ in range(3)]
     for t in threads:
         t.start()
+    time.sleep(2)
+    assert all(t.is_alive() for t in threads) and not changes  # all three wait for the lock
+    if database_url is None:
+        holder.execute("COMMIT")
+    else:
+        holder.execute("SELECT pg_advisory_unlock(%s)", (database._WRITE_LOCK_KEY + 1,))
+    holder.close()
     for t in threads:
         t.join()
-    assert not errors
+    assert not errors, errors
     assert sorted(changes, key=str) == sorted([(None, migrations.HEAD), None, None], key=str)
     db = open_app_db(tmp_path, database_url)
     assert [tuple(r) for r in db.conn.execute("SELECT version_num FROM alembic_version").fetchall()] == [
@@ -214,6 +230,21 @@ def test_a_database_from_a_newer_version_is_refused_clearly(
     db.close()
     with pytest.raises(ConfigError, match="0042_from_the_future.*does not know"):
         open_app_db(tmp_path, database_url)
+    # refused, not altered: the revision and the tables stay as they were
+    if database_url is None:
+        conn = sqlite3.connect(tmp_path / "app.sqlite3")
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0042_from_the_future",)
+        ]
+        assert conn.execute("SELECT COUNT(*) FROM kb_purges").fetchone() == (0,)
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(database_url) as raw:
+            assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [
+                ("0042_from_the_future",)
+            ]
 
 
 def test_db_upgrade_says_what_it_did(
@@ -226,7 +257,10 @@ def test_db_upgrade_says_what_it_did(
     monkeypatch.setenv("ASSISTANT_HOME", str(settings.home))
     first = CliRunner().invoke(app, ["db", "upgrade"])
     assert first.exit_code == 0, first.output
-    assert f"upgraded from no schema (a new database) to schema revision {migrations.HEAD}" in first.output
+    assert (
+        f"upgraded from no recorded revision (a new database, or one made before revisions) to schema revision {migrations.HEAD}"
+        in " ".join(first.output.split())
+    )
     again = CliRunner().invoke(app, ["db", "upgrade", "--json"])
     assert again.exit_code == 0, again.output
     result = json.loads(again.stdout)

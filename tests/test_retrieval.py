@@ -104,10 +104,14 @@ def test_common_terms_score_only_chunks_with_a_rarer_term(fast_services: Service
     (docs / "only-common.md").write_text(
         "# Warehouse\n\nWarehouse warehouse warehouse: the warehouse.\n", encoding="utf-8"
     )
-    (docs / "both.md").write_text("# Pallets\n\nEach pallet leaves the warehouse with a label.\n", encoding="utf-8")
+    (docs / "both.md").write_text(
+        "# Pallets\n\nEach pallet leaves the warehouse with a label.\n", encoding="utf-8"
+    )
     (docs / "rare.md").write_text("# Pallet wrap\n\nWrap every pallet twice.\n", encoding="utf-8")
     for i in range(7):
-        (docs / f"o{i}.md").write_text(f"# Other {i}\n\nPrinter queue {i} is reset at noon.\n", encoding="utf-8")
+        (docs / f"o{i}.md").write_text(
+            f"# Other {i}\n\nPrinter queue {i} is reset at noon.\n", encoding="utf-8"
+        )
     fast_services.ingest("wh", [docs])
     kb = fast_services.kbs.get("wh")
     terms = ["warehouse", "pallet"]
@@ -128,9 +132,23 @@ def test_common_terms_score_only_chunks_with_a_rarer_term(fast_services: Service
     )
     assert sources(kb.lexical_search(terms, 100, common_share=0.5, common_from=41)) == exact
     assert set(sources(kb.lexical_search(terms, 100, common_share=0.5, common_from=40))) == set(ruled)
+    # a word in no chunk (a typo) beside a common one: nothing to filter by, so exact, not empty
+    typo = ["warehouse", "palett"]
+    assert sources(kb.lexical_search(typo, 100, common_share=0.5, common_from=0)) == sources(
+        kb.lexical_search(typo, 100)
+    )
+    assert len(sources(kb.lexical_search(typo, 100))) == 32
+    # with a filter on the chunk table too (the join and the row-id filter together)
+    filtered = sources(kb.lexical_search(terms, 100, languages=["en"], common_share=0.5, common_from=0))
+    assert filtered == pytest.approx(ruled, rel=1e-9)
     # the searcher applies the settings: a large share keeps every chunk
     lexical_only = fast_services.settings.retrieval.model_copy(
-        update={"dense_weight": 0.0, "dense_weight_other": 0.0, "common_terms_from": 0, "common_term_share": 0.5}
+        update={
+            "dense_weight": 0.0,
+            "dense_weight_other": 0.0,
+            "common_terms_from": 0,
+            "common_term_share": 0.5,
+        }
     )
     hits = fast_services.searcher("wh", retrieval=lexical_only).search("warehouse pallet", 10)
     assert {h.chunk.source.rsplit("/", 1)[-1] for h in hits} == {"both.md", "rare.md"}

@@ -25,7 +25,9 @@ def db_upgrade(as_json: JsonOpt = False) -> None:
         print_json(result)
         return
     if result["upgraded"]:
-        before = result["upgraded_from"] or "no schema (a new database)"
+        before = (
+            result["upgraded_from"] or "no recorded revision (a new database, or one made before revisions)"
+        )
         state = f"upgraded from {before} to schema revision {result['revision']}"
     else:
         state = f"already at schema revision {result['revision']}, nothing to do"

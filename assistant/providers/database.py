@@ -120,7 +120,7 @@ class SqliteDB:
         with self._lock:
             before = migrations.sqlite_revision(self.path)
             if before != migrations.HEAD:
-                change = migrations.upgrade(f"sqlite:///{self.path}")
+                change = migrations.upgrade(self.path)
                 self.schema_change = change if change[0] != change[1] else None
             self.revision = migrations.HEAD
 

@@ -147,9 +147,13 @@ class Fts5Index:
             ).fetchall()
         )
         # a term whose stem the vocabulary does not show (our Porter and SQLite's can differ) counts
-        # as rare: the rule then keeps more chunks, never fewer
+        # as rare: the filter then keeps more chunks, never fewer. But the rule needs one rare term
+        # the vocabulary does show: a query whose other words are in no chunk (a typo) would
+        # otherwise keep no chunk at all
         rare = [t for t in terms if found.get(stems[t], 0) < share * chunks]
-        return rare if rare and len(rare) < len(terms) else None
+        if not any(found.get(stems[t], 0) > 0 for t in rare) or len(rare) == len(terms):
+            return None
+        return rare
 
     def document_frequency(self, conn: Any, term: str) -> int:
         """How many chunks hold this (segmented) term."""

@@ -1,10 +1,11 @@
 """The SQLite library of the knowledge-base files (chunks and their FTS5 index).
 
-``pysqlite3-binary`` brings a current SQLite (3.51) with the same DB-API as the standard library's
-``sqlite3``, which links the system's SQLite (3.40 on Debian 12). The newer FTS5 ranks the same
-chunks with the same scores in less time: a 25-term question over 107,664 chunks took 155 ms on
-3.40 and 102 ms on 3.51 (evals/reports/scale.md). The package has wheels for Linux x86-64 only;
-elsewhere the standard library's module is used, with whatever SQLite the interpreter has.
+``pysqlite3-binary`` (the ``sqlite`` extra, which ``make venv`` installs) brings a current SQLite
+(3.51) with the same DB-API as the standard library's ``sqlite3``, which links the system's SQLite
+(3.40 on Debian 12). The newer FTS5 ranks the same chunks with the same scores in less time: search
+p95 at 107,664 chunks 122 ms on 3.40 and 92 ms on 3.51 (evals/reports/scale.md, before and after).
+The package has wheels for glibc Linux x86-64 only; without it the standard library's module is
+used, with whatever SQLite the interpreter has.
 """
 
 from __future__ import annotations

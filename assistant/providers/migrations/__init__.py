@@ -48,8 +48,8 @@ def sqlite_statements(script: str) -> list[str]:
 def run_ddl(bind: Any, sqlite: Sequence[str], postgresql: Sequence[str]) -> None:
     """Run a revision's DDL for the connection's backend (as the driver's SQL: no parameters)."""
     if bind.dialect.name == "postgresql":
-        for script in postgresql:  # psycopg sends a script without parameters as it is
-            bind.exec_driver_sql(script)
+        for script in postgresql:  # no parameters: psycopg sends the script as it is ("%" too)
+            bind.exec_driver_sql(script, execution_options={"no_parameters": True})
         return
     for script in sqlite:
         for statement in sqlite_statements(script):
@@ -79,17 +79,20 @@ def postgres_revision(raw: Any) -> str | None:
     return str(row[0]) if row else None
 
 
-def upgrade(url: str, lock_keys: Sequence[int] = ()) -> tuple[str | None, str]:
-    """Bring the database at *url* (``sqlite:///PATH`` or ``postgresql://...``) to ``HEAD`` in one
-    transaction; returns (revision before, revision after)."""
+def upgrade(target: Path | str, lock_keys: Sequence[int] = ()) -> tuple[str | None, str]:
+    """Bring the database to ``HEAD`` in one transaction: *target* is a SQLite file's path or a
+    ``postgresql://`` URL. Returns (revision before, revision after)."""
     import sqlalchemy as sa
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
     from sqlalchemy.pool import NullPool
 
-    if url.startswith("sqlite:///"):
+    if isinstance(target, Path):
+        # the URL is built, not written as text: a path with "?" or "%" stays the same path
+        url = sa.URL.create("sqlite", database=str(target))
         engine = sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
         # the driver's own transaction handling is off, so that DDL joins the transaction and the
@@ -104,9 +107,12 @@ def upgrade(url: str, lock_keys: Sequence[int] = ()) -> tuple[str | None, str]:
 
     else:
         engine = sa.create_engine(
-            "postgresql+psycopg://" + url.split("://", 1)[1],
+            "postgresql+psycopg://" + target.split("://", 1)[1],
             poolclass=NullPool,
             connect_args={"connect_timeout": 10},
+            # each statement sees the last commit, whatever the server's default isolation: a
+            # process that waited for the lock then sees the revision the other one recorded
+            isolation_level="READ COMMITTED",
         )
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -116,16 +122,18 @@ def upgrade(url: str, lock_keys: Sequence[int] = ()) -> tuple[str | None, str]:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(key)})")
             before = MigrationContext.configure(conn).get_current_revision()
             if before != HEAD:
-                config.attributes["connection"] = conn
-                try:
-                    command.upgrade(config, "head")
-                except CommandError as exc:
-                    from assistant.errors import ConfigError
+                if before is not None:
+                    try:
+                        ScriptDirectory.from_config(config).get_revision(before)
+                    except CommandError as exc:
+                        from assistant.errors import ConfigError
 
-                    raise ConfigError(
-                        f"the database is at schema revision {before!r}, which this version of the "
-                        "assistant does not know (a newer version upgraded it): install that version"
-                    ) from exc
+                        raise ConfigError(
+                            f"the database is at schema revision {before!r}, which this version of "
+                            "the assistant does not know (a newer version upgraded it): install that version"
+                        ) from exc
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
             after = MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
