@@ -97,8 +97,8 @@ class Fts5Index:
         the query's rarer terms. The scores are the exact BM25 scores of the whole query; only chunks
         that hold nothing but common terms are left out. A query made only of common terms is scored
         as it is. Measured (evals/reports/common-terms.md), share 0.05: at 107,664 chunks the top 5
-        is the exact ranking's for 97.6% of the questions and the lexical query's p95 falls from 121
-        to 66 ms; forced on the four retrieval benchmarks, hybrid recall@5 moves from -8.5 to +4.2
+        is the exact ranking's for 98.8% of the questions and the lexical query's p95 falls from 85
+        to 46 ms; forced on the four retrieval benchmarks, hybrid recall@5 moves from -8.5 to +4.2
         points per set (-1.1 on average). A chunk that answers with the question's common words
         alone, when the question also holds one incidental rare word ("几种"), is lost: that is why
         it is off by default."""
