@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.providers.embeddings import HashingEmbeddings
 from assistant.services import Services, build_services
 from assistant.settings import Settings
 from tests.conftest import ROOT, make_docx, make_pdf
@@ -367,3 +368,47 @@ def test_markdown_drops_embedded_scripts_like_html(fast_services: Services, tmp_
     )
     assert "trackingSecret" not in text and ".hidden" not in text
     assert "documentedExample" in text  # a code sample in a fence is content
+
+
+def test_knowledge_bases_work_on_the_standard_librarys_sqlite_too(tmp_path: Path) -> None:
+    """Without the ``sqlite`` extra (pysqlite3 has wheels for Linux x86-64 only) the knowledge-base
+    files run on the interpreter's sqlite3, and a file written by one library is read by the other."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+sys.modules["pysqlite3"] = None  # as on a platform without the wheel
+from pathlib import Path
+from assistant.providers import sqlite
+from assistant.providers.embeddings import HashingEmbeddings
+from assistant.services import build_services
+from assistant.settings import Settings
+import sqlite3
+assert sqlite.sqlite is sqlite3, sqlite.sqlite
+home = Path(sys.argv[1])
+docs = home.parent / "docs"
+docs.mkdir(exist_ok=True)
+(docs / "a.md").write_text("# 收货\\n\\n仓库收货时先核对采购订单，再过账。\\n", encoding="utf-8")
+svc = build_services(Settings(home=home), embeddings=HashingEmbeddings())
+if sys.argv[2] == "write":
+    svc.ingest("kb", [docs])
+hits = svc.searcher("kb").search("收货 过账", 3)
+print(sqlite.SQLITE_VERSION, hits[0].chunk.source.rsplit("/", 1)[-1])
+"""
+    home = tmp_path / "home"
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(home), "write"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    import sqlite3
+
+    assert out.stdout.split() == [sqlite3.sqlite_version, "a.md"]
+    # the same file, read with the library this process uses (pysqlite3 where installed)
+    svc = build_services(Settings(home=home), embeddings=HashingEmbeddings())
+    assert svc.searcher("kb").search("收货 过账", 3)[0].chunk.source.endswith("a.md")
+    svc.close()
