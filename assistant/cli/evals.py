@@ -135,7 +135,7 @@ def eval_requirements_xcorpus(
     out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Requirement types trained on one corpus and tested on others, four methods side by side."""
+    """Requirement types trained on one corpus and tested on others, five methods side by side."""
     from evals.requirements_xcorpus import format_xcorpus, run_xcorpus
 
     for path in (datasets / "requirements", interviews / "annotations.jsonl"):

@@ -9,6 +9,7 @@ from CSV/XLSX/JSON(L) with a text and a label column, or from PROMISE-style ARFF
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,7 @@ class RequirementClassifier:
         """The trained classifier, else the bilingual default trained once from the shipped examples."""
         if self.path.exists():
             return joblib.load(self.path)  # type: ignore[no-any-return]
-        tag = re.sub(r"[^\w.-]+", "-", f"{self.embeddings.model_id}-{'-'.join(self.languages)}")[:80]
+        tag = re.sub(r"[^\w.-]+", "-", f"{self.embeddings.model_id}-{'-'.join(self.languages)}-o1")[:80]
         default = self.path.with_name(f"default-{tag}.joblib")  # one per embedding model
         if default.exists():
             return joblib.load(default)  # type: ignore[no-any-return]
@@ -206,6 +207,46 @@ def evaluate(
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 
 
+def language_offsets(model_id: str | None) -> dict[str, Any]:
+    """What to add to the embedding of a text in each language other than English so that it sits
+    where its English translation would, for one embedding model: the mean English embedding minus the
+    mean embedding in that language, over two real manuals written in both languages
+    (``assistant/data/language_offsets.json``, made by ``python -m evals.language_offsets``). Empty for
+    a model with no entry, whose vectors are then used as they are.
+
+    A multilingual model puts a Chinese sentence and its English translation close but not together:
+    every Chinese vector carries a shared language component, which a classifier trained on English
+    rows reads as a type (Libovicky et al. 2020, "On the language neutrality of pre-trained
+    multilingual representations")."""
+    from importlib import resources
+
+    import numpy as np
+
+    if not model_id:
+        return {}
+    path = resources.files("assistant").joinpath("data/language_offsets.json")
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    entry = entries.get(model_id) or {}
+    return {lang: np.asarray(v, dtype=np.float64) for lang, v in (entry.get("offsets") or {}).items()}
+
+
+def _shift(texts: list[str] | None, x: Any, offsets: dict[str, Any] | None) -> Any:
+    """The vectors with each non-English text's language offset added (a copy; unchanged without)."""
+    import numpy as np
+
+    if not offsets or texts is None:
+        return x
+    out = np.array(x, dtype=np.float64, copy=True)
+    for i, text in enumerate(texts):
+        offset = offsets.get(_language(text))
+        if offset is not None and offset.shape[0] == out.shape[1]:
+            out[i] += offset
+    return out
+
+
 @dataclass
 class TypeModel:
     """Requirement type from the sentence embedding alone: standardised embedding dimensions into a
@@ -232,6 +273,9 @@ class TypeModel:
     #: word and character TF-IDF with the embedding (the triage model family), trained on every row,
     #: for text in a language the embedding model does not read (Chinese with the English default)
     lexical: Any = None
+    #: per language, what is added to a text's embedding before classifying it (``language_offsets``);
+    #: None in models trained before there were offsets
+    offsets: dict[str, Any] | None = None
 
     @classmethod
     def fit(
@@ -242,6 +286,7 @@ class TypeModel:
         groups: list[Any] | None = None,
         texts: list[str] | None = None,
         languages: tuple[str, ...] = (),
+        language_offset: bool = True,
     ) -> TypeModel:
         import numpy as np
         from sklearn.linear_model import LogisticRegression
@@ -251,7 +296,8 @@ class TypeModel:
 
         from assistant.knowledge.store import now_iso
 
-        x = np.asarray(vectors, dtype=np.float64)
+        offsets = language_offsets(model_id) if language_offset else {}
+        x = _shift(texts, np.asarray(vectors, dtype=np.float64), offsets)
         y = np.array(labels)
         counts = {lab: int((y == lab).sum()) for lab in set(labels)}
         if len(counts) < 2:
@@ -307,6 +353,7 @@ class TypeModel:
             cv_f_vs_nfr=round(best_bin, 3) if best_bin is not None else None,
             languages=tuple(languages),
             lexical=lexical,
+            offsets=offsets or None,
         )
 
     def predict(self, texts: list[str], vectors: Any) -> list[tuple[str, float]]:
@@ -314,7 +361,8 @@ class TypeModel:
 
         if vectors is None:
             raise InvalidInput("the requirement type model needs the embedding model it was trained with")
-        proba = self.classifier.predict_proba(self.scaler.transform(np.asarray(vectors, dtype=np.float64)))
+        x = _shift(texts, np.asarray(vectors, dtype=np.float64), self.offsets)
+        proba = self.classifier.predict_proba(self.scaler.transform(x))
         classes = list(self.classifier.classes_)
         out = [(str(classes[int(np.argmax(r))]), float(np.max(r))) for r in proba]
         if self.lexical is not None:
@@ -335,4 +383,5 @@ class TypeModel:
             "cv_macro_f1": self.cv_macro_f1,
             "cv_f_vs_nfr_macro_f1": self.cv_f_vs_nfr,
             "embedding_model": self.embedding_model,
+            "language_offsets": sorted(self.offsets or {}),
         }
