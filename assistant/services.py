@@ -5,6 +5,7 @@ evaluations all go through :class:`Services`; nothing else constructs providers.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
 from assistant.ingest.uploads import TABLE_SUFFIXES, check_upload, save_scratch_copy, touch_scratch_copy
 from assistant.insights.benefit import benefit_docx, benefit_markdown
-from assistant.interviews.classifier import RequirementClassifier, TypeModel
+from assistant.interviews.classifier import RequirementClassifier, TypeEnsemble, TypeModel
 from assistant.interviews.dialogue import interviewers, sentence_spans
 from assistant.interviews.extraction import extract as extract_requirements
 from assistant.interviews.models import Turn
@@ -45,7 +46,7 @@ from assistant.migration.check import markdown_report
 from assistant.migration.service import Migration
 from assistant.migration.values import shape as value_shape
 from assistant.providers.database import AppDB, copy_database, open_app_db, table_counts
-from assistant.providers.embeddings import NamedEmbeddings, make_embeddings
+from assistant.providers.embeddings import PROVIDER_LANGUAGES, NamedEmbeddings, make_embeddings
 from assistant.providers.llm import make_chat_model
 from assistant.providers.vectorstore import VectorStore, make_vector_store
 from assistant.retrieval.answerability import FEATURES, AnswerabilityModel, features, shipped_model
@@ -54,6 +55,7 @@ from assistant.schemas import DocType, FileOutcome, IngestReport, KnowledgeBaseI
 from assistant.settings import (
     CALIBRATED_MIN_SIMILARITY,
     CALIBRATED_MODEL_MIN_SIMILARITY,
+    EmbeddingSettings,
     RetrievalSettings,
     Settings,
     get_settings,
@@ -75,6 +77,7 @@ __all__ = [
     "benefit_markdown",
     "urgency_adjust",
     "urgency_cues",
+    "TypeEnsemble",
     "TypeModel",
     "fit_text_classifier",
     "EN_STOPWORDS",
@@ -100,6 +103,9 @@ __all__ = [
 ]
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -111,6 +117,7 @@ class Services:
     _searchers: dict[str, HybridSearcher] = field(default_factory=dict)
     _helpdesk: HelpDesk | None = None
     _verified: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+    _type_embeddings: dict[str, NamedEmbeddings | None] = field(default_factory=dict)
 
     # -- help desk --------------------------------------------------------------------------
     @property
@@ -249,8 +256,40 @@ class Services:
     def requirements(self) -> RequirementClassifier:
         """The requirement type classifier of this data directory."""
         return RequirementClassifier(
-            self.settings.home, self.embeddings, tuple(self.settings.embedding.languages)
+            self.settings.home,
+            self.embeddings,
+            tuple(
+                dict.fromkeys(
+                    [
+                        *self.settings.embedding.languages,
+                        *PROVIDER_LANGUAGES.get(self.settings.embedding.provider, ()),
+                    ]
+                )
+            ),
+            self.type_embeddings(),
         )
+
+    def type_embeddings(self) -> list[tuple[NamedEmbeddings, tuple[str, ...]]]:
+        """The further embedding models of the requirement type classifier (settings.requirements),
+        with the languages each reads; the configured provider stands for itself, and a provider that
+        is not installed is left out. Built once per process; each loads its model on first use."""
+        out = []
+        for provider in self.settings.requirements.type_embeddings:
+            if provider == self.settings.embedding.provider:
+                continue
+            if provider not in self._type_embeddings:
+                conf = EmbeddingSettings(provider=provider, threads=self.settings.embedding.threads)
+                try:
+                    self._type_embeddings[provider] = make_embeddings(
+                        conf, self.settings.model_cache or self.settings.home / "models"
+                    )
+                except ConfigError as e:
+                    log.info("requirement types without the %s embedding: %s", provider, e)
+                    self._type_embeddings[provider] = None
+            emb = self._type_embeddings[provider]
+            if emb is not None:
+                out.append((emb, PROVIDER_LANGUAGES.get(provider, ("en",))))
+        return out
 
     @property
     def migration(self) -> Migration:

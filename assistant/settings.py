@@ -275,6 +275,24 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed LLM request.")
 
 
+EmbeddingProvider = Literal["sentence-transformers", "e5-multilingual", "fake"]
+
+
+def _type_embeddings() -> list[EmbeddingProvider]:
+    return ["sentence-transformers", "e5-multilingual"]
+
+
+class RequirementSettings(BaseModel):
+    type_embeddings: list[EmbeddingProvider] = Field(
+        default_factory=_type_embeddings,
+        description="Embedding providers, each with its default model, whose requirement type models are "
+        "averaged with the configured embedding model's (a text is typed by the models that read its "
+        "language; a provider that is not installed is left out). [] types with the configured model "
+        "alone. Averaging the English MiniLM and multilingual-e5-small beat either alone on every "
+        "English test corpus (evals/reports/requirements-xcorpus*.md).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
 
@@ -293,6 +311,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    requirements: RequirementSettings = Field(default_factory=RequirementSettings)
 
     @field_validator("home")
     @classmethod

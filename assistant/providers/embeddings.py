@@ -483,6 +483,10 @@ EMBEDDING_PROVIDERS: dict[str, Callable[[EmbeddingSettings, Path], NamedEmbeddin
 }
 
 
+#: the languages a provider's default model reads, where it reads more than English
+PROVIDER_LANGUAGES: dict[str, tuple[str, ...]] = {"e5-multilingual": ("en", "zh"), "fake": ("en", "zh")}
+
+
 def make_embeddings(settings: EmbeddingSettings, cache: Path) -> NamedEmbeddings:
     """Build the configured embedding model (loaded lazily on first use); ``cache`` holds converted models."""
     return pick("embedding provider", settings.provider, EMBEDDING_PROVIDERS)(settings, cache)
