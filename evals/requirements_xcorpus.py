@@ -197,7 +197,7 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
 
         def ours(a: list[str], b: list[str], c: np.ndarray, d: str, g: list[int] = groups) -> Any:
             model = clf.fit(a, b, g)
-            return lambda ts, vt: [lab for lab, _ in clf.classify(ts, model)]
+            return lambda texts, _vectors: [lab for lab, _ in clf.classify(texts, model)]
 
         builders: dict[str, Any] = {
             **METHODS,

@@ -359,3 +359,50 @@ def test_an_llm_timeout_keeps_the_offline_extraction() -> None:
     result = extract(turns)
     with_llm(result, FailingChatModel(), turns)
     assert "offline extraction is shown" in result["llm_error"] and result["requirements"]
+
+
+SMALL_TALK_ZH = """顾问：赵经理您好，我是这次ERP项目的需求顾问，姓孙。今天主要想了解一下车间的情况，还有您对新系统有什么想法。
+赵经理：孙顾问，你好你好，这边坐。要喝点茶吗？
+顾问：不用不用，谢谢。那现在车间报工是怎么做的？
+赵经理：都是班组长拿纸记，下班前交给统计员，统计员第二天再录到表格里。
+顾问：数据对不上一般是哪些原因？
+赵经理：漏记呗，还有就是换班的时候两个班组长都以为对方记了。
+顾问：要不要在每台机床边上放个平板，工人扫工单就能报工？
+赵经理：这个太需要了。
+顾问：那如果系统能按报工数自动算计件工资呢？
+赵经理：那太好了，这个我最想要。
+顾问：付款方式您这边有要求吗？
+赵经理：这个我得回去问一下财务。
+"""
+
+SMALL_TALK_EN = """Jo: Hi both, thanks for squeezing this in. Priya, do you want to kick off?
+Priya: Sure.
+Jo: Grand. So what happens with returns today?
+Priya: Stuff comes back, sits in a corner for weeks. Nobody owns it.
+Jo: Anything else you'd want the new system to do?
+Priya: Oh, a shared calendar for the vans. And I'd have to ask Tom about the fuel cards, he handles those.
+"""
+
+
+def test_small_talk_and_empty_yeses_are_no_requirements() -> None:
+    """Greetings, names, offers of tea, courtesies, answers to "which reasons?" and a bare "yes,
+    badly needed" are no requirements of their own; a yes to a proposal is the proposal, quoting both
+    turns; a steering question ("do you want to kick off?") is no proposal."""
+    r = extract(parse_transcript(SMALL_TALK_ZH.encode(), "t.txt"))
+    quotes = " ".join(q["quote"] for x in r["requirements"] for q in x["quotes"])
+    for chat in ("孙顾问", "喝点茶", "不用不用", "漏记", "换班"):
+        assert chat not in quotes, chat
+    statements = [x["statement"] for x in r["requirements"]]
+    assert not any("太需要" in s or "最想要" in s for s in statements)  # no statement of a bare yes
+    [tablet] = [x for x in r["requirements"] if "平板" in x["statement"]]
+    assert [q["turn"] for q in tablet["quotes"]] == ["T7", "T8"]
+    [piecework] = [x for x in r["requirements"] if "计件工资" in x["statement"]]
+    assert piecework["statement"].startswith("系统应") and "如果" not in piecework["statement"]
+    assert [q["turn"] for q in piecework["quotes"]] == ["T9", "T10"]
+    assert len(r["requirements"]) == 2
+    assert any("问一下财务" in x["quote"] for x in r["open_questions"])
+
+    r = extract(parse_transcript(SMALL_TALK_EN.encode(), "t.txt"))
+    statements = [x["statement"] for x in r["requirements"]]
+    assert statements == ["The system shall support a shared calendar for the vans."], statements
+    assert any("ask Tom" in x["quote"] for x in r["open_questions"])

@@ -254,9 +254,11 @@ _PAIN = re.compile(
     re.I,
 )
 _OPEN = re.compile(
-    r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说吧|回头|以后再说|回去问|问一下老板|还没想好|看情况|说不好|"
+    r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说|回头|以后再说|回去问|问一下|问问|还没问|还没想好|看情况|说不好|"
+    r"(?:我也|也)不知道|"
     r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
-    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends)\b",
+    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|(?:have|need|'d have|will have) to (?:ask|check with|"
+    r"talk to|speak to|confirm with))\b",
     re.I,
 )
 # wishes and needs, English
@@ -279,16 +281,26 @@ _FEATURE_QUESTION = re.compile(
     r"\b(?:features?|functions?|functionality|requirements?|what (?:do|would) you (?:need|want|like|expect)|"
     r"what should (?:it|the system|the app)|which (?:parts|modules|things)|what else|anything else|"
     r"what would (?:help|make)|wish ?list|must-haves?|expect from|looking for)\b|"
-    r"功能|需求|希望.*系统|系统.*(?:做什么|干什么|能做)|还要什么|还需要什么|还有什么|哪些|哪几个|想要什么|期望|要解决|想解决|"
-    r"解决.*问题",
+    r"功能|需求|希望.*系统|系统.*(?:做什么|干什么|能做)|还要什么|还需要什么|还有什么(?!问题|困难|麻烦)|"
+    r"哪些(?!原因|问题|困难|麻烦|情况|毛病)|哪几个|想要什么|期望|要解决|想解决|解决.*问题",
     re.I,
 )
 PROPOSAL = re.compile(
     r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
-    r"do you see a need)\b|\bwould .{1,60}\bhelp\b|^(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
-    r"要不要|需不需要|是否需要|要不|可以加|加个|加一个|用不用|做个|做一个|考虑.*[吗么]|有没有必要",
+    r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
+    r"^(?!(?:(?:and|also|but|so|or)\s+)?(?:do|does|did|are|is|was|were|have|has|had|how|what(?! about)|when|where|"
+    r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
+    r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
+    r"\bwhat if\b|^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)|"
+    r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要",
+    re.I,
+)
+#: questions that steer the conversation, not features ("Raj, do you want to kick off?")
+META_QUESTION = re.compile(
+    r"\b(?:kick off|start|begin|go first|introduce yourself|tell (?:me|us)|walk (?:me|us)|explain|describe|"
+    r"continue|add anything|take a break|show (?:me|us)|move on)\b|介绍一下|先说|开始吧|说说|讲讲|聊聊|休息",
     re.I,
 )
 _CONFIRM = re.compile(
@@ -305,7 +317,8 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     """What a stakeholder clause is, given the interviewer turn before it: requirement, confirmation,
     answer (to a feature question), pain_point, process_step, open_question, or chitchat."""
     text = clause.strip()
-    if _CONFIRM.search(text) and PROPOSAL.search(asked) and not _NO.search(text):
+    proposed = bool(PROPOSAL.search(asked)) and not META_QUESTION.search(asked)
+    if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
     text = (
         re.sub(
@@ -316,12 +329,14 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
         )
         or text
     )
-    if _CONFIRM.search(text) and PROPOSAL.search(asked) and not _NO.search(text):
+    if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
     wish = (_WISH_ZH if lang == "zh" else _WISH_EN).search(text)
-    if _CHITCHAT.search(text) and not wish:
+    if _COURTESY.search(text) or (_CHITCHAT.search(text) and not wish):
         return "chitchat"
-    if _OPEN.search(text) or (text.endswith(("?", "？")) and not wish):
+    if _contentless(text):  # "这个太需要了", "Ideally, yeah": says yes to something, names nothing
+        return "confirmation" if proposed and not _NO.search(text) else "chitchat"
+    if _OPEN.search(text) or (text.endswith(("?", "？")) and not (wish and _ASKS_FOR.search(text))):
         return "open_question"
     current = _CURRENT.search(text)
     if wish and not (current and not _future_wish(text, lang)):
@@ -334,6 +349,48 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     if first_answer and _FEATURE_QUESTION.search(asked) and _named_feature(text, lang):
         return "answer"
     return "other"
+
+
+#: offers, courtesies and names said to a person: small talk even when they hold a need word
+_COURTESY = re.compile(
+    r"\b(?:(?:grab|get|have|want|like|fancy)\s+(?:a|some)\s+(?:coffee|tea|water|drink)|(?:have|take) a seat|"
+    r"sit down|make yourself at home)\b|"
+    r"(?:喝|来)(?:点|杯|口)?(?:水|茶|咖啡)|坐坐|请坐|这边坐|不用不用|别客气|小心点|"
+    r"^[\u4e00-\u9fff]{1,2}(?:顾问|经理|总|老师|店长|医生|主任|先生|女士|小姐|师傅|工|姐|哥)[。！，,!]?$|"
+    r"^(?:小|老|阿)[\u4e00-\u9fff][。！，,!]?$",
+    re.I,
+)
+#: a stakeholder's question that asks for a capability ("能不能自动提醒？", "Can it send reminders?")
+_ASKS_FOR = re.compile(
+    r"能不能|可不可以|能否|可以.*[吗么]|能.*[吗么]|有没有办法|是否可以|"
+    r"\b(?:can|could|would|will) (?:it|the system|the app|the software|we|you|they)\b|is it possible|"
+    r"is there (?:a way|any way)",
+    re.I,
+)
+#: words that say yes, stress or want without naming anything
+_EMPTY_WORDS = {
+    "就是", "这样", "那样", "还有", "重要", "想要", "需要", "必须", "一定", "肯定", "当然", "可以", "没问题",
+    "非常", "特别", "真的", "最好", "希望", "ideally", "yeah", "yes", "oh", "sure", "great", "good", "nice",
+    "definitely", "absolutely", "really", "important", "crucial", "essential", "need", "needs", "want",
+    "wants", "must", "like", "love", "okay", "please", "course", "exactly", "totally", "perfect", "helpful",
+    "useful", "thing", "things", "stuff", "one", "yep", "right", "cool", "fine", "indeed",
+}  # fmt: skip
+
+
+#: one-character Chinese words that carry no content of their own
+_ZH_FUNCTION_CHARS = set("要的了都也就是有这那个很太最我你他她它们啊呀吧呢吗嗯对行好能会得还再又一些真挺")
+
+
+def _contentless(text: str) -> bool:
+    """A clause that names nothing: only need words, pronouns, stress and yes ("这个太需要了",
+    "Ideally, yeah"); a one-character Chinese word counts ("要快" names speed)."""
+    words = [t for t in tokenize(text) if t not in EN_STOPWORDS and t not in ZH_STOPWORDS]
+    for w in words:
+        if w.lower() in _EMPTY_WORDS:
+            continue
+        if len(w) > 1 or ("\u4e00" <= w <= "\u9fff" and w not in _ZH_FUNCTION_CHARS):
+            return False
+    return True
 
 
 def _future_wish(text: str, lang: str) -> bool:
@@ -527,15 +584,32 @@ def _clean_en(clause: str) -> str:
 
 _VERB_HINT = re.compile(
     r"\b(?:is|are|was|were|be|been|have|has|had|do|does|did|can|could|will|would|should|must|shall|may|might|"
-    r"go|get|make|take|use|need|want|like|think|know|see|say|call|send|book|pay|put|keep|try|work)\b",
+    r"go|get|make|take|use|need|want|like|think|know|see|say|call|send|book|pay|put|keep|try|work|"
+    # forms of common verbs that are not also the nouns features are named with
+    r"comes?|came|goes|went|gone|sits?|sat|responds?|happen(?:s|ed)?|arrive[sd]?|leaves|left|seems?|seemed|"
+    r"stays|stayed|gives?|gave|brings?|brought|asks|asked|tells?|told|shows|showed|finds|found|forgets?|forgot|"
+    r"remembers?|waits|waited|works|worked|tries|tried|knows|knew|thought|says|said|gets|got|makes|made|takes|"
+    r"took|puts|uses|used|needs|wants|likes|means|meant|lets|feels?|felt|becomes?|became|goes)\b|"
+    r"'(?:s|re|ve|ll|d|m)\b|n't\b",
     re.I,
 )
 
 
 def _noun_phrase(s: str) -> bool:
+    """A short phrase without a verb, a contraction or a leading pronoun, negation or conjunction
+    ("booking for the classes"; not "stuff comes back", "not the details", "if the internet goes down")."""
+    s = re.sub(r"^(?:(?:um+|uh+|er+|oh|ah|well)\b[,.!\s]*)+", "", s.strip(), flags=re.I)
     words = s.split()
     return (
-        0 < len(words) <= 8 and not _VERB_HINT.search(s) and not re.match(r"^(?:i|we|they|you|it)\b", s, re.I)
+        0 < len(words) <= 8
+        and not _VERB_HINT.search(s)
+        and not re.match(
+            r"^(?:i|we|they|you|it|he|she|that|this|not|no|if|whether|because|when|while|so|then|than|just)\b",
+            s,
+            re.I,
+        )
+        and not re.search(r"\b(?:actually|always|never)\b", s, re.I)
+        and not _contentless(s)
     )
 
 
@@ -602,7 +676,12 @@ def split_list(text: str, lang: str) -> list[str]:
         parts = [p for p in re.split(r"[、]|还有|以及|和|跟|及", text) if p.strip(" ，,。")]
         ok = len(parts) > 1 and all(2 <= len(p.strip(" ，,。")) <= 14 for p in parts)
     else:
-        parts = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", text) if p.strip(" ,.")]
+        parts = [
+            p
+            for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", text)
+            if p.strip(" ,.")
+            and not re.fullmatch(r"\s*(?:um+|uh+|er+|oh|ah|well|so|yeah|yes)[.!]*\s*", p, re.I)
+        ]
         ok = (
             len(parts) > 1
             and all(1 <= len(p.split()) <= 5 for p in parts)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
+    META_QUESTION,
     PROPOSAL,
     clauses,
     content_key,
@@ -239,7 +240,7 @@ def _requirement(
 
 def _proposal_clause(turn: Turn) -> str:
     """The clause of an interviewer turn that proposes a feature (the last one that does)."""
-    found = [c.text for c in clauses(turn) if PROPOSAL.search(c.text)]
+    found = [c.text for c in clauses(turn) if PROPOSAL.search(c.text) and not META_QUESTION.search(c.text)]
     return found[-1] if found else ""
 
 
@@ -252,6 +253,7 @@ def proposal_statement(proposal: str) -> str:
             proposal,
         )
         rest = re.sub(r"^.*?(?:可以加|加个|加一个|做个|做一个)", "", rest)
+        rest = re.sub(r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?", "", rest)
         rest = re.sub(r"(吗|呢|吧|么)?[？?。]*$", "", rest).strip("，, ")
         return statement_zh(rest or proposal, noun_phrase=bool(rest) and len(rest) <= 12)
     m = re.search(
