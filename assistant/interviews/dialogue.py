@@ -615,11 +615,19 @@ def _noun_phrase(s: str) -> bool:
 
 _FILLER_HEAD_ZH = re.compile(
     r"^(?:嗯+|啊+|那个|就是说?|然后|对[，,]|是的[，,]|其实|反正|我觉得|我想|我感觉|感觉|另外|还有就是|还有|再就是|比如说?|"
-    r"最好是|所以|因为|但是|不过|而且|那|就|首先|其次|第一|第二|第三|再一个|还一个|肯定是|主要是)[，,、\s]*"
+    r"最好是|所以|因为|但是|不过|而且|第[一二三四五六七八九十]+个?(?:就是|是)?|那|就|首先|其次|再一个|还一个|"
+    r"肯定是|主要是|……|…)[，,、\s]*"
+)
+#: what follows the need in the same sentence but is no part of it: a reason, an example, today's way,
+#: the benefit ("领料要挂工单，不然东西丢了都不知道去哪了" -> the first clause)
+_TAIL_ZH = re.compile(
+    r"[，,](?:不然|要不然|免得|省得|因为|这个是|这是|我们现在|现在|目前|有的|客户一看|那就|那样就|我就|"
+    r"我们就|这样就|这样我|慢一秒|光.{0,6}就要).*$"
 )
 _SUBJECT_ZH = re.compile(r"^(?:我们这边|我们|我|咱们|你们|他们|这边|公司|店里|到时候|以后|将来)+")
 _CUE_ZH = re.compile(
-    r"^(?:必须|一定要|务必|需要|要求|应该|应当|得要|得|希望|最好|想要|想|期望|打算|要是能|如果能|能不能|可不可以|能否)"
+    r"^(?:必须|一定要|务必|需要|要求|应该|应当|得要|得|希望|最好|想要|想|期望|打算|(?:要是|如果)(?:系统|软件|新系统)?能|"
+    r"能不能|可不可以|能否|要(?![是不求])|还(?=能|要|可以))"
     r"(?:让)?(?:系统|软件|它|这个系统|新系统)?(?:能够|能|可以|要)?"
 )
 _ZH_ACTION = re.compile(
@@ -631,11 +639,14 @@ _ZH_ACTION = re.compile(
 def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     s = clause.strip().rstrip("。！？；!?;，, ")
     s = re.sub(r"(吗|呢|吧|啊|呀|么)$", "", s)
+    s = _TAIL_ZH.sub("", s) or s
+    s = re.sub(r"(?:就)?(?:最好|更好)(?:了)?$", "", s) or s  # "推送到手机上最好"
     for _ in range(3):
         s = _FILLER_HEAD_ZH.sub("", s)
     s = _SUBJECT_ZH.sub("", s)
-    s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要|得|应该|需要|最好|必须)?", "", s)
+    s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要(?!是)|得|应该|需要|最好|必须)?", "", s)
     s = _CUE_ZH.sub("", s)
+    s = re.sub(r"能不能|可不可以|能否", "能", s)  # a wish asked as a question: "盘点的时候能不能不停发货"
     s = re.sub(r"^(?:有个|有一个|有)(?=.{2,})", "提供", s) if re.match(r"^(?:有个|有一个)", s) else s
     s = re.sub(r"(就好了|就行了|就好|就行|就可以了|比较好|会好很多|那就太好了|那就好了)$", "", s).strip(
         "，, "
@@ -650,12 +661,18 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     if m and not _ZH_ACTION.match(s):
         return f"系统应确保{m.group(1)}不{m.group(2)}。"
     m = re.match(
-        r"^(.{1,8}?)(?:必须|一定要|务必|需要|要求|应该|应当|得要|要能|最好|希望)(能够|能|可以)?(.+)$", s
+        r"^([^，,]{1,10}?)(?:必须|一定要|务必|需要|要求|应该|应当|得要|要能|最好|希望|得|要(?![是不求]))(能够|能|可以)?"
+        r"(.+)$",
+        s,
     )
-    if m and not _ZH_ACTION.match(s):
+    if (
+        m
+        and not _ZH_ACTION.match(s)
+        and not re.search(r"[我你]|^(?:主|重|还|只|就|也|都|想|不)$", m.group(1))
+    ):
         return f"系统应确保{m.group(1)}{'能' if m.group(2) else ''}{m.group(3)}。"
     # a condition: "库存低于安全库存就提醒用户" -> "系统应在库存低于安全库存时提醒用户"
-    m = re.match(r"^(.{2,20}?)(?:的时候|时)?就(.{2,})$", s)
+    m = re.match(r"^([^，,]{2,20}?)(?:的时候|时)?就([^我你]{2,})$", s)
     if m:
         return f"系统应在{m.group(1)}时{m.group(2)}。"
     m = re.match(r"^(?:不能|不得|不允许|不可以|不要|别)(?:让)?(.{2,})$", s)
@@ -666,6 +683,8 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应{s}。"
     if _ZH_ACTION.match(s) or s.startswith(("不", "在", "对", "按", "把", "给", "让", "每", "只")):
         return f"系统应{s}。"
+    if re.match(r"^[^，,]{1,12}?(?:只能|只有|能|可以|不能)", s):  # "打折只能店长批": the topic leads
+        return f"系统应确保{s}。"
     return f"系统应能{s}。"
 
 
@@ -695,14 +714,36 @@ def content_key(statement: str) -> set[str]:
     s = re.sub(
         r"^The system shall (?:provide|support|allow users to|allow \w+ to|meet this need:)?", "", statement
     )
-    s = re.sub(r"^系统应(?:支持|能|提供)?", "", s)
+    s = re.sub(r"^系统应(?:支持|能|提供|确保)?", "", s)
     return {
         _stem(t)
         for t in tokenize(s)
         if len(t) > 1
         and t not in EN_STOPWORDS
         and t not in ZH_STOPWORDS
-        and t not in {"system", "shall", "users", "one", "all", "really", "main", "thing"}
+        and t
+        not in {
+            "system",
+            "shall",
+            "users",
+            "one",
+            "all",
+            "really",
+            "main",
+            "thing",
+            "ensure",
+            "provide",
+            "support",
+            "allow",
+            "系统",
+            "软件",
+            "确保",
+            "能够",
+            "支持",
+            "提供",
+            "允许",
+            "这个",
+        }  # fmt: skip
     }
 
 
