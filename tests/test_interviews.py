@@ -406,3 +406,21 @@ def test_small_talk_and_empty_yeses_are_no_requirements() -> None:
     statements = [x["statement"] for x in r["requirements"]]
     assert statements == ["The system shall support a shared calendar for the vans."], statements
     assert any("ask Tom" in x["quote"] for x in r["open_questions"])
+
+
+@pytest.mark.parametrize(
+    ("said", "statement"),
+    [
+        ("出库要扫码，不然老是发错货。", "系统应确保出库扫码。"),  # the reason stays in the quote only
+        ("系统要是能自动算加班费，我就轻松了。", "系统应自动算加班费。"),  # the benefit too
+        ("盘点的时候能不能照常收货？", "系统应确保盘点的时候能照常收货。"),  # a wish asked as a question
+        ("退货只能店长审批。", "系统应确保退货只能店长审批。"),
+        ("第一个就是排班。", "系统应能排班。"),
+        ("最好还能导出Excel。", "系统应导出Excel。"),
+        ("如果系统能直接把订单推给仓库就好了。", "系统应能直接把订单推给仓库。"),
+    ],
+)
+def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement: str) -> None:
+    from assistant.interviews.dialogue import statement_zh
+
+    assert statement_zh(said) == statement

@@ -621,7 +621,7 @@ _FILLER_HEAD_ZH = re.compile(
 #: what follows the need in the same sentence but is no part of it: a reason, an example, today's way,
 #: the benefit ("领料要挂工单，不然东西丢了都不知道去哪了" -> the first clause)
 _TAIL_ZH = re.compile(
-    r"[，,](?:不然|要不然|免得|省得|因为|这个是|这是|我们现在|现在|目前|有的|客户一看|那就|那样就|我就|"
+    r"[，,](?:不然|要不然|免得|省得|因为|这个是|这是|我们现在|我们这边|现在|目前|有的|客户一看|那就|那样就|我就|"
     r"我们就|这样就|这样我|慢一秒|光.{0,6}就要).*$"
 )
 _SUBJECT_ZH = re.compile(r"^(?:我们这边|我们|我|咱们|你们|他们|这边|公司|店里|到时候|以后|将来)+")
@@ -645,7 +645,7 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         s = _FILLER_HEAD_ZH.sub("", s)
     s = _SUBJECT_ZH.sub("", s)
     s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要(?!是)|得|应该|需要|最好|必须)?", "", s)
-    s = _CUE_ZH.sub("", s)
+    s = _CUE_ZH.sub("", _CUE_ZH.sub("", s))  # "最好还能..."
     s = re.sub(r"能不能|可不可以|能否", "能", s)  # a wish asked as a question: "盘点的时候能不能不停发货"
     s = re.sub(r"^(?:有个|有一个|有)(?=.{2,})", "提供", s) if re.match(r"^(?:有个|有一个)", s) else s
     s = re.sub(r"(就好了|就行了|就好|就行|就可以了|比较好|会好很多|那就太好了|那就好了)$", "", s).strip(
