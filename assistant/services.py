@@ -24,7 +24,7 @@ from assistant.chains.answer import AnswerEngine, AnswerPolicy, compose
 from assistant.changes.drafting import draft_fields, draft_prose
 from assistant.changes.models import Actor
 from assistant.changes.service import ChangeRequests
-from assistant.errors import ConfigError, InvalidInput
+from assistant.errors import ConfigError, InvalidInput, ProviderError
 from assistant.helpdesk.service import HelpDesk
 from assistant.helpdesk.store import ConversationStore
 from assistant.ingest.encoding import decode_bytes
@@ -267,6 +267,7 @@ class Services:
                 )
             ),
             self.type_embeddings(),
+            cache=self.settings.model_cache or self.settings.home / "models",
         )
 
     def type_embeddings(self) -> list[tuple[NamedEmbeddings, tuple[str, ...]]]:
@@ -307,11 +308,19 @@ class Services:
 
         session = self.interviews.get(session_id)
         clf = self.requirements
+        classifier: Any = None
         try:
             model = clf.load()
-            classifier = lambda texts: clf.classify(texts, model)  # noqa: E731
-        except NotFound:
-            classifier = None
+
+            def classifier(texts: list[str]) -> list[tuple[str, float]] | None:
+                try:
+                    return clf.classify(texts, model)
+                except (InvalidInput, ProviderError, ConfigError) as e:  # the keyword types instead
+                    log.warning("requirement types by keyword rules: %s", e)
+                    return None
+
+        except (NotFound, InvalidInput, ProviderError, ConfigError) as e:
+            log.warning("requirement types by keyword rules: %s", e)
         spec_search = None
         if session.get("kb") and self.kbs.exists(session["kb"]):
             searcher = self.searcher(session["kb"])

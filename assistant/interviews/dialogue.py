@@ -254,11 +254,11 @@ _PAIN = re.compile(
     re.I,
 )
 _OPEN = re.compile(
-    r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说|回头|以后再说|回去问|问一下|问问|还没问|还没想好|看情况|说不好|"
-    r"(?:我也|也)不知道|"
+    r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说(?:吧|[。！，,]|$)|回头|以后再说|回去问|问一下|问问(?!题)|"
+    r"还没问|还没想好|看情况|说不好|我也不知道|"
     r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
-    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|(?:have|need|'d have|will have) to (?:ask|check with|"
-    r"talk to|speak to|confirm with))\b",
+    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|(?:i|we)(?:'d| would|'ll| will)? have to "
+    r"(?:ask|check with|talk to|speak to|confirm with) (?!(?:the )?(?:customers?|clients?|users?|patients?)\b))\b",
     re.I,
 )
 # wishes and needs, English
@@ -293,14 +293,15 @@ PROPOSAL = re.compile(
     r"^(?!(?:(?:and|also|but|so|or)\s+)?(?:do|does|did|are|is|was|were|have|has|had|how|what(?! about)|when|where|"
     r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
-    r"\bwhat if\b|^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)|"
+    r"\bwhat if\b|\bcan (?:we|you|it|the system) (?:add|have|get|also)\b|\bwould .{1,40} be (?:useful|helpful|good)\b|"
+    r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)[^呢吗？?]{2,}|"
     r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要",
     re.I,
 )
 #: questions that steer the conversation, not features ("Raj, do you want to kick off?")
 META_QUESTION = re.compile(
-    r"\b(?:kick off|start|begin|go first|introduce yourself|tell (?:me|us)|walk (?:me|us)|explain|describe|"
-    r"continue|add anything|take a break|show (?:me|us)|move on)\b|介绍一下|先说|开始吧|说说|讲讲|聊聊|休息",
+    r"\b(?:kick off|go first|introduce yourself|tell (?:me|us)|walk (?:me|us)|describe|add anything|"
+    r"take a break|show (?:me|us) around|move on|start with|begin with)\b|介绍一下|先说|开始吧|说说|讲讲|聊聊|休息",
     re.I,
 )
 _CONFIRM = re.compile(
@@ -317,7 +318,9 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     """What a stakeholder clause is, given the interviewer turn before it: requirement, confirmation,
     answer (to a feature question), pain_point, process_step, open_question, or chitchat."""
     text = clause.strip()
-    proposed = bool(PROPOSAL.search(asked)) and not META_QUESTION.search(asked)
+    proposed = any(
+        PROPOSAL.search(asked[a:b]) and not META_QUESTION.search(asked[a:b]) for a, b in sentence_spans(asked)
+    )
     if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
     text = (
@@ -351,13 +354,18 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     return "other"
 
 
+#: common Chinese surnames (a name said to a person: "李顾问", "小林", "张总")
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 #: offers, courtesies and names said to a person: small talk even when they hold a need word
 _COURTESY = re.compile(
     r"\b(?:(?:grab|get|have|want|like|fancy)\s+(?:a|some)\s+(?:coffee|tea|water|drink)|(?:have|take) a seat|"
-    r"sit down|make yourself at home)\b|"
-    r"(?:喝|来)(?:点|杯|口)?(?:水|茶|咖啡)|坐坐|请坐|这边坐|不用不用|别客气|小心点|"
-    r"^[\u4e00-\u9fff]{1,2}(?:顾问|经理|总|老师|店长|医生|主任|先生|女士|小姐|师傅|工|姐|哥)[。！，,!]?$|"
-    r"^(?:小|老|阿)[\u4e00-\u9fff][。！，,!]?$",
+    r"sit down|make yourself at home)(?=\s*(?:[,.!?]|$|if\b|or\b|first\b))|"
+    r"喝(?:点|杯|口)?(?:水|茶|咖啡)|来(?:点|杯)(?:水|茶|咖啡)|坐坐|请坐|这边坐|不用不用|别客气|小心点|"
+    rf"^[{_SURNAMES}](?:顾问|经理|总|老师|店长|医生|主任|先生|女士|小姐|师傅|工|姐|哥)[。！，,!]?$|"
+    rf"^(?:小|老)[{_SURNAMES}][。！，,!]?$",
     re.I,
 )
 #: a stakeholder's question that asks for a capability ("能不能自动提醒？", "Can it send reminders?")
@@ -589,8 +597,8 @@ _VERB_HINT = re.compile(
     r"comes?|came|goes|went|gone|sits?|sat|responds?|happen(?:s|ed)?|arrive[sd]?|leaves|left|seems?|seemed|"
     r"stays|stayed|gives?|gave|brings?|brought|asks|asked|tells?|told|shows|showed|finds|found|forgets?|forgot|"
     r"remembers?|waits|waited|works|worked|tries|tried|knows|knew|thought|says|said|gets|got|makes|made|takes|"
-    r"took|puts|uses|used|needs|wants|likes|means|meant|lets|feels?|felt|becomes?|became|goes)\b|"
-    r"'(?:s|re|ve|ll|d|m)\b|n't\b",
+    r"took|puts|uses|needs|wants|likes|means|meant|lets|feels?|felt|becomes?|became|goes)\b|"
+    r"\b(?:that|it|there|what|he|she|who|here|this)'s\b|'(?:re|ve|ll|d|m)\b|n't\b",
     re.I,
 )
 
@@ -604,7 +612,7 @@ def _noun_phrase(s: str) -> bool:
         0 < len(words) <= 8
         and not _VERB_HINT.search(s)
         and not re.match(
-            r"^(?:i|we|they|you|it|he|she|that|this|not|no|if|whether|because|when|while|so|then|than|just)\b",
+            r"^(?:i|we|they|you|it|he|she|not|if|whether|because|when|while|so|then|than)\b",
             s,
             re.I,
         )
@@ -621,8 +629,8 @@ _FILLER_HEAD_ZH = re.compile(
 #: what follows the need in the same sentence but is no part of it: a reason, an example, today's way,
 #: the benefit ("领料要挂工单，不然东西丢了都不知道去哪了" -> the first clause)
 _TAIL_ZH = re.compile(
-    r"[，,](?:不然|要不然|免得|省得|因为|这个是|这是|我们现在|我们这边|现在|目前|有的|客户一看|那就|那样就|我就|"
-    r"我们就|这样就|这样我|慢一秒|光.{0,6}就要).*$"
+    r"[，,](?:不然|要不然|免得|省得|因为|这个是|这是|我们现在|我们这边|现在|目前|有的|客户一看|"
+    r"(?:那|那样|我|我们|这样)?就(?:省|轻松|解放|放心|安全|方便|好|不用|太好)|这样我|慢一秒|光.{0,6}就要).*$"
 )
 _SUBJECT_ZH = re.compile(r"^(?:我们这边|我们|我|咱们|你们|他们|这边|公司|店里|到时候|以后|将来)+")
 _CUE_ZH = re.compile(
@@ -640,7 +648,8 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     s = clause.strip().rstrip("。！？；!?;，, ")
     s = re.sub(r"(吗|呢|吧|啊|呀|么)$", "", s)
     s = _TAIL_ZH.sub("", s) or s
-    s = re.sub(r"(?:就)?(?:最好|更好)(?:了)?$", "", s) or s  # "推送到手机上最好"
+    if re.search(r"[^要得能]{4}(?:就)?最好(?:了)?$", s):  # "推送到手机上最好"; not "价格最好"
+        s = re.sub(r"(?:就)?最好(?:了)?$", "", s)
     for _ in range(3):
         s = _FILLER_HEAD_ZH.sub("", s)
     s = _SUBJECT_ZH.sub("", s)
@@ -669,10 +678,11 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         m
         and not _ZH_ACTION.match(s)
         and not re.search(r"[我你]|^(?:主|重|还|只|就|也|都|想|不)$", m.group(1))
+        and _modal_word(s, m.start(1) + len(m.group(1)), m.start(3) - len(m.group(2) or ""), m.start(3))
     ):
         return f"系统应确保{m.group(1)}{'能' if m.group(2) else ''}{m.group(3)}。"
     # a condition: "库存低于安全库存就提醒用户" -> "系统应在库存低于安全库存时提醒用户"
-    m = re.match(r"^([^，,]{2,20}?)(?:的时候|时)?就([^我你]{2,})$", s)
+    m = re.match(r"^([^，,]{2,20}?)(?:的时候|时)?(?:[，,]那?)?就([^我你，,]{2,})$", s)
     if m:
         return f"系统应在{m.group(1)}时{m.group(2)}。"
     m = re.match(r"^(?:不能|不得|不允许|不可以|不要|别)(?:让)?(.{2,})$", s)
@@ -683,9 +693,39 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应{s}。"
     if _ZH_ACTION.match(s) or s.startswith(("不", "在", "对", "按", "把", "给", "让", "每", "只")):
         return f"系统应{s}。"
-    if re.match(r"^[^，,]{1,12}?(?:只能|只有|能|可以|不能)", s):  # "打折只能店长批": the topic leads
+    m = re.match(r"^[^，,]{1,12}?(只能|只有|能|可以|不能)", s)
+    if m and _modal_word(s, m.start(1), m.end(1), m.end(1)):  # "打折只能店长批": the topic leads
         return f"系统应确保{s}。"
+    if any(at and w in _MODALS_ZH for w, _, at in _words_zh(s)):
+        return f"系统应满足：{s}。"  # a need inside the sentence the rules cannot place: kept whole
     return f"系统应能{s}。"
+
+
+_MODALS_ZH = {"要", "得", "能", "要能", "可以", "必须", "需要", "应该", "得要", "一定要", "不能"}
+
+
+def _words_zh(text: str) -> list[tuple[str, str, int]]:
+    """(word, part of speech, start) of a Chinese text (jieba)."""
+    import jieba.posseg
+
+    out, at = [], 0
+    for pair in jieba.posseg.lcut(text):
+        out.append((pair.word, pair.flag, at))
+        at += len(pair.word)
+    return out
+
+
+def _modal_word(s: str, start: int, end: int, rest: int) -> bool:
+    """The modal ``s[start:end]`` is a word of its own ("获得", "记得", "智能" are not), and a
+    bare 要/得 is followed by a verb, adjective, adverb or preposition ("退货要店长审批" is not placed)."""
+    words = _words_zh(s)
+    starts = {at for _, _, at in words} | {len(s)}
+    if start not in starts or end not in starts:
+        return False
+    if s[start:end] in ("要", "得"):
+        after = [flag for _, flag, at in words if at >= rest]
+        return bool(after) and after[0][:1] in ("v", "a", "d", "p")
+    return True
 
 
 def split_list(text: str, lang: str) -> list[str]:

@@ -20,6 +20,7 @@ from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
     META_QUESTION,
     PROPOSAL,
+    _contentless,
     clauses,
     content_key,
     interviewers,
@@ -192,9 +193,16 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                     item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
                     reqs.append(item)
         fresh = False
+    # a statement the rules left empty or without content ("要。", "还能") is no requirement
+    reqs = [
+        r
+        for r in reqs
+        if r.statement and not _contentless(re.sub(r"^(?:The system shall|系统应)", "", r.statement))
+    ]
     reqs = merge_requirements(reqs)
-    if classifier is not None and reqs:
-        for item, (label, conf) in zip(reqs, classifier([r.text for r in reqs]), strict=True):
+    typed = classifier([r.text for r in reqs]) if classifier is not None and reqs else None
+    if typed is not None:  # None: the classifier could not run, the keyword types stay
+        for item, (label, conf) in zip(reqs, typed, strict=True):
             item.type = label
             item.confidence = round(min(item.confidence, 0.5 + conf / 2), 3)
     contradictions = find_contradictions(said)
@@ -255,6 +263,8 @@ def proposal_statement(proposal: str) -> str:
         rest = re.sub(r"^.*?(?:可以加|加个|加一个|做个|做一个)", "", rest)
         rest = re.sub(r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?", "", rest)
         rest = re.sub(r"(吗|呢|吧|么)?[？?。]*$", "", rest).strip("，, ")
+        if not rest and re.search(r"要不要|需不需要|是否需要|有没有必要|用不用|要不", proposal):
+            return ""  # "要不要再加？": the proposal names nothing
         return statement_zh(rest or proposal, noun_phrase=bool(rest) and len(rest) <= 12)
     m = re.search(
         r"(?:would you (?:like|want|need)|do you (?:want|need)|what about|how about|we could (?:also )?(?:add)?|"
