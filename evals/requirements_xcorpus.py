@@ -182,7 +182,6 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
     out: dict[str, Any] = {
         "model": emb.model_id,
         "models": [e.model_id for e, _ in clf.members],
-        "alone": alone,
         "splits": [],
     }
     for name, (xs, ys), targets, groups in splits:
