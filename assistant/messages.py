@@ -364,6 +364,16 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
             "a language the extractor does not read: Portuguese",
         ),
         "language not read: unknown": ("无法识别的语言", "a language the extractor does not recognise"),
+        "types_no_model": (
+            "需求类型由关键词规则判定：还没有训练好的需求分类模型（运行 `assistant requirements train`）。",
+            "Requirement types come from keyword rules: no requirement classifier is trained yet "
+            "(run `assistant requirements train`).",
+        ),
+        "types_model_failed": (
+            "需求类型由关键词规则判定：需求分类模型这次无法运行（嵌入模型不可用），请检查模型安装。",
+            "Requirement types come from keyword rules: the requirement classifier could not run this "
+            "time (its embedding model is unavailable); check the model installation.",
+        ),
         "requirements": ("需求", "Requirements"),
         "save_edits": ("保存修改", "Save edits"),
         "saved": ("已保存 {n} 处修改。", "{n} edits saved."),

@@ -304,28 +304,49 @@ class Services:
     def extract_session(self, session_id: str) -> dict[str, Any]:
         """Run extraction for a session with everything available: the type classifier if trained,
         the LLM in LLM modes, and the knowledge base's specs for conflicts and duplicates."""
-        from assistant.errors import NotFound
-
         session = self.interviews.get(session_id)
-        clf = self.requirements
-        classifier: Any = None
-        try:
-            model = clf.load()
-
-            def classifier(texts: list[str]) -> list[tuple[str, float]] | None:
-                try:
-                    return clf.classify(texts, model)
-                except (InvalidInput, ProviderError, ConfigError) as e:  # the keyword types instead
-                    log.warning("requirement types by keyword rules: %s", e)
-                    return None
-
-        except (NotFound, InvalidInput, ProviderError, ConfigError) as e:
-            log.warning("requirement types by keyword rules: %s", e)
+        classifier, why = self._type_classifier()
         spec_search = None
         if session.get("kb") and self.kbs.exists(session["kb"]):
             searcher = self.searcher(session["kb"])
             spec_search = lambda text: searcher.search(text, 3, doc_types=["spec"])  # noqa: E731
-        return self.interviews.extract(session_id, classifier, spec_search, self.llm)
+        out = self.interviews.extract(session_id, classifier, spec_search, self.llm)
+        _types_note(out, why)
+        return out
+
+    def extract_transcript(self, path: Path) -> dict[str, Any]:
+        """Extraction of a transcript file that is not stored in a session (typed like a session's)."""
+        classifier, why = self._type_classifier()
+        out = self.interviews.extract_transcript(path, self.llm, classifier)
+        _types_note(out, why)
+        return out
+
+    def _type_classifier(self) -> tuple[Any, list[str]]:
+        """The trained requirement-type classifier as ``texts -> [(label, confidence)] | None``, and a
+        list that receives why the keyword rules typed instead (no model, or the model could not run)."""
+        from assistant.errors import NotFound
+
+        why: list[str] = []
+        clf = self.requirements
+        try:
+            model = clf.load()
+        except NotFound:
+            why.append("types_no_model")
+            return None, why
+        except (InvalidInput, ProviderError, ConfigError) as e:
+            log.warning("requirement types by keyword rules: %s", e)
+            why.append("types_model_failed")
+            return None, why
+
+        def classifier(texts: list[str]) -> list[tuple[str, float]] | None:
+            try:
+                return clf.classify(texts, model)
+            except (InvalidInput, ProviderError, ConfigError) as e:  # the keyword types instead
+                log.warning("requirement types by keyword rules: %s", e)
+                why.append("types_model_failed")
+                return None
+
+        return classifier, why
 
     def benefit(self, kb: str, date_from: str | None = None, date_to: str | None = None) -> dict[str, Any]:
         """The benefit report's figures for a period (《项目效益评估报告》)."""
@@ -887,3 +908,10 @@ def _render_page(path: str, mtime_ns: int, page: int, width: int) -> bytes:
         return out.getvalue()
     finally:
         pdf.close()
+
+
+def _types_note(result: dict[str, Any], why: list[str]) -> None:
+    """Say in the summary why the keyword rules typed the requirements (``types_reason``)."""
+    summary = result.setdefault("summary", {})
+    if summary.get("types") == "keywords" and result.get("requirements"):
+        summary["types_reason"] = why[-1] if why else "types_no_model"

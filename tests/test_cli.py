@@ -333,6 +333,11 @@ def test_interview_and_spec_cli(kb_home: Path, model_cache: Path, tmp_path: Path
     standalone = json.loads(run(kb_home, model_cache, "interview", "extract", transcript, "--json").stdout)
     turns = {t["ref"]: t["text"] for t in standalone["turns"]}
     assert all(r["quote"] in turns[r["turn"]] for r in standalone["requirements"])
+    # a transcript file is typed by the same classifier as a stored session
+    typed = {r["quote"]: r["type"] for r in items["requirements"]}
+    shared = [r for r in standalone["requirements"] if r["quote"] in typed]
+    assert shared and all(r["type"] == typed[r["quote"]] for r in shared)
+    assert standalone["summary"]["types"] == items["summary"]["types"] == "model"
     edited = run(kb_home, model_cache, "interview", "edit", sid, "R1", "--priority", "Should")
     assert edited.returncode == 0 and "Should" in edited.stdout
     assert run(kb_home, model_cache, "interview", "edit", sid, "R1", "--priority", "Later").returncode == 2

@@ -488,5 +488,30 @@ def test_extraction_keeps_keyword_types_when_the_classifier_cannot_run() -> None
     assert plain["requirements"] and [r["type"] for r in failed["requirements"]] == [
         r["type"] for r in plain["requirements"]
     ]
+    assert failed["summary"]["types"] == "keywords"
+    assert extract(turns, classifier=lambda texts: [("F", 0.9)] * len(texts))["summary"]["types"] == "model"
     # a statement with no content left is no requirement
     assert not extract(parse_transcript("顾问：要不要再加？\n主管：要。\n".encode(), "t.txt"))["requirements"]
+
+
+def test_the_result_says_when_keyword_rules_typed_the_requirements(session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A classifier that cannot run (its embedding model missing) leaves the keyword types, and the
+    result says so in words the consultant can act on, not only in the log."""
+    from assistant.errors import ProviderError
+    from assistant.interviews.classifier import RequirementClassifier
+    from assistant.messages import message
+
+    services, sid = session
+
+    def broken(self, texts, model=None):  # type: ignore[no-untyped-def]
+        raise ProviderError("embedding model not installed")
+
+    monkeypatch.setattr(RequirementClassifier, "classify", broken)
+    out = services.extract_session(sid)
+    assert out["requirements"] and out["summary"]["types"] == "keywords"
+    assert out["summary"]["types_reason"] == "types_model_failed"
+    assert "keyword rules" in message("ui", out["summary"]["types_reason"], "en")
+    assert "关键词规则" in message("ui", out["summary"]["types_reason"], "zh")
+    monkeypatch.undo()
+    ok = services.extract_session(sid)
+    assert ok["summary"]["types"] == "model" and "types_reason" not in ok["summary"]

@@ -9,6 +9,7 @@ import typer
 
 from assistant.cli.common import EXIT_USAGE, JsonOpt, app, fail, open_services, print_json, run
 from assistant.interviews.models import TYPE_NAMES
+from assistant.messages import message
 
 interview_app = typer.Typer(help="Interview capture and requirements extraction.", no_args_is_help=True)
 spec_app = typer.Typer(help="Requirements specification (需求规格说明书).", no_args_is_help=True)
@@ -93,7 +94,7 @@ def interview_extract(
     if session is not None:
         result = run(services.extract_session, session)
     else:
-        result = run(services.interviews.extract_transcript, transcript, services.llm)
+        result = run(services.extract_transcript, transcript)
     if as_json:
         print_json(result)
         return
@@ -125,6 +126,9 @@ def interview_extract(
         )
     elif not result["requirements"]:
         typer.echo("no requirements found in the stakeholders' turns")
+    reason = (result.get("summary") or {}).get("types_reason")
+    if reason:
+        typer.echo("\n" + message("ui", reason, "en"))
 
 
 @interview_app.command("guide")

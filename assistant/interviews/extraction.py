@@ -218,6 +218,8 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             "interviewers": sorted(leads),
             "stakeholder_turns": sum(1 for t in turns if t.speaker not in leads),
             "skipped_turns": len(skipped),
+            # who typed the requirements: the trained classifier, or the keyword rules when it could not run
+            "types": "model" if typed is not None else "keywords",
         },
     }
 

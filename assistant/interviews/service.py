@@ -66,10 +66,10 @@ class Interviews:
         return self.add_turns(sid, turns)
 
     @staticmethod
-    def extract_transcript(path: Path, llm: Any = None) -> dict[str, Any]:
+    def extract_transcript(path: Path, llm: Any = None, classifier: Any = None) -> dict[str, Any]:
         """Items of a transcript file that is not stored in a session (the LLM's list in LLM modes)."""
         turns = read_transcript(path)
-        result: dict[str, Any] = dict(extract(turns))
+        result: dict[str, Any] = dict(extract(turns, classifier))
         if llm is not None:
             with_llm(result, llm, turns)
         result["turns"] = [t.__dict__ for t in turns]

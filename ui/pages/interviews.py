@@ -165,6 +165,9 @@ if st.button(t("extract"), type="primary", key="extract", disabled=not iv.turns(
                     turns=", ".join(x["turn"] for x in skipped),
                 )
             )
+        reason = (result.get("summary") or {}).get("types_reason")
+        if reason:
+            st.info(t(reason))
 items = iv.items(sid)
 reqs = items["requirements"]
 if reqs:
