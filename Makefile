@@ -61,7 +61,7 @@ ui: venv
 	$(BIN)/assistant ui --port $(UI_PORT) --api-port $(API_PORT)
 
 ## every test, offline, with the real embedding model, Chroma, SQLite and a real browser
-## (two workers, one test file each at a time: 13 min instead of 21 on two cores)
+## (two workers, one test file each at a time: 13-19 min on two cores instead of 21)
 test: venv browser postgres
 	ASSISTANT_TEST_SERVER=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
