@@ -370,9 +370,9 @@ CATALOGUE: dict[str, dict[str, tuple[Any, Any]]] = {
             "(run `assistant requirements train`).",
         ),
         "types_model_failed": (
-            "需求类型由关键词规则判定：需求分类模型这次无法运行（嵌入模型不可用），请检查模型安装。",
+            "需求类型由关键词规则判定：需求分类模型这次无法运行（常见原因：它的嵌入模型未安装），详情见日志。",
             "Requirement types come from keyword rules: the requirement classifier could not run this "
-            "time (its embedding model is unavailable); check the model installation.",
+            "time (most often its embedding model is not installed); the log says why.",
         ),
         "requirements": ("需求", "Requirements"),
         "save_edits": ("保存修改", "Save edits"),
