@@ -92,6 +92,29 @@ def test_arff_parsing(tmp_path: Path) -> None:
     )
 
 
+def test_the_shipped_examples_are_well_formed() -> None:
+    """The default model is trained from these rows: a text with an unquoted comma once split into a
+    truncated text and a 'type' such as '7 DAYS A WEEK.', which the default model then predicted."""
+    import re
+    from collections import Counter
+    from importlib import resources
+
+    from assistant.interviews.models import TYPE_NAMES
+
+    path = Path(str(resources.files("assistant").joinpath("data/requirement_examples.csv")))
+    texts, labels = read_labeled(path, "text", "label")
+    assert len(texts) == len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert set(labels) == set(TYPE_NAMES)
+    for chinese in (True, False):
+        kinds = Counter(
+            lab
+            for t, lab in zip(texts, labels, strict=True)
+            if bool(re.search(r"[\u4e00-\u9fff]", t)) == chinese
+        )
+        assert set(kinds) == set(TYPE_NAMES), kinds  # every kind in both languages
+    assert "The system shall be available 24 hours a day, 7 days a week." in texts
+
+
 def test_cli_batch_contract(tmp_path: Path, model_cache: Path) -> None:
     env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_MODEL_CACHE": str(model_cache)}
 

@@ -170,7 +170,7 @@ class RequirementClassifier:
             return joblib.load(self.path)  # type: ignore[no-any-return]
         import hashlib
 
-        key = "+".join(f"{e.model_id}:{'-'.join(langs)}" for e, langs in self.members) + "-o1"
+        key = "+".join(f"{e.model_id}:{'-'.join(langs)}" for e, langs in self.members) + "-o2"
         tag = re.sub(r"[^\w.-]+", "-", key)[:60] + "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
         default = self.defaults / f"default-{tag}.joblib"  # one per set of embedding models
         if default.exists():
@@ -178,8 +178,8 @@ class RequirementClassifier:
         from importlib import resources
 
         examples = resources.files("assistant").joinpath("data/requirement_examples.csv")
-        texts, labels = read_labeled(Path(str(examples)), "text", "label")
-        model = self.fit(texts, [str(lab) for lab in labels])
+        texts, labels, _ = labelled_rows(*read_labeled(Path(str(examples)), "text", "label"))
+        model = self.fit(texts, labels)
         default.parent.mkdir(parents=True, exist_ok=True)
         tmp = default.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # processes may share it
         joblib.dump(model, tmp)
