@@ -13,9 +13,10 @@ import pytest
 from tests.conftest import ROOT
 
 
-def run(
+def run_process(
     home: Path, cache: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The command as users run it: a new ``python -m assistant.cli`` process (about 5 s each)."""
     env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
@@ -27,10 +28,27 @@ def run(
     )
 
 
+def run(
+    home: Path, cache: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command on the same Typer app in this process (Typer's CliRunner): the same arguments,
+    output streams and exit codes as ``run_process`` without starting Python again. An exception the
+    command does not turn into a message fails the test (a user would have seen a traceback)."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    env = {"ASSISTANT_HOME": str(home), "ASSISTANT_MODEL_CACHE": str(cache), **(env or {})}
+    result = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture(scope="module")
 def kb_home(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, real_embeddings) -> Path:  # type: ignore[no-untyped-def]
     home = tmp_path_factory.mktemp("clihome")
-    out = run(home, model_cache, "ingest", str(ROOT / "corpus"), "--kb", "demo", "--json")
+    out = run_process(home, model_cache, "ingest", str(ROOT / "corpus"), "--kb", "demo", "--json")
     assert out.returncode == 0, out.stderr
     return home
 
@@ -138,6 +156,18 @@ def test_bad_arguments(kb_home: Path, model_cache: Path, args: list[str], code: 
     assert out.returncode == code, (out.stdout, out.stderr)
     assert message in out.stderr + out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_the_installed_entry_point_keeps_the_contract(kb_home: Path, model_cache: Path) -> None:
+    """The other tests call the Typer app in-process; here the real process: exit codes, JSON on
+    stdout, messages on stderr."""
+    usage = run_process(kb_home, model_cache, "search", "x", "--kb", "demo", "--type", "brochure")
+    assert usage.returncode == 2 and "unknown document type" in usage.stderr and not usage.stdout
+    missing = run_process(kb_home, model_cache, "kb", "stats", "--kb", "nope")
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert "Traceback" not in usage.stderr + missing.stderr
+    found = run_process(kb_home, model_cache, "search", "盘点", "--kb", "demo", "-k", "2", "--json")
+    assert found.returncode == 0 and len(json.loads(found.stdout)["results"]) == 2
 
 
 def test_ask_json_contract_and_follow_up(kb_home: Path, model_cache: Path) -> None:
@@ -427,7 +457,7 @@ def test_demo_keys_and_ui_refuse_bad_input(kb_home: Path, model_cache: Path, tmp
 
 def test_a_bad_setting_names_the_variable(tmp_path: Path, model_cache: Path) -> None:
     bad = {"ASSISTANT_ANSWER__MIN_SIMILARITY": "abc", "ASSISTANT_EMBEDDING__BATCH_SIZE": "0"}
-    r = run(tmp_path / "home", model_cache, "kb", "list", env=bad)
+    r = run_process(tmp_path / "home", model_cache, "kb", "list", env=bad)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "ASSISTANT_ANSWER__MIN_SIMILARITY" in r.stderr and "'abc'" in r.stderr
     assert "ASSISTANT_EMBEDDING__BATCH_SIZE" in r.stderr
