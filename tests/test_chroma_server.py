@@ -51,3 +51,52 @@ def test_ingest_and_search_through_a_chroma_server(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_chroma_is_opened_only_when_vectors_are_needed(tmp_path: Path) -> None:
+    """Commands that never touch vectors (tickets, change requests, keys, kb list) do not pay for
+    opening Chroma; the first one that does opens it."""
+    from assistant.providers.embeddings import HashingEmbeddings
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text(
+        "# Approval\n\nManagers approve requisitions.\n", encoding="utf-8"
+    )
+    services = build_services(Settings(home=tmp_path / "home"), embeddings=HashingEmbeddings())
+    assert services.list_kbs() == []
+    assert not (tmp_path / "home" / "chroma").exists()
+    assert services.ingest("docs", [tmp_path / "docs"]).counts() == {"added": 1}
+    assert (tmp_path / "home" / "chroma").is_dir()
+    assert services.search("docs", "who approves", k=1)[0].chunk.source == "a.md"
+
+
+def test_an_unreachable_chroma_server_fails_cleanly_on_first_use(tmp_path: Path) -> None:
+    from assistant.errors import ProviderError
+    from assistant.providers.embeddings import HashingEmbeddings
+
+    (port,) = free_ports(1)  # nothing listens there
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nSome text.\n", encoding="utf-8")
+    embedded = build_services(Settings(home=tmp_path / "home"), embeddings=HashingEmbeddings())
+    assert embedded.ingest("kb1", [tmp_path / "docs"]).counts() == {"added": 1}
+    embedded.close()
+    settings = Settings(home=tmp_path / "home")
+    settings.vector_store.host, settings.vector_store.port = "127.0.0.1", port
+    services = build_services(settings, embeddings=HashingEmbeddings())  # building connects to nothing
+    with pytest.raises(ProviderError, match=f"could not open the Chroma store at 127.0.0.1:{port}"):
+        services.ingest("kb2", [tmp_path / "docs"])  # a new knowledge base is not even started
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nChanged text.\n", encoding="utf-8")
+    report = services.ingest("kb1", [tmp_path / "docs"])
+    assert report.counts() == {"failed": 1} and "could not open the Chroma store" in str(
+        report.files[0].reason
+    )
+    with pytest.raises(ProviderError, match="could not open the Chroma store"):
+        services.search("kb1", "text", k=1)
+    with pytest.raises(ProviderError, match="could not open the Chroma store"):
+        services.delete_kb("kb1")  # refused before anything is removed
+    assert [k.name for k in services.list_kbs()] == ["kb1"]
+    assert services.health()["vector_store"]["ok"] is False
+    services.close()
+    again = build_services(Settings(home=tmp_path / "home"), embeddings=HashingEmbeddings())
+    hit = again.search("kb1", "text", k=1)[0]  # the embedded knowledge base is as it was
+    assert hit.chunk.source == "a.md" and "Some text" in hit.chunk.text

@@ -557,6 +557,7 @@ class KnowledgeBases:
         name = validate_kb_name(name)
         if self.catalog.identity(name) is None:
             raise NotFound(f"knowledge base {name!r} does not exist")
+        self.vector_store.heartbeat()  # a store that does not answer fails before anything is removed
         kb = self._open.pop(name, None)
         if kb:
             kb.close()

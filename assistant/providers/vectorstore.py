@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,18 +66,31 @@ def collection_name(kb_key: str) -> str:
 
 
 class ChromaIndex:
-    def __init__(self, collection: Any) -> None:
-        self._c = collection
+    """One knowledge base's Chroma collection, opened on first use (``open_collection``)."""
+
+    def __init__(self, open_collection: Callable[[], Any]) -> None:
+        self._open = open_collection
+        self._col: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def _c(self) -> Any:
+        if self._col is None:
+            with self._lock:
+                if self._col is None:
+                    self._col = self._open()
+        return self._col
 
     def upsert(
         self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]
     ) -> None:
         if not ids:
             return
+        c = self._c  # opening it raises its own error
         try:
             step = 2000  # stay under Chroma's max batch size
             for i in range(0, len(ids), step):
-                self._c.upsert(
+                c.upsert(
                     ids=list(ids[i : i + step]),
                     embeddings=[list(map(float, v)) for v in vectors[i : i + step]],
                     metadatas=list(metadatas[i : i + step]),
@@ -85,16 +99,18 @@ class ChromaIndex:
             raise ProviderError(f"Chroma upsert failed: {e}") from e
 
     def delete(self, where: Where) -> None:
+        c = self._c
         try:
-            self._c.delete(where=where)
+            c.delete(where=where)
         except Exception as e:
             raise ProviderError(f"Chroma delete failed: {e}") from e
 
     def query(self, vector: Sequence[float], n: int, where: Where | None = None) -> list[tuple[str, float]]:
+        c = self._c
         try:
             # no count() first: it cost 12 ms per question at 100,000 chunks (evals/reports/scale.md),
             # and Chroma answers fewer results, or none, when the collection holds fewer than n
-            res = self._c.query(
+            res = c.query(
                 query_embeddings=[list(map(float, vector))],
                 n_results=n,
                 where=where or None,
@@ -111,35 +127,57 @@ class ChromaIndex:
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
+        c = self._c
         try:
             step = 2000
             for i in range(0, len(ids), step):
-                found.update(self._c.get(ids=list(ids[i : i + step]), include=[])["ids"])
+                found.update(c.get(ids=list(ids[i : i + step]), include=[])["ids"])
         except Exception as e:
             raise ProviderError(f"Chroma get failed: {e}") from e
         return found
 
 
 class ChromaStore:
-    def __init__(self, client: Any, path: Path | None = None) -> None:
-        self._client = client
+    """Chroma, connected on first use: importing chromadb and opening the store take about 2 s, which
+    commands that never touch vectors (tickets, change requests, interviews, keys) need not pay."""
+
+    def __init__(self, connect: Callable[[], Any], path: Path | None = None) -> None:
+        self._connect = connect
+        self._conn: Any = None
+        self._lock = threading.Lock()
         self._path = path  # the embedded store's folder; None for a Chroma server
 
+    @property
+    def _client(self) -> Any:
+        if self._conn is None:
+            with self._lock:
+                if self._conn is None:
+                    self._conn = self._connect()
+        return self._conn
+
     def heartbeat(self) -> None:
-        self._client.heartbeat()
+        client = self._client
+        try:
+            client.heartbeat()
+        except Exception as e:
+            raise ProviderError(f"the Chroma store does not answer: {e}") from e
 
     def index(self, kb_key: str) -> ChromaIndex:
-        try:
-            col = self._client.get_or_create_collection(
-                name=collection_name(kb_key), metadata={"hnsw:space": "cosine", "kb": kb_key[:200]}
-            )
-        except Exception as e:
-            raise ProviderError(f"Chroma collection for {kb_key!r} could not be opened: {e}") from e
-        return ChromaIndex(col)
+        def open_collection() -> Any:
+            client = self._client
+            try:
+                return client.get_or_create_collection(
+                    name=collection_name(kb_key), metadata={"hnsw:space": "cosine", "kb": kb_key[:200]}
+                )
+            except Exception as e:
+                raise ProviderError(f"Chroma collection for {kb_key!r} could not be opened: {e}") from e
+
+        return ChromaIndex(open_collection)
 
     def drop(self, kb_key: str) -> None:
+        client = self._client  # a store that cannot be reached is an error, not "already gone"
         try:
-            self._client.delete_collection(collection_name(kb_key))
+            client.delete_collection(collection_name(kb_key))
         except Exception as e:  # already gone is fine
             log.debug("drop collection: %s", e)
         if self._path is not None:
@@ -164,25 +202,29 @@ class ChromaStore:
 
 
 def make_chroma(settings: VectorStoreSettings, home: Path) -> ChromaStore:
-    try:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-    except ImportError as e:
-        raise ConfigError("the chroma vector store needs: pip install chromadb") from e
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if settings.host:
-            client = chromadb.HttpClient(
-                host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
-            )
-        else:
+    """The configured Chroma (a server with ``host``, else embedded under ``home``), connected when
+    first used; an error then names where it looked."""
+
+    def connect() -> Any:
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+        except ImportError as e:
+            raise ConfigError("the chroma vector store needs: pip install chromadb") from e
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if settings.host:
+                return chromadb.HttpClient(
+                    host=settings.host, port=settings.port, ssl=settings.ssl, settings=chroma_settings
+                )
             path = home / "chroma"
             path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as e:
-        where = f"{settings.host}:{settings.port}" if settings.host else str(home / "chroma")
-        raise ProviderError(f"could not open the Chroma store at {where}: {e}") from e
-    return ChromaStore(client, None if settings.host else home / "chroma")
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as e:
+            where = f"{settings.host}:{settings.port}" if settings.host else str(home / "chroma")
+            raise ProviderError(f"could not open the Chroma store at {where}: {e}") from e
+
+    return ChromaStore(connect, None if settings.host else home / "chroma")
 
 
 VECTOR_STORES: dict[str, Callable[[VectorStoreSettings, Path], VectorStore]] = {"chroma": make_chroma}
