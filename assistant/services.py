@@ -648,6 +648,7 @@ class Services:
 
         validate_kb_name(kb)
         self.kbs.get(kb)  # NotFound before anything is touched
+        self.vector_store.heartbeat()  # and a store that does not answer, before the archive is written
         archived: Path | None = None
         if archive:
             records = self.db.kb_records(kb)

@@ -93,7 +93,8 @@ def test_an_unreachable_chroma_server_fails_cleanly_on_first_use(tmp_path: Path)
     with pytest.raises(ProviderError, match="could not open the Chroma store"):
         services.search("kb1", "text", k=1)
     with pytest.raises(ProviderError, match="could not open the Chroma store"):
-        services.delete_kb("kb1")  # refused before anything is removed
+        services.delete_kb("kb1", archive=True)  # refused before anything is removed or archived
+    assert not (tmp_path / "home" / "archives").exists()
     assert [k.name for k in services.list_kbs()] == ["kb1"]
     assert services.health()["vector_store"]["ok"] is False
     services.close()

@@ -462,3 +462,14 @@ def test_a_bad_setting_names_the_variable(tmp_path: Path, model_cache: Path) -> 
     assert "ASSISTANT_ANSWER__MIN_SIMILARITY" in r.stderr and "'abc'" in r.stderr
     assert "ASSISTANT_EMBEDDING__BATCH_SIZE" in r.stderr
     assert not (tmp_path / "home").exists()  # nothing written
+
+
+def test_serve_refuses_to_start_without_its_chroma_server(tmp_path: Path, model_cache: Path) -> None:
+    """Chroma is opened on first use, so `serve` checks it answers before it listens."""
+    from tests.conftest import free_ports
+
+    chroma_port, api_port = free_ports(2)  # nothing listens on the first
+    env = {"ASSISTANT_VECTOR_STORE__HOST": "127.0.0.1", "ASSISTANT_VECTOR_STORE__PORT": str(chroma_port)}
+    out = run_process(tmp_path / "home", model_cache, "serve", "--port", str(api_port), env=env)
+    assert out.returncode == 1 and f"could not open the Chroma store at 127.0.0.1:{chroma_port}" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -203,7 +203,7 @@ def kb_list(as_json: JsonOpt = False) -> None:
         typer.echo("no knowledge bases yet; create one with `assistant ingest PATH --kb NAME`")
     for i in infos:
         typer.echo(
-            f"{i.name}\t{i.documents} documents\t{i.chunks} chunks\t{i.failed} failed\tcreated {i.created_at}"
+            f"{i.name}\t{i.documents} documents\t{i.chunks} chunks\t{i.failed} failed\tcreated {i.created_at[:16].replace('T', ' ')} UTC"
         )
 
 

@@ -41,6 +41,9 @@ def serve(
         from assistant.services import database_upgrade
 
         run(database_upgrade, settings)  # the database answers and its tables exist, before the workers
+        probe = run(open_services)
+        run(probe.vector_store.heartbeat)  # and the Chroma server answers
+        probe.close()
         typer.echo(f"API on http://{host}:{port} with {workers} processes", err=True)
         uvicorn.run(
             "assistant.api.app:app_from_settings",
@@ -52,6 +55,7 @@ def serve(
         )
         return
     services = run(open_services)
+    run(services.vector_store.heartbeat)  # Chroma is opened on first use: fail now, not at the first question
     typer.echo(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run(create_app(services), host=host, port=port, log_level="warning")
 
@@ -85,6 +89,7 @@ def ui(
             except OSError as e:
                 fail(f"cannot listen on {host}:{p} ({e.strerror or e}); choose another port", EXIT_USAGE)
     services = run(shared_services)
+    run(services.vector_store.heartbeat)  # Chroma is opened on first use: fail now, not in the browser
     if api_port:
         server = uvicorn.Server(
             uvicorn.Config(create_app(services), host=host, port=api_port, log_level="warning")

@@ -532,6 +532,8 @@ class KnowledgeBases:
                 raise NotFound(
                     f"knowledge base {name!r} does not exist (known: {known}); create it with `assistant ingest PATH --kb {name}`"
                 )
+            if identity is None:
+                self.vector_store.heartbeat()  # a new knowledge base needs a store that answers
             storage = self.catalog.open(
                 name, create=identity is None, on_create=lambda: self._clear_litter(name)
             )

@@ -123,7 +123,11 @@ class ChromaIndex:
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
 
     def count(self) -> int:
-        return int(self._c.count())
+        c = self._c
+        try:
+            return int(c.count())
+        except Exception as e:
+            raise ProviderError(f"Chroma count failed: {e}") from e
 
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

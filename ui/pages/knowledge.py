@@ -81,7 +81,9 @@ kb_name: str = kb
 
 # -- documents -------------------------------------------------------------------------------
 st.subheader(t("documents"))
-stats = me.kb_stats(kb)
+stats = run(me.kb_stats, kb)
+if stats is None:
+    st.stop()
 m1, m2, m3 = st.columns(3)
 m1.metric(t("documents"), stats["documents"])
 m2.metric(t("chunks"), stats["chunks"])
