@@ -33,7 +33,13 @@ from assistant.ingest.pipeline import IngestPipeline, ProgressFn
 from assistant.ingest.tables import read_rows
 from assistant.ingest.uploads import TABLE_SUFFIXES, check_upload, save_scratch_copy, touch_scratch_copy
 from assistant.insights.benefit import benefit_docx, benefit_markdown
-from assistant.interviews.classifier import RequirementClassifier, TypeEnsemble, TypeModel
+from assistant.interviews.classifier import (
+    RequirementClassifier,
+    TypeEnsemble,
+    TypeModel,
+    TypeWithExamples,
+    shipped_examples,
+)
 from assistant.interviews.dialogue import interviewers, sentence_spans
 from assistant.interviews.extraction import extract as extract_requirements
 from assistant.interviews.models import Turn
@@ -79,6 +85,8 @@ __all__ = [
     "urgency_cues",
     "TypeEnsemble",
     "TypeModel",
+    "TypeWithExamples",
+    "shipped_examples",
     "fit_text_classifier",
     "EN_STOPWORDS",
     "FEATURES",

@@ -275,6 +275,42 @@ def test_type_ensemble_averages_the_models_that_read_each_text() -> None:
         model.predict(probe, {"en-model": vectors["en-model"]})
 
 
+def test_example_weights_keep_the_users_share_of_functional_requirements() -> None:
+    from assistant.interviews.classifier import example_weights, shipped_examples
+
+    _, ex = shipped_examples()
+    user = ["F"] * 45 + ["PE"] * 30 + ["SE"] * 25
+    w = example_weights(user, ex)
+    f_weight = sum(x for x, lab in zip(w, ex, strict=True) if lab == "F")
+    assert abs(sum(w) - len(ex)) < 1e-9 and abs(f_weight / sum(w) - 0.45) < 1e-9
+    assert example_weights(["PE", "SE"], ex)[ex.index("F")] == 0.0  # no F rows: no F examples
+    assert example_weights(user, ["PE", "SE"]) == [1.0, 1.0]  # nothing to rebalance
+
+
+def test_the_kind_of_a_non_functional_requirement_comes_from_the_model_with_examples() -> None:
+    """``TypeWithExamples``: the base model (the user's rows) decides F or not; for a non-functional
+    text the kinds model picks the kind, with a confidence no higher than the base's P(NFR)."""
+    import numpy as np
+
+    from assistant.interviews.classifier import TypeModel, TypeWithExamples
+
+    rng = np.random.default_rng(3)
+    base_x = np.vstack([rng.normal((-2, 2), (0.3, 2.0), (20, 2)), rng.normal((2, 2), (0.3, 2.0), (20, 2))])
+    base = TypeModel.fit(base_x, ["F"] * 20 + ["PE"] * 20, "m")  # the user's rows know no SC
+    kinds_x = np.vstack([base_x, rng.normal((2, 8), 0.3, (10, 2))])
+    kinds = TypeModel.fit(kinds_x, ["F"] * 20 + ["PE"] * 20 + ["SC"] * 10, "m")
+    model = TypeWithExamples(base=base, kinds=kinds, examples=10)
+    probe = ["The clerk shall print the order.", "It shall serve 500 users.", "Pages shall load in 2 s."]
+    vectors = {"m": np.array([[-2.0, 2.0], [2.0, 8.0], [2.0, 0.0]])}
+    out = model.predict(probe, vectors)
+    assert [lab for lab, _ in out] == ["F", "SC", "PE"]
+    p_nfr = 1 - base.probabilities(probe, vectors["m"])[:, list(base.classifier.classes_).index("F")]
+    assert all(conf <= p + 1e-9 for (_, conf), p in zip(out[1:], p_nfr[1:], strict=True))
+    assert model.labels == ["F", "PE", "SC"] and model.meta()["kinds_with_examples"]["examples"] == 10
+    with pytest.raises(InvalidInput, match="needs the embedding model"):
+        model.predict(probe, {"other": vectors["m"]})
+
+
 def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  # type: ignore[no-untyped-def]
     settings, real_embeddings, tmp_path: Path, monkeypatch
 ) -> None:
@@ -282,7 +318,7 @@ def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  
     trained so cannot be used by a configuration without one of them; a provider that is not
     installed is left out; an unknown provider is a setting error."""
     from assistant.errors import ConfigError
-    from assistant.interviews.classifier import TypeEnsemble
+    from assistant.interviews.classifier import TypeEnsemble, TypeWithExamples
     from assistant.services import build_services
     from assistant.settings import RequirementSettings, get_settings
 
@@ -296,7 +332,9 @@ def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  
         assert clf.members[1][1] == ("en", "zh")
         meta = clf.train_file(write_examples(tmp_path / "r.csv"), "text", "label")
         assert meta["embedding_models"] == [e.model_id for e, _ in clf.members] and meta["rows"] == 18
-        assert isinstance(clf.load(), TypeEnsemble)
+        trained = clf.load()  # the user's rows decide F or not, the kind also learns from the examples
+        assert isinstance(trained, TypeWithExamples) and isinstance(trained.base, TypeEnsemble)
+        assert isinstance(trained.kinds, TypeEnsemble) and trained.kinds.rows == 18 + trained.examples
         out = clf.classify(["Passwords shall be stored hashed.", "查询订单的响应时间应小于 2 秒。"])
         assert [lab for lab, _ in out] == ["SE", "PE"]
     finally:
