@@ -3,7 +3,9 @@ MN, O, PE, PO, SC, SE, US).
 
 The sentence embedding alone, standardised, into a class-balanced logistic regression whose strength
 is chosen by cross-validation holding projects out (TypeModel); word features were dropped because
-they did not carry over to other corpora (evals/reports/requirements-xcorpus.md). Training data comes
+they did not carry over to other corpora (evals/reports/requirements-xcorpus.md). A trained model
+decides functional or not from the user's rows alone and the non-functional kind also from the shipped
+bilingual examples (TypeWithExamples). Training data comes
 from CSV/XLSX/JSON(L) with a text and a label column, or from PROMISE-style ARFF files.
 """
 
