@@ -12,6 +12,7 @@ import pytest
 
 from assistant.errors import InvalidInput
 from assistant.interviews.classifier import RequirementClassifier, read_labeled
+from assistant.interviews.models import TYPE_NAMES
 from tests.conftest import SHARED
 
 EXAMPLES = {
@@ -60,6 +61,7 @@ def test_train_and_classify(settings, real_embeddings, tmp_path: Path) -> None: 
     assert [lab for lab, _ in default] == ["PE", "SE", "F"]  # the shipped bilingual default
     meta = clf.train(*read_labeled(write_examples(tmp_path / "r.csv"), "text", "label"))
     assert meta["labels"] == ["F", "PE", "SE"] and meta["rows"] == 18 and meta["trained_at"]
+    assert "kinds_with_examples" not in meta  # too few rows for the examples to teach the kind
     out = clf.classify(
         ["The page shall open in under one second.", "系统应支持打印收货单。", "密码至少 12 位。"]
     )
@@ -311,6 +313,22 @@ def test_the_kind_of_a_non_functional_requirement_comes_from_the_model_with_exam
         model.predict(probe, {"other": vectors["m"]})
 
 
+def test_enough_rows_also_learn_the_kind_from_the_shipped_examples(tmp_path: Path) -> None:
+    from assistant.interviews.classifier import EXAMPLES_FROM_ROWS, TypeModel, TypeWithExamples
+    from assistant.providers.embeddings import HashingEmbeddings
+
+    clf = RequirementClassifier(tmp_path, HashingEmbeddings())
+    texts = [f"The system shall print report {i}." for i in range(EXAMPLES_FROM_ROWS // 2)]
+    texts += [f"Report {i} shall open within two seconds." for i in range(EXAMPLES_FROM_ROWS // 2)]
+    labels = ["F"] * (EXAMPLES_FROM_ROWS // 2) + ["PE"] * (EXAMPLES_FROM_ROWS // 2)
+    model = clf.fit(texts, labels)
+    assert isinstance(model, TypeWithExamples) and isinstance(model.base, TypeModel)
+    assert model.base.rows == EXAMPLES_FROM_ROWS and model.kinds.rows == EXAMPLES_FROM_ROWS + model.examples
+    assert set(model.labels) == set(TYPE_NAMES) and model.base.labels == ["F", "PE"]
+    assert isinstance(clf.fit(texts[1:], labels[1:]), TypeModel)  # one row fewer: the rows alone
+    assert [lab for lab, _ in clf.classify(["The system shall print report 7."], model)] == ["F"]
+
+
 def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  # type: ignore[no-untyped-def]
     settings, real_embeddings, tmp_path: Path, monkeypatch
 ) -> None:
@@ -318,7 +336,7 @@ def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  
     trained so cannot be used by a configuration without one of them; a provider that is not
     installed is left out; an unknown provider is a setting error."""
     from assistant.errors import ConfigError
-    from assistant.interviews.classifier import TypeEnsemble, TypeWithExamples
+    from assistant.interviews.classifier import TypeEnsemble
     from assistant.services import build_services
     from assistant.settings import RequirementSettings, get_settings
 
@@ -332,9 +350,7 @@ def test_classifier_trains_with_the_configured_models_and_asks_for_retraining(  
         assert clf.members[1][1] == ("en", "zh")
         meta = clf.train_file(write_examples(tmp_path / "r.csv"), "text", "label")
         assert meta["embedding_models"] == [e.model_id for e, _ in clf.members] and meta["rows"] == 18
-        trained = clf.load()  # the user's rows decide F or not, the kind also learns from the examples
-        assert isinstance(trained, TypeWithExamples) and isinstance(trained.base, TypeEnsemble)
-        assert isinstance(trained.kinds, TypeEnsemble) and trained.kinds.rows == 18 + trained.examples
+        assert isinstance(clf.load(), TypeEnsemble)  # 18 rows: too few for the examples to teach the kind
         out = clf.classify(["Passwords shall be stored hashed.", "查询订单的响应时间应小于 2 秒。"])
         assert [lab for lab, _ in out] == ["SE", "PE"]
     finally:
