@@ -65,21 +65,32 @@ def collection_name(kb_key: str) -> str:
     return "kb_" + hashlib.sha1(kb_key.encode("utf-8")).hexdigest()[:24]
 
 
+class _Once:
+    """A value made on first use by whichever thread gets there first; a failure is not kept, so the
+    next use tries again."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._value: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._make()
+        return self._value
+
+
 class ChromaIndex:
     """One knowledge base's Chroma collection, opened on first use (``open_collection``)."""
 
     def __init__(self, open_collection: Callable[[], Any]) -> None:
-        self._open = open_collection
-        self._col: Any = None
-        self._lock = threading.Lock()
+        self._collection = _Once(open_collection)
 
     @property
     def _c(self) -> Any:
-        if self._col is None:
-            with self._lock:
-                if self._col is None:
-                    self._col = self._open()
-        return self._col
+        return self._collection.get()
 
     def upsert(
         self, ids: Sequence[str], vectors: Sequence[Sequence[float]], metadatas: Sequence[dict[str, Any]]
@@ -146,18 +157,12 @@ class ChromaStore:
     commands that never touch vectors (tickets, change requests, interviews, keys) need not pay."""
 
     def __init__(self, connect: Callable[[], Any], path: Path | None = None) -> None:
-        self._connect = connect
-        self._conn: Any = None
-        self._lock = threading.Lock()
+        self._connection = _Once(connect)
         self._path = path  # the embedded store's folder; None for a Chroma server
 
     @property
     def _client(self) -> Any:
-        if self._conn is None:
-            with self._lock:
-                if self._conn is None:
-                    self._conn = self._connect()
-        return self._conn
+        return self._connection.get()
 
     def heartbeat(self) -> None:
         client = self._client
