@@ -158,7 +158,43 @@ def run_interview_eval(bench: Path, log: Callable[[str], None] = lambda m: None)
                 "skipped_turns": result["summary"]["skipped_turns"],
             }
         )
-    return {"bench": bench.name, "rows": rows, "totals": _totals(rows)}
+    return {
+        "bench": bench.name,
+        "rows": rows,
+        "totals": _totals(rows),
+        "transcribed": _transcribed(bench, golds),
+    }
+
+
+#: the English interviews as speech-to-text tools and hurried typists give them
+TRANSCRIBED: dict[str, Callable[[str], str]] = {
+    "lower case": str.lower,
+    "lower case, no full stops or commas": lambda t: re.sub(r"[.,;!]", "", t.lower()),
+}
+
+
+def _transcribed(bench: Path, golds: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Recall and items matching on the English transcripts rewritten by each of TRANSCRIBED; the
+    annotated quotes are rewritten the same way, so they stay verbatim."""
+    out = []
+    english = [g for g in golds if g.get("language") == "en"]
+    for name, rewrite in TRANSCRIBED.items():
+        rows = []
+        for gold in english:
+            turns = [Turn(t.ref, t.speaker, rewrite(t.text)) for t in read_transcript(bench / gold["file"])]
+            changed = {
+                **gold,
+                "requirements": [
+                    {**r, "quotes": [rewrite(q) for q in r["quotes"]]} for r in gold["requirements"]
+                ],
+                "not_requirements": [rewrite(q) for q in gold.get("not_requirements", [])],
+            }
+            ours = score(extract_requirements(turns)["requirements"], changed, turns)
+            base = score(baseline(turns), changed, turns)
+            rows.append({"file": gold["file"], "language": "en", "ours": ours, "baseline": base, "ms": 0.0})
+        if rows:
+            out.append({"variant": name, **_totals(rows)["en"]})
+    return out
 
 
 METRICS = ("recall_quote", "recall_statement", "matching", "not_requirement_items", "verbatim")
@@ -232,6 +268,26 @@ def format_report(r: dict[str, Any]) -> str:
         "",
         f"Extraction time per interview: {r['totals']['all']['ms_per_interview']} ms (offline rules, no model).",
         "",
+    ]
+    if r.get("transcribed"):
+        lines += [
+            "## The English interviews as a transcript without capitals or punctuation",
+            "",
+            "Speech-to-text tools and hurried typists write like this. The turns and the annotated quotes are "
+            "rewritten the same way, so the quotes stay verbatim.",
+            "",
+            "| rewritten | interviews | method | recall by quote | recall by statement | items matching | items / interview |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for e in r["transcribed"]:
+            for who, name in (("ours", "extractor"), ("baseline", "need-word baseline")):
+                m = e[who]
+                lines.append(
+                    f"| {e['variant']} | {e['interviews']} | {name} | {m['recall_quote']} | {m['recall_statement']} "
+                    f"| {m['matching']} | {m['items_per_interview']} |"
+                )
+        lines.append("")
+    lines += [
         "## Per interview",
         "",
         "| file | language | annotated | items (baseline) | recall by quote (baseline) | recall by statement (baseline) | items matching (baseline) | turns not read |",

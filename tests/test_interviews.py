@@ -44,6 +44,35 @@ Mike Chen: It would be nice to approve differences on the phone. We are not sure
             "1\n00:00:01,000 --> 00:00:03,000\n顾问：多久盘点一次？\n\n2\n00:00:04,000 --> 00:00:06,000\n客户：每月一次。\n".encode(),
             ["顾问", "客户"],
         ),
+        # the exports of transcription tools: the speaker and a time on a line of their own
+        (
+            "otter.txt",
+            b"Interviewer  0:02\nThanks for your time.\n\nMaria Lopez  0:06\nSure. We open at\n9:30 every day.\n",
+            ["Interviewer", "Maria Lopez"],
+        ),
+        (
+            "rev.txt",
+            b"Speaker 1 (00:03):\nSo tell me.\n\nSpeaker 2 (00:10):\nWe meet at 10:30.\n",
+            ["Speaker 1", "Speaker 2"],
+        ),
+        ("zoom.txt", b"[Jane Doe] 10:02:33\nhello\n[Bob] 10:02:40\nhi there\n", ["Jane Doe", "Bob"]),
+        (
+            "feishu.txt",
+            "说话人 1 00:00:05\n我们开始吧。\n\n张三 00:01:12\n需要线上预约。\n".encode(),
+            ["说话人 1", "张三"],
+        ),
+        # a time before the colon, Markdown emphasis, a line that starts with a bracket but is no JSON
+        (
+            "f.txt",
+            "张三（00:01）：文本一\nInterviewer (00:00:09): text two\n".encode(),
+            ["张三", "Interviewer"],
+        ),
+        (
+            "g.md",
+            b"**Interviewer:** How often?\n**Maria**: Weekly.\n- *Q*: Who?\n",
+            ["Interviewer", "Maria", "Q"],
+        ),
+        ("h.txt", b"[00:01:02] Interviewer: So?\n00:01:05 Maria: yes\n", ["Interviewer", "Maria"]),
         (
             "e.json",
             json.dumps(
@@ -56,6 +85,7 @@ Mike Chen: It would be nice to approve differences on the phone. We are not sure
 def test_transcript_formats_and_speakers(name: str, data: bytes, speakers: list[str]) -> None:
     turns = parse_transcript(data, name)
     assert [t.speaker for t in turns] == speakers
+    assert not any(":" in t.text[:8] and t.text[:2].isdigit() for t in turns)  # no time left in the text
     assert [t.ref for t in turns] == [f"T{i}" for i in range(1, len(turns) + 1)]
 
 
@@ -276,6 +306,22 @@ def test_dialogue_aware_extraction_reads_answers_in_the_context_of_their_questio
     assert all(q["quote"] in by_ref[q["turn"]] for x in r["requirements"] for q in x["quotes"])
 
 
+def test_speech_transcribed_without_punctuation_is_cut_into_clauses() -> None:
+    said = (
+        "Q: what goes wrong with bookings today?\n"
+        "A: double booking happens maybe once or twice a month which is embarrassing when two people sit "
+        "in the waiting room for the same slot i just want one calendar that everybody sees\n"
+    )
+    r = extract(parse_transcript(said.encode(), "t.txt"))
+    [req] = r["requirements"]
+    assert req["quote"] == "i just want one calendar that everybody sees"
+    assert req["statement"] == "The system shall provide one calendar that everybody sees."
+    assert [p["quote"] for p in r["pain_points"]] == [
+        "double booking happens maybe once or twice a month which is embarrassing when two people sit "
+        "in the waiting room for the same slot"
+    ]
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"
@@ -315,8 +361,13 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
     assert ours["recall_quote"] > base["recall_quote"] + 0.2
     assert ours["recall_statement"] > base["recall_statement"]
     assert ours["matching"] >= 0.5 and ours["not_requirement_items"] < 0.1
+    # the English interviews as a transcript without capitals or punctuation: quotes still verbatim,
+    # and the extractor still finds more than the baseline
+    assert [v["variant"] for v in r["transcribed"]] == ["lower case", "lower case, no full stops or commas"]
+    for v in r["transcribed"]:
+        assert v["ours"]["verbatim"] == 1.0 and v["ours"]["recall_quote"] > v["baseline"]["recall_quote"]
     report = format_report(r)
-    assert "need-word baseline" in report and "| 01-" in report
+    assert "need-word baseline" in report and "| 01-" in report and "no full stops or commas" in report
     # a bad bench: a clear error, nothing half-done
     (tmp_path / "annotations.jsonl").write_text(
         '{"file": "missing.txt", "requirements": []}\n', encoding="utf-8"

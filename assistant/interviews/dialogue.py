@@ -187,6 +187,14 @@ _CLAUSE_EN = re.compile(
     re.I,
 )
 _CLAUSE_ZH = re.compile(r"[，,](?=[^，,]{2,})")
+# a long English sentence, as speech transcribed without punctuation gives: also cut where a speaker
+# starts a new clause ("...the same slot i just want one calendar", "...yes so maybe only...")
+_RUN_ON_WORDS = 20
+_CLAUSE_RUN_ON = re.compile(
+    r"\s+(?=(?:i|we)\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
+    r"yeah|okay|ok|right|well|actually)\s)",
+    re.I,
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -207,8 +215,13 @@ def clauses(turn: Turn) -> list[Clause]:
     for n, (s, e) in enumerate(sentence_spans(text)):
         sentence = text[s:e]
         splitter = _CLAUSE_ZH if detect_language(sentence) == "zh" else _CLAUSE_EN
+        cuts = list(splitter.finditer(sentence))
+        if splitter is _CLAUSE_EN and len(sentence.split()) > _RUN_ON_WORDS and "," not in sentence:
+            cuts = sorted(cuts + list(_CLAUSE_RUN_ON.finditer(sentence)), key=lambda b: b.start())
         cut = s
-        for b in splitter.finditer(sentence):
+        for b in cuts:
+            if s + b.start() < cut:
+                continue
             out.append(Clause(turn, cut, s + b.start(), n))
             cut = s + b.end()
         out.append(Clause(turn, cut, e, n))

@@ -1,5 +1,7 @@
-"""Interview transcripts: plain text with speaker labels (顾问：, 客户：, Q:, A:, Name:), WebVTT, SRT,
-DOCX and JSON message lists, parsed into ordered speaker turns with stable references T1, T2, ..."""
+"""Interview transcripts: plain text with speaker labels (顾问：, 客户：, Q:, A:, Name:, **Name:**,
+Name (00:01:02):), the exports of transcription tools that put the speaker and a time on a line of
+their own and the words below it (Otter, Teams, Rev, 飞书妙记, 腾讯会议), WebVTT, SRT, DOCX and JSON
+message lists, parsed into ordered speaker turns with stable references T1, T2, ..."""
 
 from __future__ import annotations
 
@@ -18,6 +20,18 @@ _LABEL = re.compile(
 _TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}\s*-->\s*(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}")
 _VOICE = re.compile(r"<v(?:\.[^ >]+)?\s+([^>]+)>(.*?)(?:</v>|$)", re.S)
 _TAGS = re.compile(r"</?[^>]+>")
+_CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+# a speaker and a time alone on a line, the words on the lines below: "Maria Lopez  0:06" (Otter,
+# Teams), "Speaker 1 (00:03):" (Rev), "[Jane Doe] 10:02:33" (Zoom), "说话人 1 00:00:05" (飞书妙记)
+_HEADER = re.compile(
+    rf"^\s*\[?([^\s:：\[\]()（）\d][^:：\[\]()（）]{{0,38}}?)\]?\s*[(（\[]?\s*{_CLOCK}\s*[)）\]]?\s*[:：]?\s*$"
+)
+# a time between the speaker and the colon: "Interviewer (00:00:03): text", "张三（00:01）：文本"
+_TIME_BEFORE_COLON = re.compile(
+    rf"^(\s*[^:：()（）\[\]]{{1,40}}?)\s*[(（\[]\s*{_CLOCK}\s*[)）\]]\s*(?=[:：])"
+)
+# Markdown emphasis around a label: "**Interviewer:** text", "**Maria**: text", "- *Q*: text"
+_EMPHASIS = re.compile(r"^\s*(?:[-*>]\s+)?(\*{1,2}|_{1,2})([^*_:：]{1,40}?)\s*([:：])?\s*\1\s*([:：])?")
 _NOT_SPEAKERS = {"http", "https", "注意", "备注", "note", "时间", "日期", "date", "time"}
 
 
@@ -40,12 +54,35 @@ def _merge(turns: list[tuple[str, str]]) -> list[Turn]:
     return [Turn(f"T{i}", s, t) for i, (s, t) in enumerate(merged, 1)]
 
 
+def _unadorned(line: str) -> str:
+    """A line with Markdown emphasis and a time taken off its speaker label."""
+    m = _EMPHASIS.match(line)
+    if m and (m.group(3) or m.group(4)):
+        line = f"{m.group(2)}{m.group(3) or m.group(4)}{line[m.end() :]}"
+    return _TIME_BEFORE_COLON.sub(r"\1", line)
+
+
+def _speaker_headers(lines: list[str]) -> bool:
+    """Whether the speakers are on lines of their own with a time (more such lines than 'Name: text')."""
+    headers = sum(1 for ln in lines if _HEADER.match(ln))
+    labelled = sum(1 for ln in lines if not _HEADER.match(ln) and _LABEL.match(_unadorned(ln)))
+    return headers >= 2 and headers > labelled
+
+
 def parse_labeled_text(text: str) -> list[Turn]:
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
     pieces: list[tuple[str, str]] = []
     current = None
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if not line.strip():
-            continue
+    if _speaker_headers(lines):
+        for line in lines:
+            h = _HEADER.match(line)
+            if h:
+                current = h.group(1).strip()
+            else:
+                pieces.append((current or "", line))
+        return _merge(pieces)
+    for line in lines:
+        line = _unadorned(line)
         m = _LABEL.match(line)
         if m and m.group(1).lower() not in _NOT_SPEAKERS and not m.group(1).isdigit():
             current = m.group(1).strip()
@@ -108,7 +145,7 @@ def parse_transcript(data: bytes, name: str) -> list[Turn]:
             raise InvalidInput(f"{name} is empty")
         text, _ = decode_bytes(data)
     stripped = text.lstrip("\ufeff").lstrip()
-    if ext == ".json" or stripped.startswith("["):
+    if ext == ".json" or re.match(r"\[\s*\{", stripped):
         turns = parse_json(stripped)
     elif ext in (".vtt", ".srt") or stripped.startswith("WEBVTT") or _TIMING.search(stripped[:500]):
         turns = parse_subtitles(stripped)
