@@ -62,7 +62,12 @@ def interview_new(
 @interview_app.command("add")
 def interview_add(
     session: Annotated[str, typer.Argument(help="Session id.")],
-    file: Annotated[Path | None, typer.Argument(help="Transcript: .txt, .vtt, .srt, .docx or .json.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Transcript: .txt or .md (Name: text, or a speaker and time on their own line as Otter, Teams, Rev or 飞书妙记 export), .vtt, .srt, .docx or .json."
+        ),
+    ] = None,
     text: Annotated[
         str | None, typer.Option("--text", help="Typed notes, e.g. '客户：我们每月盘点一次'.")
     ] = None,
