@@ -170,6 +170,7 @@ def run_interview_eval(bench: Path, log: Callable[[str], None] = lambda m: None)
 TRANSCRIBED: dict[str, Callable[[str], str]] = {
     "lower case": str.lower,
     "lower case, no full stops or commas": lambda t: re.sub(r"[.,;!]", "", t.lower()),
+    "lower case, no punctuation at all": lambda t: re.sub(r"[.,;!?]", "", t.lower()),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from assistant.errors import InvalidInput, NotFound, OutputParseError
+from assistant.interviews.dialogue import interviewers
 from assistant.interviews.extraction import extract, llm_extract
 from assistant.interviews.spec import build_spec, spec_docx, spec_markdown
 from assistant.interviews.transcripts import parse_transcript
@@ -322,6 +323,40 @@ def test_speech_transcribed_without_punctuation_is_cut_into_clauses() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "said, leads",
+    [
+        # labels that say who leads
+        ("I: how do you book rooms\nR: by phone mostly\nI: and then\nR: we write it down", ["I"]),
+        ("Interviewer: what do you need?\nInterviewee: I need reports?\nIvy: me too?", ["Interviewer"]),
+        (
+            "Student 1: what do you sell?\nOwner: bikes.\nStudent 2: who repairs them?\nOwner: I do.",
+            ["Student 1", "Student 2"],
+        ),
+        ("调研员：现在怎么排班？\n店长：用Excel。\n调研员：多久排一次？\n店长：每周。", ["调研员"]),
+        # two analysts without such labels: both ask far more often than the owner answers back
+        (
+            "Lukas: how many orders a day?\nFrau Berger: about forty.\nMia: and who takes them?\n"
+            "Frau Berger: my son, on the phone.\nLukas: do you keep a list?\nFrau Berger: a paper one.\n"
+            "Mia: what about deliveries?\nFrau Berger: we need a route plan.",
+            ["Lukas", "Mia"],
+        ),
+        # speech to text left out the question marks
+        (
+            "Anna: so how do you take bookings today\nHeather: by email and on the phone\n"
+            "Anna: okay and do you send reminders\nHeather: no but we need reminders by text\n"
+            "Anna: right what else would help\nHeather: a calendar for the cleaners",
+            ["Anna"],
+        ),
+        # everybody asks alike: nobody is taken for the interviewer
+        ("Tom: shall we go?\nAmy: is it late?\nTom: is it?\nAmy: who knows?", []),
+        ("Tom: we need a report.\nAmy: and a dashboard.\nTom: weekly.\nAmy: yes.", []),
+    ],
+)
+def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
+    assert sorted(interviewers(parse_transcript(said.encode(), "t.txt"))) == leads
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"
@@ -363,7 +398,11 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
     assert ours["matching"] >= 0.5 and ours["not_requirement_items"] < 0.1
     # the English interviews as a transcript without capitals or punctuation: quotes still verbatim,
     # and the extractor still finds more than the baseline
-    assert [v["variant"] for v in r["transcribed"]] == ["lower case", "lower case, no full stops or commas"]
+    assert [v["variant"] for v in r["transcribed"]] == [
+        "lower case",
+        "lower case, no full stops or commas",
+        "lower case, no punctuation at all",
+    ]
     for v in r["transcribed"]:
         assert v["ours"]["verbatim"] == 1.0 and v["ours"]["recall_quote"] > v["baseline"]["recall_quote"]
     report = format_report(r)

@@ -31,15 +31,17 @@ from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, detect_language, tokenize
 # -- speakers -----------------------------------------------------------------------------------
 
 _INTERVIEWER_LABEL = re.compile(
-    r"^(顾问|实施顾问|访谈人|采访者|调研人|我方|问|主持人|需求分析师|analyst|business analyst|ba|consultant|"
-    r"interviewer|q|facilitator|moderator|researcher)\b",
+    r"^(顾问|实施顾问|访谈人|访谈者|访谈员|采访者|采访人|调研人|调研员|提问人|我方|问|主持人|需求分析师|分析师|"
+    r"analyst|business analyst|ba|consultant|interviewer|q|i|facilitator|moderator|researcher|student)\b",
     re.I,
 )
 
 
 def interviewers(turns: Sequence[Turn]) -> set[str]:
     """The speakers who lead the interview: a label that says so (Interviewer, BA, 顾问...), else the
-    speaker whose turns are questions most often (at least a third of them)."""
+    speakers whose turns are questions most often: nearly as often as the one who asks most (two
+    analysts often interview together), at least a quarter of their turns, and half as often again as
+    anybody else. When everybody asks alike, nobody leads."""
     speakers = {t.speaker for t in turns if t.speaker}
     labelled = {s for s in speakers if _INTERVIEWER_LABEL.match(s.strip())}
     if labelled or len(speakers) < 2:
@@ -47,12 +49,28 @@ def interviewers(turns: Sequence[Turn]) -> set[str]:
     share: dict[str, float] = {}
     for s in speakers:
         own = [t for t in turns if t.speaker == s]
-        share[s] = sum(1 for t in own if "?" in t.text or "？" in t.text or _ASKS.search(t.text)) / len(own)
+        share[s] = sum(1 for t in own if _asks(t.text)) / len(own)
     best = max(share, key=lambda s: share[s])
-    return {best} if share[best] >= 0.34 else set()
+    leads = {s for s in speakers if share[s] >= 0.75 * share[best]}
+    if len(leads) == len(speakers) or share[best] < 0.25:
+        return set()
+    # they must ask clearly more often than anybody else
+    return leads if min(share[s] for s in leads) >= 1.5 * max(share[s] for s in speakers - leads) else set()
 
 
 _ASKS = re.compile(r"(吗|呢|么)[。！]?$|请问|能不能说一下|介绍一下")
+# an English question without its question mark, as speech-to-text may leave it: a question word
+# before its verb or an auxiliary before "you" ("...so how do you count", "do you need...")
+_ASKS_EN = re.compile(
+    r"(?:^|\s)(?:(?:how|what|which|who|when|where|why)\s+(?:do|does|did|is|are|was|were|can|could|would|"
+    r"will|should|about|often|many|much|kind|else)|(?:do|does|did|can|could|would|will|have|are|were)\s+you)\b",
+    re.I,
+)
+
+
+def _asks(text: str) -> bool:
+    return "?" in text or "？" in text or bool(_ASKS.search(text) or _ASKS_EN.search(text))
+
 
 # -- languages ----------------------------------------------------------------------------------
 

@@ -333,14 +333,16 @@ def _topic(text: str) -> set[str]:
 def find_contradictions(reqs: Sequence[Item]) -> list[dict[str, Any]]:
     """Two speakers saying different numbers or frequencies about the same topic."""
     out = []
+    facts = [_facts(r.text) for r in reqs]
+    topics = [_topic(r.text) if f else set() for r, f in zip(reqs, facts, strict=True)]
     for i, a in enumerate(reqs):
-        for b in reqs[i + 1 :]:
-            if a.speaker == b.speaker:
+        for j in range(i + 1, len(reqs)):
+            b = reqs[j]
+            fa, fb, ta, tb = facts[i], facts[j], topics[i], topics[j]
+            if a.speaker == b.speaker or not (fa and fb) or fa & fb:
                 continue
-            ta, tb = _topic(a.text), _topic(b.text)
             overlap = len(ta & tb) / len(ta | tb) if ta and tb else 0.0
-            fa, fb = _facts(a.text), _facts(b.text)
-            if overlap >= 0.2 and fa and fb and not fa & fb:
+            if overlap >= 0.2:
                 out.append(
                     {
                         "turns": [a.turn, b.turn],
