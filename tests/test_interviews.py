@@ -357,6 +357,35 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
     assert sorted(interviewers(parse_transcript(said.encode(), "t.txt"))) == leads
 
 
+@pytest.mark.parametrize(
+    "said, statement",
+    [
+        ("I want e-signature.", "The system shall provide e-signature."),
+        (
+            "We'd like a booking button on our own website.",
+            "The system shall provide a booking button on our own website.",
+        ),
+        (
+            "But staff shouldn't see the money bits.",
+            "The system shall not allow staff to see the money bits.",
+        ),
+        ("Customers can't cancel online.", "The system shall not allow customers to cancel online."),
+        (
+            "The app should send a reminder the day before.",
+            "The system shall send a reminder the day before.",
+        ),
+        (
+            "Reports must load within 3 seconds.",
+            "The system shall ensure that reports load within 3 seconds.",
+        ),
+    ],
+)
+def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:
+    from assistant.interviews.dialogue import statement_en
+
+    assert statement_en(said) == statement
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"

@@ -521,6 +521,25 @@ def statement_en(clause: str) -> str:
     )
     if m and not re.match(r"^(?:the system|it)\b", m.group(1), re.I):
         return _shall(f"provide {m.group(1)}")
+    # "I want e-signature", "we need online payment"
+    m = re.match(
+        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+)?(?:like|love|want|need|require|prefer)\s+(.+)$",
+        s,
+        re.I,
+    )
+    if m and _noun_phrase(m.group(1)):
+        return _shall(f"provide {m.group(1)}")
+    # "staff shouldn't see the money bits"  ->  not allow staff to see
+    m = re.match(
+        rf"^({_PEOPLE}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
+        r"(?:be able to\s+)?(?!be\s)(.+)$",
+        s,
+        re.I,
+    )
+    if m:
+        who = m.group(1)
+        who = "users" if who.lower() in {"they", "you"} else who[:1].lower() + who[1:]
+        return _shall(f"not allow {who} to {m.group(2)}")
     # "we need to / I'd like to / we want to be able to track ..."  ->  allow users to
     m = re.match(
         r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+)?(?:like|love|want|need|wish|hope|have|has|prefer|"
