@@ -565,6 +565,14 @@ def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement
         ("Sure.", "Priya, do you want to kick off?", "chitchat"),
         ("好啊。", "如果可以呢？", "chitchat"),
         ("I'd have to ask Tom about that.", "", "open_question"),
+        # parked for a later phase: not a requirement
+        ("不过这个不急，第一期不做也行。", "", "open_question"),
+        ("Online shop maybe, but that can wait.", "", "open_question"),
+        # a noun phrase answers a feature question, not an introduction that mentions requirements
+        ("库位管理。", "那您希望新系统在仓库这块做到什么？", "answer"),
+        ("地上有油。", "我是软件公司的小王，今天来具体了解一下需求。", "other"),
+        ("Online booking.", "And what features would you need?", "answer"),
+        ("Online booking.", "Hi, I'm Sam, I collect the requirements for the new system.", "other"),
     ],
 )
 def test_what_a_clause_is(said: str, asked: str, kind: str) -> None:

@@ -287,8 +287,11 @@ _PAIN = re.compile(
 _OPEN = re.compile(
     r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说(?:吧|[。！，,]|$)|回头|以后再说|回去问|问一下|问问(?!题)|"
     r"还没问|还没想好|看情况|说不好|我也不知道|"
+    # parked for a later phase
+    r"不做也行|不急|先不做|可以先不|以后再做|[二下]期再|放到[二下]期|"
     r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
-    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|(?:i|we)(?:'d| would|'ll| will)? have to "
+    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|not urgent|can wait|not (?:for )?now|"
+    r"(?:in )?(?:phase|stage) (?:two|2)|later phase|(?:i|we)(?:'d| would|'ll| will)? have to "
     r"(?:ask|check with|talk to|speak to|confirm with) (?!(?:the )?(?:customers?|clients?|users?|patients?)\b))\b",
     re.I,
 )
@@ -380,7 +383,7 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     if current:
         return "process_step"
     # a feature named in answer to "which features?": only in the answer itself, and a noun phrase
-    if first_answer and _FEATURE_QUESTION.search(asked) and _named_feature(text, lang):
+    if first_answer and _feature_question(asked) and _named_feature(text, lang):
         return "answer"
     return "other"
 
@@ -462,6 +465,16 @@ def _named_feature(text: str, lang: str) -> bool:
         return 2 <= len(body) <= 30 and not re.search(r"[我你他她]|了$|的$|是|在|过|吧|啊|呢|吗", body)
     return all(_noun_phrase(p) for p in split_list(text.strip(" ."), "en")) and _noun_phrase(
         re.split(r",|\band\b", text)[0].strip(" .")
+    )
+
+
+def _feature_question(asked: str) -> bool:
+    """Whether the interviewer asked which features are wanted: a question about features, not an
+    introduction that mentions them ("今天来了解一下需求。", "I'm here about your requirements.")."""
+    return any(
+        _asks(sentence) or bool(re.search(r"什么|哪|怎么|多少", sentence))
+        for sentence in (asked[a:b] for a, b in sentence_spans(asked))
+        if _FEATURE_QUESTION.search(sentence)
     )
 
 
@@ -673,7 +686,7 @@ def _noun_phrase(s: str) -> bool:
 
 _FILLER_HEAD_ZH = re.compile(
     r"^(?:嗯+|啊+|那个|就是说?|然后|对[，,]|是的[，,]|其实|反正|我觉得|我想|我感觉|感觉|另外|还有就是|还有|再就是|比如说?|"
-    r"最好是|所以|因为|但是|不过|而且|第[一二三四五六七八九十]+个?(?:就是|是)?|那|就|首先|其次|再一个|还一个|"
+    r"最好是|所以|因为|但是|不过|而且|第[一二三四五六七八九十]++个?(?![期次天年月批步轮])(?:就是|是)?|那|就|首先|其次|再一个|还一个|"
     r"肯定是|主要是|……|…)[，,、\s]*"
 )
 #: what follows the need in the same sentence but is no part of it: a reason, an example, today's way,
