@@ -378,12 +378,53 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
             "Reports must load within 3 seconds.",
             "The system shall ensure that reports load within 3 seconds.",
         ),
+        ("The report must show totals.", "The system shall ensure that the report shows totals."),
+        (
+            "I'd like buyers to request slots online.",
+            "The system shall allow buyers to request slots online.",
+        ),
+        ("We need the app to send reminders.", "The system shall send reminders."),
+        ("I want the report to show totals.", "The system shall ensure that the report shows totals."),
+        ("I'd want to edit the list myself.", "The system shall allow users to edit the list themselves."),
+        ("Our members can pay online.", "The system shall allow members to pay online."),
     ],
 )
 def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:
     from assistant.interviews.dialogue import statement_en
 
     assert statement_en(said) == statement
+
+
+@pytest.mark.parametrize(
+    "proposal, statement",
+    [
+        (
+            "Would it help if the operator could just tap a downtime reason on the tablet?",
+            "The system shall allow the operator to just tap a downtime reason on the tablet.",
+        ),
+        (
+            "Would it help to send customers a reminder the day before?",
+            "The system shall allow users to send customers a reminder the day before.",
+        ),
+        (
+            "And would it help if the system matched buyers to new listings automatically?",
+            "The system shall match buyers to new listings automatically.",
+        ),
+        (
+            "So the system generates a daily cycle-count list?",
+            "The system shall generate a daily cycle-count list.",
+        ),
+        ("Like a seller portal?", "The system shall provide a seller portal."),
+        ("A fixed list that you maintain?", "The system shall provide a fixed list that you maintain."),
+        ("SMS reminders?", "The system shall provide SMS reminders."),
+        ("Would you like online booking?", "The system shall provide online booking."),
+        ("Dr. Okafor?", ""),  # a name asked at the door proposes nothing
+    ],
+)
+def test_a_confirmed_proposal_is_stated_as_the_feature(proposal: str, statement: str) -> None:
+    from assistant.interviews.extraction import proposal_statement
+
+    assert proposal_statement(proposal) == statement
 
 
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:

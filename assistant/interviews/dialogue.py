@@ -512,9 +512,10 @@ _FILLER_TAIL_EN = re.compile(
     r")+\s*$",
     re.I,
 )
-_PEOPLE = (
-    r"customers?|clients?|patients?|students?|parents?|guests?|members?|staff|employees?|teachers?|"
-    r"drivers?|technicians?|nurses?|doctors?|managers?|users?|buyers?|suppliers?|visitors?|the \w+|our \w+(?: \w+)?"
+_ROLES = (
+    r"(?:the |our |my )?(?:customers?|clients?|patients?|students?|parents?|guests?|members?|staff|employees?|"
+    r"teachers?|drivers?|technicians?|nurses?|doctors?|managers?|users?|buyers?|sellers?|tenants?|landlords?|"
+    r"agents?|operators?|cashiers?|suppliers?|visitors?|trainers?|instructors?|workers?|admins?|accountants?)"
 )
 _SYSTEM = r"the system|it|the app|the software|the website|the site|the platform|the tool|the program|the new system"
 _MODAL = r"will|would|could|can|should|must|shall|needs? to|has to|have to|'ll|might"
@@ -524,6 +525,26 @@ def statement_en(clause: str) -> str:
     s = _clean_en(clause)
     if not s:
         return ""
+    # "I'd like buyers to request slots online", "we want the system to warn us"
+    m = re.match(
+        rf"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|just\s+)?(?:like|love|want|need|prefer)\s+"
+        rf"({_SYSTEM}|{_ROLES})\s+to\s+(?:be able to\s+)?(.+)$",
+        s,
+        re.I,
+    )
+    if m and re.fullmatch(_SYSTEM, m.group(1), re.I):
+        return statement_en(f"the system will {m.group(2)}")
+    if m:
+        return _shall(f"allow {_role(m.group(1))} to {m.group(2)}")
+    # "I want the report to show totals"  ->  ensure that the report shows totals
+    m = re.match(
+        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|just\s+)?(?:like|love|want|need|prefer)\s+"
+        r"((?:the|our|my|every|each|all)\s+\w+(?:\s+\w+)?)\s+to\s+(?!be\b)(\w+.*)$",
+        s,
+        re.I,
+    )
+    if m:
+        return statement_en(f"{m.group(1)} must {m.group(2)}")
     # "I'd like / we need / I want a booking system ..."  ->  provide
     m = re.match(
         r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+|still\s+)?(?:like|love|want|need|wish for|hope for|"
@@ -540,18 +561,23 @@ def statement_en(clause: str) -> str:
         s,
         re.I,
     )
-    if m and _noun_phrase(m.group(1)):
+    if (
+        m
+        and len(m.group(1).split()) <= 5
+        and not re.search(r",|\bto\b", m.group(1))
+        and _noun_phrase(m.group(1))
+    ):
         return _shall(f"provide {m.group(1)}")
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
-        rf"^({_PEOPLE}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
+        rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
         r"(?:be able to\s+)?(?!be\s)(.+)$",
         s,
         re.I,
     )
     if m:
         who = m.group(1)
-        who = "users" if who.lower() in {"they", "you"} else who[:1].lower() + who[1:]
+        who = "users" if who.lower() in {"they", "you"} else _role(who)
         return _shall(f"not allow {who} to {m.group(2)}")
     # "we need to / I'd like to / we want to be able to track ..."  ->  allow users to
     m = re.match(
@@ -561,7 +587,7 @@ def statement_en(clause: str) -> str:
         re.I,
     )
     if m:
-        return _shall(f"allow users to {m.group(1)}")
+        return _shall(f"allow users to {_their(m.group(1))}")
     # "if they could reply to confirm, that would be great"  ->  the wish inside
     m = re.match(r"^(?:and\s+)?if\s+(?:somehow\s+)?(.+?),?\s+(?:that|it)(?:\s+would|'d)\s+be\s+\w+$", s, re.I)
     if m:
@@ -590,16 +616,19 @@ def statement_en(clause: str) -> str:
         if re.match(r"^(?:a|an|the|some)\s", rest, re.I) and not re.search(rf"\b(?:{_MODAL})\b", rest, re.I):
             return _shall(f"provide {rest}")
         s = rest
+    # "(if) the system matched buyers to listings", "the system generates a list"
+    m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+(?:s|ed))\b(.*)$", s, re.I)
+    if m and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "has", "had", "did"}:
+        return _shall(f"{_base(m.group(1))}{m.group(2)}")
     # "the system will / it should (be able to) send reminders"
     m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
     if m and not re.match(r"^be\s", m.group(1), re.I):
         return _shall(m.group(1))
     # "customers (should) be able to / can book online"  ->  allow customers to
-    m = re.match(rf"^({_PEOPLE}|we|they|i|you)\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
+    m = re.match(rf"^({_ROLES}|we|they|i|you)\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
     if m and not re.match(r"^be\s", m.group(2), re.I):
         who = m.group(1)
-        who = "users" if who.lower() in {"we", "they", "i", "you"} else who
-        who = who if who.isupper() else who[:1].lower() + who[1:]
+        who = "users" if who.lower() in {"we", "they", "i", "you"} else _role(who)
         return _shall(f"allow {who} to {m.group(2)}")
     # "the invoices should be printed with our logo"  ->  "The invoices shall be printed ..."
     s = re.sub(r"^it\s+(?=(?:" + _MODAL + r")\s+be\b)", "the system ", s, flags=re.I)
@@ -618,12 +647,46 @@ def statement_en(clause: str) -> str:
         subject, verb, rest = m.group(1), m.group(2), m.group(3)
         subject = subject if subject[:2].isupper() else subject[:1].lower() + subject[1:]
         if not _plural(subject):
-            verb = verb + ("es" if re.search(r"(?:s|sh|ch|x|o)$", verb) else "s")
+            verb = _third_person(verb)
         return _shall(f"ensure that {subject} {verb}{rest}")
     # a noun phrase (an answer to "which features?")
     if _noun_phrase(s):
         return _shall(f"support {s[:1].lower() + s[1:]}")
     return f'The system shall meet this need: "{s}".'
+
+
+def _base(verb: str) -> str:
+    """The verb's base form ("generates", "matched" -> "generate", "match")."""
+    from lemminflect import getLemma
+
+    forms = getLemma(verb.lower(), upos="VERB")
+    return forms[0] if forms else verb
+
+
+def _third_person(verb: str) -> str:
+    """The verb after he/she/it ("show" -> "shows", "go" -> "goes")."""
+    from lemminflect import getInflection
+
+    forms = getInflection(verb.lower(), tag="VBZ")
+    return forms[0] if forms and verb.islower() else verb + "s"
+
+
+def _role(who: str) -> str:
+    """The people a statement names, in its words: "Our members" -> "members", "The agent" -> "the agent"."""
+    who = re.sub(r"^(?:our|my)\s+", "", who, flags=re.I)
+    return who if who.isupper() else who[:1].lower() + who[1:]
+
+
+def _their(rest: str) -> str:
+    """What the speaker wants to do, said of the users: "edit the list myself" -> "themselves"."""
+    for mine, theirs in (
+        ("myself", "themselves"),
+        ("ourselves", "themselves"),
+        ("my", "their"),
+        ("our", "their"),
+    ):
+        rest = re.sub(rf"\b{mine}\b", theirs, rest, flags=re.I)
+    return rest
 
 
 def _plural(subject: str) -> bool:

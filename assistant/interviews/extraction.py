@@ -276,12 +276,28 @@ def proposal_statement(proposal: str) -> str:
         re.I,
     )
     rest = (m.group(1) if m else proposal).strip().rstrip("?.! ")
+    # "Would it help if the operator could tap a reason?" / "...to send a reminder?": the wish after it
+    it_helps = re.match(r"^(?:and\s+|also\s+|so\s+)?would it help\s+(if|to)\s+(.+?)[?.! ]*$", proposal, re.I)
+    if it_helps and it_helps.group(1).lower() == "to":
+        return statement_en(f"we want to {it_helps.group(2)}")
+    if it_helps:
+        return statement_en(it_helps.group(2))
     # "Would automatic reminders help?" / "And payment plans?": the feature is the question's object
     helps = re.match(r"^(?:and\s+|also\s+)?would\s+(.+?)\s+help\b", proposal, re.I)
     if not m and helps:
         rest = helps.group(1)
     elif not m:
-        rest = re.sub(r"^(?:and|also|what about|how about)\s+", "", rest, flags=re.I)
+        # an echo of what the stakeholder said: "So the system generates a daily list?", "Like a portal?"
+        rest = re.sub(
+            r"^(?:(?:and|also|so|like|okay|ok|right|what about|how about)[,\s]+)+", "", rest, flags=re.I
+        )
+        if re.fullmatch(r"(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][\w'-]+", rest):
+            return ""  # "Okafor?": a name asked at the door, no feature
+        first = rest.split()[0] if rest.split() else ""
+        if not re.search(r"[A-Z]", first[1:]):  # not "SMS", "QuickBooks"
+            rest = rest[:1].lower() + rest[1:]
+        if re.match(r"^(?:the system|it|we|you|they)\s+(?:could|can|would|will|should|\w+s)\b", rest, re.I):
+            return statement_en(rest)
     m2 = re.search(r"(?:should|could) (?:it|the system)\s+(.+)$", proposal, re.I)
     if m2:
         return statement_en(f"the system will {m2.group(1).rstrip('?.! ')}")
