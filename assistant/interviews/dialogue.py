@@ -618,7 +618,7 @@ def statement_en(clause: str) -> str:
         s = rest
     # "(if) the system matched buyers to listings", "the system generates a list"
     m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+(?:s|ed))\b(.*)$", s, re.I)
-    if m and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "has", "had", "did"}:
+    if m and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "had", "did"}:
         return _shall(f"{_base(m.group(1))}{m.group(2)}")
     # "the system will / it should (be able to) send reminders"
     m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
