@@ -427,6 +427,41 @@ def test_a_confirmed_proposal_is_stated_as_the_feature(proposal: str, statement:
     assert proposal_statement(proposal) == statement
 
 
+LONG_EN = """Analyst 1: So what would you like the new system to do?
+Owner: Well, first of all, online booking.
+Analyst 2: Mhm.
+Owner: The customers book on their phone.
+Analyst 1: okay so they pay a deposit online
+Owner: yes a deposit online.
+Analyst 2: And a loyalty card, every twenty classes one free?
+Owner: No, I don't want this. Yoga is not supermarket.
+Analyst 1: What about the paper contract?
+Owner: i want it gone. the customer signs on the tablet at the counter. because paper gets lost.
+Analyst 1: And a web shop for mats?
+Owner: I have to think about it.
+"""
+
+
+def test_answers_are_read_past_backchannels_and_summaries_are_confirmed() -> None:
+    turns = parse_transcript(LONG_EN.encode(), "t.txt")
+    r = extract(turns)
+    assert r["summary"]["interviewers"] == ["Analyst 1", "Analyst 2"]
+    by_quote = {q["quote"]: x for x in r["requirements"] for q in x["quotes"]}
+    assert not any("first of all" in q for q in by_quote)
+    # the interviewer's summary, confirmed: both turns quoted
+    [deposit] = [x for x in r["requirements"] if "deposit online" in x["statement"]]
+    assert [q["turn"] for q in deposit["quotes"]] == ["T5", "T6"]
+    # the sentence after "i want it gone" says how the new system works: the same need, stated by it
+    [tablet] = [x for x in r["requirements"] if "tablet" in x["statement"]]
+    assert tablet["quote"] == "i want it gone. the customer signs on the tablet at the counter."
+    assert tablet["statement"] == "The system shall allow the customer to sign on the tablet at the counter."
+    # a reason, a feature turned down and something to think about are no requirements
+    every_quote = " ".join(by_quote)
+    assert "because paper" not in every_quote and "supermarket" not in every_quote
+    assert "don't want this" not in every_quote and "think about it" not in every_quote
+    assert any("think about it" in x["quote"] for x in r["open_questions"])
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"

@@ -291,6 +291,7 @@ _OPEN = re.compile(
     r"不做也行|不急|先不做|可以先不|以后再做|[二下]期再|放到[二下]期|"
     r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
     r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|not urgent|can wait|not (?:for )?now|"
+    r"(?:have|need) to think about (?:it|that)|let me think|"
     r"(?:in )?(?:phase|stage) (?:two|2)|later phase|(?:i|we)(?:'d| would|'ll| will)? have to "
     r"(?:ask|check with|talk to|speak to|confirm with) (?!(?:the )?(?:customers?|clients?|users?|patients?)\b))\b",
     re.I,
@@ -329,9 +330,28 @@ PROPOSAL = re.compile(
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
     r"\bwhat if\b|\bcan (?:we|you|it|the system) (?:add|have|get|also)\b|\bwould .{1,40} be (?:useful|helpful|good)\b|"
     r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)[^呢吗？?]{2,}|"
-    r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要",
+    r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要|"
+    # the interviewer sums up what was said, for the stakeholder to confirm: "okay so a deposit online"
+    r"^(?:(?:okay|ok|right|alright|mhm|yes|yeah|good|great)[,.!]?\s+)*so,?\s+(?!(?:what|how|why|when|where|who|"
+    r"which|do|does|did|is|are|can|could|would|will|tell|let'?s|let|shall|now|then|far|much)\b)\w+(?:\W+\w+){1,}|"
+    r"^(?:也就是说|就是说|那就是|所以您的意思是|您的意思是|所以是)|"
+    # "……这样可以吗？", "……您觉得怎么样？"
+    r"(?:这样|这个|那样)?(?:可以|行|好)(?:吗|么)[？?]?$|您觉得(?:怎么样|如何|呢|行吗|可以吗)|怎么样[？?]$|好不好|行不行",
     re.I,
 )
+
+
+def backchannel(text: str) -> bool:
+    """An interviewer's "mhm", "okay, I see", "嗯嗯", "对": no question, nothing proposed; the
+    stakeholder goes on answering the question before it."""
+    text = text.strip()
+    if "?" in text or "？" in text or PROPOSAL.search(text):
+        return False
+    if detect_language(text) == "zh":
+        return len(re.sub(r"[\W_]", "", text)) <= 6
+    return len(text.split()) <= 5
+
+
 #: questions that steer the conversation, not features ("Raj, do you want to kick off?")
 META_QUESTION = re.compile(
     r"\b(?:kick off|go first|introduce yourself|tell (?:me|us)|walk (?:me|us)|describe|add anything|"
@@ -342,15 +362,27 @@ _CONFIRM = re.compile(
     r"^(?:yes|yeah|yep|sure|of course|definitely|absolutely|exactly|please|certainly|totally|that would be "
     r"(?:great|nice|good|helpful|useful|perfect|amazing)|that'?d be (?:great|nice|good|helpful|useful)|"
     r"sounds (?:good|great)|good idea|great idea|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
-    r"^(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|好好)",
+    r"^(?:那|嗯+[，,]?)?(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
+    r"好好|那好|那就太好了|就是这个意思|这个要)",
     re.I,
 )
+#: a feature turned down: "I don't want a web shop", "we dont need it", "不需要这个" (but "I don't
+#: want to lose the data" is a need)
+_REJECTED = re.compile(
+    r"^(?:(?:but|and|no|so|oh|well|honestly|really)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+"
+    r"(?:want|need|like)\s+(?!to\b)|^(?:i|we) (?:don'?t|do not|dont) (?:think )?(?:we|i) need (?:it|that|this)\b|"
+    r"^(?:不需要|不用|没必要|用不着)(?:这个|那个|这些)?[。！，,]?$",
+    re.I,
+)
+#: a reason given for a need, not a need of its own
+_REASON = re.compile(r"^(?:(?:and|but|so)\s+)?(?:because|since|cause|'cause|因为|由于)\b", re.I)
 _NO = re.compile(r"^(?:no|nope|not really|not needed|we don'?t need)\b|^(?:不用|不需要|没必要|不要)", re.I)
 
 
 def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> str:
     """What a stakeholder clause is, given the interviewer turn before it: requirement, confirmation,
-    answer (to a feature question), pain_point, process_step, open_question, or chitchat."""
+    answer (to a feature question), pain_point, process_step, open_question, rejected (a feature
+    turned down), chitchat or other."""
     text = clause.strip()
     proposed = any(
         PROPOSAL.search(asked[a:b]) and not META_QUESTION.search(asked[a:b]) for a, b in sentence_spans(asked)
@@ -371,6 +403,10 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     wish = (_WISH_ZH if lang == "zh" else _WISH_EN).search(text)
     if _COURTESY.search(text) or (_CHITCHAT.search(text) and not wish):
         return "chitchat"
+    if _REJECTED.search(text):
+        return "rejected"
+    if _REASON.search(text):  # "because people need space": why, not what
+        return "other"
     if _contentless(text):  # "这个太需要了", "Ideally, yeah": says yes to something, names nothing
         return "confirmation" if proposed and not _NO.search(text) else "chitchat"
     if _OPEN.search(text) or (text.endswith(("?", "？")) and not (wish and _ASKS_FOR.search(text))):
@@ -415,7 +451,8 @@ _EMPTY_WORDS = {
     "非常", "特别", "真的", "最好", "希望", "ideally", "yeah", "yes", "oh", "sure", "great", "good", "nice",
     "definitely", "absolutely", "really", "important", "crucial", "essential", "need", "needs", "want",
     "wants", "must", "like", "love", "okay", "please", "course", "exactly", "totally", "perfect", "helpful",
-    "useful", "thing", "things", "stuff", "one", "yep", "right", "cool", "fine", "indeed",
+    "useful", "thing", "things", "stuff", "one", "yep", "right", "cool", "fine", "indeed", "first", "firstly",
+    "second", "secondly", "last", "lastly", "all",
 }  # fmt: skip
 
 
@@ -475,6 +512,18 @@ def _feature_question(asked: str) -> bool:
         _asks(sentence) or bool(re.search(r"什么|哪|怎么|多少", sentence))
         for sentence in (asked[a:b] for a, b in sentence_spans(asked))
         if _FEATURE_QUESTION.search(sentence)
+    )
+
+
+def describes_the_system(text: str, lang: str) -> bool:
+    """A clause that says how the new system works, in the present tense ("they see how many places
+    are free", "it sends the contract by email"): content, no anecdote, nothing of today's process."""
+    return (
+        len(_content_words(text)) >= 2
+        and not _is_story(text, lang)
+        and not _CURRENT.search(text)
+        and not _PAIN.search(text)
+        and not text.rstrip().endswith(("?", "？"))
     )
 
 
@@ -649,6 +698,13 @@ def statement_en(clause: str) -> str:
         if not _plural(subject):
             verb = _third_person(verb)
         return _shall(f"ensure that {subject} {verb}{rest}")
+    # how the new system works, in the present tense: "the customer signs on the tablet", "they see
+    # how many places are free"  ->  allow ... to
+    m = re.match(rf"^({_ROLES}|they|everybody|everyone)\s+([a-z]+)\b(.*)$", s, re.I)
+    if m and _is_verb(m.group(2)):
+        who = m.group(1).lower()
+        who = "users" if who in {"they", "everybody", "everyone"} else _role(m.group(1))
+        return _shall(f"allow {who} to {_base(m.group(2))}{m.group(3)}")
     # a noun phrase (an answer to "which features?")
     if _noun_phrase(s):
         return _shall(f"support {s[:1].lower() + s[1:]}")
@@ -661,6 +717,14 @@ def _base(verb: str) -> str:
 
     forms = getLemma(verb.lower(), upos="VERB")
     return forms[0] if forms else verb
+
+
+def _is_verb(word: str) -> bool:
+    """A word that can be a verb, other than be/have/do and the modals."""
+    from lemminflect import getAllLemmas
+
+    lemmas = getAllLemmas(word.lower()).get("VERB", ())
+    return bool(lemmas) and lemmas[0] not in {"be", "have", "do", "will", "can", "shall", "may", "must"}
 
 
 def _third_person(verb: str) -> str:

@@ -18,11 +18,15 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
+    _WISH_EN,
+    _WISH_ZH,
     META_QUESTION,
     PROPOSAL,
     _contentless,
+    backchannel,
     clauses,
     content_key,
+    describes_the_system,
     interviewers,
     kind_of,
     language_of,
@@ -131,7 +135,8 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
     fresh = False  # this is the first stakeholder turn after it (a "yes" answers its proposal)
     for turn in turns:
         if turn.speaker in leads:
-            asked, fresh = turn, True
+            if asked is None or not backchannel(turn.text):
+                asked, fresh = turn, True
             continue
         language = language_of(turn.text)
         if language not in ("zh", "en"):
@@ -140,6 +145,11 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             )
             continue
         question = asked.text if asked is not None else ""
+        # the sentence after a wish often says how the wished-for system works ("i want it gone, on a
+        # tablet. the customer sees the contract on the tablet"): part of the need
+        wished = -2  # the sentence of the last wish in this turn
+        confirmed: tuple[Item, int] | None = None
+        said_here: tuple[Item, int] | None = None  # the last requirement voiced in this turn, where it starts
         parts = clauses(turn)
         i = 0
         while i < len(parts):
@@ -149,7 +159,27 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             lang = "zh" if detect_language(text) == "zh" else "en"
             kind = kind_of(text, question, lang, first_answer=fresh)
             if kind == "chitchat":
+                if (_WISH_ZH if lang == "zh" else _WISH_EN).search(text):
+                    wished = clause.sentence  # "我最想要的就是，收衣服的时候能拍照": the need follows
                 continue
+            if kind in ("requirement", "answer", "confirmation"):
+                wished = clause.sentence
+            elif kind in ("process_step", "pain_point", "open_question", "rejected"):
+                wished = -2
+            elif (
+                kind == "other"
+                and clause.sentence in (wished, wished + 1)
+                and describes_the_system(text, lang)
+            ):
+                if said_here is not None and said_here[0].statement.startswith(_FALLBACK):
+                    # it says how the need just voiced ("i want it gone") works: the same requirement,
+                    # quoted on to here and stated by this clause
+                    item, start = said_here
+                    _quote_on(item, turn, start, clause.end)
+                    item.statement = statement_of(text, lang) or item.statement
+                    wished = clause.sentence
+                    continue
+                kind = "requirement"
             if kind == "requirement":
                 # the rest of the sentence says more about the same need ("调货要在系统里走，一店调出，
                 # 三店确认收货"): one quote, one statement, up to an open question or the sentence end
@@ -180,18 +210,24 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         0.8 if prio in ("Must", "Should") else 0.65,
                     )
                 )
+                said_here = (reqs[-1], clause.start)
             elif kind == "answer":
                 named = split_list(text, lang)
                 for part in named:
                     short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
                     statement = statement_of(part, lang, noun_phrase=short)
                     reqs.append(_requirement(reqs, part, turn, statement, None, 0.55))
+            elif kind == "confirmation" and confirmed is not None:
+                # "那太好了，这个我最想要": one yes to the proposal, quoted from its first word to its last
+                item, start = confirmed
+                _quote_on(item, turn, start, clause.end)
             elif kind == "confirmation" and asked is not None and fresh:
                 proposal = _proposal_clause(asked)
                 if proposal:
                     item = _requirement(reqs, proposal, asked, proposal_statement(proposal), "Should", 0.7)
                     item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
                     reqs.append(item)
+                    confirmed = said_here = (item, clause.start)
         fresh = False
     # a statement the rules left empty or without content ("要。", "还能") is no requirement
     reqs = [
@@ -222,6 +258,18 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             "types": "model" if typed is not None else "keywords",
         },
     }
+
+
+def _quote_on(item: Item, turn: Turn, start: int, end: int) -> None:
+    """Extend the item's quote from this turn so that it runs from ``start`` to ``end``."""
+    span = turn.text[start:end]
+    item.quotes[-1]["quote"] = span
+    if item.turn == turn.ref and len(item.quotes) == 1:
+        item.quote = item.text = span
+
+
+#: the statement of a need the rules could not rephrase
+_FALLBACK = ('The system shall meet this need: "', "系统应满足：")
 
 
 def statement_of(text: str, lang: str, noun_phrase: bool = False) -> str:
@@ -289,7 +337,10 @@ def proposal_statement(proposal: str) -> str:
     elif not m:
         # an echo of what the stakeholder said: "So the system generates a daily list?", "Like a portal?"
         rest = re.sub(
-            r"^(?:(?:and|also|so|like|okay|ok|right|what about|how about)[,\s]+)+", "", rest, flags=re.I
+            r"^(?:(?:and|also|so|like|okay|ok|right|alright|mhm|yes|yeah|good|great|what about|how about)[,.!\s]+)+",
+            "",
+            rest,
+            flags=re.I,
         )
         if re.fullmatch(r"(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][\w'-]+", rest):
             return ""  # "Okafor?": a name asked at the door, no feature
