@@ -488,6 +488,24 @@ def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     assert r["summary"]["skipped_turns"] == 1
 
 
+@pytest.mark.parametrize("bench", ["interviews", "interviews-heldout"])
+def test_every_annotated_quote_is_in_exactly_one_turn(bench: str) -> None:
+    from assistant.services import read_transcript
+
+    folder = ROOT / "evals" / bench
+    notes = [
+        json.loads(line) for line in (folder / "annotations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(notes) == len(list(folder.glob("*.txt")))
+    for note in notes:
+        turns = read_transcript(folder / note["file"])
+        quotes = [q for r in note["requirements"] for q in r["quotes"]] + note["not_requirements"]
+        assert all(sum(q in t.text for t in turns) == 1 for q in quotes), note["file"]
+        assert {r["type"] for r in note["requirements"]} <= {
+            "F", "A", "FT", "L", "LF", "MN", "O", "PE", "PO", "SC", "SE", "US"
+        }  # fmt: skip
+
+
 def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_path: Path) -> None:
     from evals.interviews import format_report, run_interview_eval
 

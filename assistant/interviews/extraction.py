@@ -171,12 +171,13 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 and clause.sentence in (wished, wished + 1)
                 and describes_the_system(text, lang)
             ):
-                if said_here is not None and said_here[0].statement.startswith(_FALLBACK):
-                    # it says how the need just voiced ("i want it gone") works: the same requirement,
-                    # quoted on to here and stated by this clause
+                if said_here is not None:
+                    # it says how the need just voiced works ("i want it gone. the customer signs on the
+                    # tablet"): the same requirement, quoted on to here; it states a need said vaguely
                     item, start = said_here
                     _quote_on(item, turn, start, clause.end)
-                    item.statement = statement_of(text, lang) or item.statement
+                    if item.statement.startswith(_FALLBACK):
+                        item.statement = statement_of(text, lang) or item.statement
                     wished = clause.sentence
                     continue
                 kind = "requirement"
