@@ -570,14 +570,17 @@ _SYSTEM = r"the system|it|the app|the software|the website|the site|the platform
 _MODAL = r"will|would|could|can|should|must|shall|needs? to|has to|have to|'ll|might"
 
 
+#: "I'd like", "we really need", "I want": the speaker's wish, before what is wished for
+_I_WANT = r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+)?(?:like|love|want|need|require|prefer)\s+"
+
+
 def statement_en(clause: str) -> str:
     s = _clean_en(clause)
     if not s:
         return ""
     # "I'd like buyers to request slots online", "we want the system to warn us"
     m = re.match(
-        rf"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|just\s+)?(?:like|love|want|need|prefer)\s+"
-        rf"({_SYSTEM}|{_ROLES})\s+to\s+(?:be able to\s+)?(.+)$",
+        rf"{_I_WANT}({_SYSTEM}|{_ROLES})\s+to\s+(?:be able to\s+)?(.+)$",
         s,
         re.I,
     )
@@ -587,8 +590,7 @@ def statement_en(clause: str) -> str:
         return _shall(f"allow {_role(m.group(1))} to {m.group(2)}")
     # "I want the report to show totals"  ->  ensure that the report shows totals
     m = re.match(
-        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|just\s+)?(?:like|love|want|need|prefer)\s+"
-        r"((?:the|our|my|every|each|all)\s+\w+(?:\s+\w+)?)\s+to\s+(?!be\b)(\w+.*)$",
+        rf"{_I_WANT}((?:the|our|my|every|each|all)\s+\w+(?:\s+\w+)?)\s+to\s+(?!be\b)(\w+.*)$",
         s,
         re.I,
     )
@@ -606,7 +608,7 @@ def statement_en(clause: str) -> str:
         return _shall(f"provide {m.group(1)}")
     # "I want e-signature", "we need online payment"
     m = re.match(
-        r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+)?(?:like|love|want|need|require|prefer)\s+(.+)$",
+        rf"{_I_WANT}(.+)$",
         s,
         re.I,
     )
