@@ -462,6 +462,24 @@ def test_answers_are_read_past_backchannels_and_summaries_are_confirmed() -> Non
     assert any("think about it" in x["quote"] for x in r["open_questions"])
 
 
+LAUNDRY_ZH = """访谈者：那权限这块呢？
+老板：我能看到所有的，我老婆能看她那家，店员只能看自己店的。
+访谈者：那断网的时候也得能收衣，等网络好了再传上去。
+老板：对，得能收。这个很重要。
+"""
+
+
+def test_a_chinese_need_is_quoted_from_the_start_of_its_sentence_and_a_stated_proposal_is_confirmed() -> None:
+    turns = parse_transcript(LAUNDRY_ZH.encode(), "t.txt")
+    r = extract(turns)
+    quotes = {q["quote"]: x for x in r["requirements"] for q in x["quotes"]}
+    # the clauses that lead up to the need belong to its quote
+    assert "我能看到所有的，我老婆能看她那家，店员只能看自己店的。" in quotes
+    # the interviewer said the wish as a statement; the owner's yes makes it a requirement with both quotes
+    [offline] = [x for x in r["requirements"] if "断网" in x["statement"]]
+    assert [q["turn"] for q in offline["quotes"]] == ["T3", "T4"]
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"

@@ -307,7 +307,7 @@ _WISH_EN = re.compile(
     re.I,
 )
 _WISH_ZH = re.compile(
-    r"必须|一定要|务必|需要|要求|应该|应当|得要|得有|要有|希望|最好|能不能|可不可以|能否|要能|想要|想有|想让|期望|打算|考虑|"
+    r"必须|一定要|肯定要|当然要|务必|需要|要求|应该|应当|得要|得有|要有|希望|最好|能不能|可不可以|能否|要能|想要|想有|想让|期望|打算|考虑|"
     r"将来|以后要|以后能|到时候|不能|不允许|禁止|不得|不超过|至少|自动|支持|能够|可以.*就好|就好了|就行了|"
     r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
     r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
@@ -341,11 +341,23 @@ PROPOSAL = re.compile(
 )
 
 
+def proposes(text: str) -> bool:
+    """Whether an interviewer's sentence proposes a feature: a proposal or summary (PROPOSAL), or, in
+    Chinese, a wish said as a statement ("那断网的时候也得能收衣。") for the stakeholder to confirm."""
+    if META_QUESTION.search(text):
+        return False
+    return bool(PROPOSAL.search(text)) or (
+        detect_language(text) == "zh"
+        and not text.rstrip().endswith(("？", "?"))
+        and bool(_WISH_ZH.search(text))
+    )
+
+
 def backchannel(text: str) -> bool:
     """An interviewer's "mhm", "okay, I see", "嗯嗯", "对": no question, nothing proposed; the
     stakeholder goes on answering the question before it."""
     text = text.strip()
-    if "?" in text or "？" in text or PROPOSAL.search(text):
+    if "?" in text or "？" in text or proposes(text):
         return False
     if detect_language(text) == "zh":
         return len(re.sub(r"[\W_]", "", text)) <= 6
@@ -384,9 +396,7 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     answer (to a feature question), pain_point, process_step, open_question, rejected (a feature
     turned down), chitchat or other."""
     text = clause.strip()
-    proposed = any(
-        PROPOSAL.search(asked[a:b]) and not META_QUESTION.search(asked[a:b]) for a, b in sentence_spans(asked)
-    )
+    proposed = any(proposes(asked[a:b]) for a, b in sentence_spans(asked))
     if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
     text = (

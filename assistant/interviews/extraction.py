@@ -20,8 +20,6 @@ from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
     _WISH_EN,
     _WISH_ZH,
-    META_QUESTION,
-    PROPOSAL,
     _contentless,
     backchannel,
     clauses,
@@ -30,6 +28,7 @@ from assistant.interviews.dialogue import (
     interviewers,
     kind_of,
     language_of,
+    proposes,
     split_list,
     statement_en,
     statement_zh,
@@ -150,6 +149,9 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
         wished = -2  # the sentence of the last wish in this turn
         confirmed: tuple[Item, int] | None = None
         said_here: tuple[Item, int] | None = None  # the last requirement voiced in this turn, where it starts
+        lead_in: tuple[int, int] | None = (
+            None  # plain clauses just before, in the same sentence: where they start
+        )
         parts = clauses(turn)
         i = 0
         while i < len(parts):
@@ -158,6 +160,14 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             text = clause.text
             lang = "zh" if detect_language(text) == "zh" else "en"
             kind = kind_of(text, question, lang, first_answer=fresh)
+            # a Chinese sentence chains its clauses with commas, the need's setting first; an English
+            # one cut from run-on speech would drag unrelated words in
+            same = lead_in is not None and lead_in[0] == clause.sentence and lang == "zh"
+            led = lead_in[1] if lead_in is not None and same else clause.start
+            if kind != "other" or (lead_in is not None and lead_in[0] != clause.sentence):
+                lead_in = None
+            if kind == "other" and lead_in is None:
+                lead_in = (clause.sentence, clause.start)
             if kind == "chitchat":
                 if (_WISH_ZH if lang == "zh" else _WISH_EN).search(text):
                     wished = clause.sentence  # "我最想要的就是，收衣服的时候能拍照": the need follows
@@ -191,7 +201,9 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         break
                     end = nxt.end
                     i += 1
-                text = turn.text[clause.start : end]
+                # and, in Chinese, what led up to it in the sentence ("我能看到所有的，我老婆能看她那家，店员只能看自己店的")
+                start = led
+                text = turn.text[start:end]
             said.append(Item(f"X{len(said) + 1}", "statement", text, text, turn.ref, turn.speaker))
             if kind == "open_question":
                 opens.append(Item(f"Q{len(opens) + 1}", "open_question", text, text, turn.ref, turn.speaker))
@@ -211,7 +223,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         0.8 if prio in ("Must", "Should") else 0.65,
                     )
                 )
-                said_here = (reqs[-1], clause.start)
+                said_here = (reqs[-1], start)
             elif kind == "answer":
                 named = split_list(text, lang)
                 for part in named:
@@ -299,7 +311,7 @@ def _requirement(
 
 def _proposal_clause(turn: Turn) -> str:
     """The clause of an interviewer turn that proposes a feature (the last one that does)."""
-    found = [c.text for c in clauses(turn) if PROPOSAL.search(c.text) and not META_QUESTION.search(c.text)]
+    found = [c.text for c in clauses(turn) if proposes(c.text)]
     return found[-1] if found else ""
 
 
