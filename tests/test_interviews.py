@@ -480,6 +480,37 @@ def test_a_chinese_need_is_quoted_from_the_start_of_its_sentence_and_a_stated_pr
     assert [q["turn"] for q in offline["quotes"]] == ["T3", "T4"]
 
 
+def test_review_cases_for_the_dialogue_rules() -> None:
+    from assistant.interviews.dialogue import backchannel, kind_of, proposes, statement_en
+    from assistant.interviews.extraction import proposal_statement
+
+    # a line of speech that ends in a time is no speaker line
+    otter = b"Interviewer  0:02\nWhen do you open?\n\nTom Baker  0:06\nWe open at 9:30\nevery day.\n"
+    assert [(t.speaker, t.text) for t in parse_transcript(otter, "x.txt")] == [
+        ("Interviewer", "When do you open?"),
+        ("Tom Baker", "We open at 9:30 every day."),
+    ]
+    # "don't want staff to see" is a need; "don't want a web shop" turns a feature down
+    assert kind_of("We don't want staff to see the salaries.", "", "en") == "requirement"
+    assert kind_of("I don't want a web shop.", "", "en") == "rejected"
+    # parked, even after a yes
+    assert kind_of("Sure, that can wait.", "Would you like SMS reminders?", "en") == "open_question"
+    assert kind_of("可以先不做", "要不要加个积分？", "zh") == "open_question"
+    # steering is no summary; what the consultants will do is no proposal
+    assert not proposes("Okay, so our next topic is payments.") and not proposes(
+        "我们到时候会给您出一个方案。"
+    )
+    assert not backchannel("how do you pay") and backchannel("okay")
+    assert proposal_statement("Reminders?") == "The system shall provide reminders."
+    assert proposal_statement("Okafor?") == ""
+    assert statement_en("It sends a copy.") == "The system shall send a copy."
+    assert "alway " not in statement_en("It always sends a copy.")
+    assert "allow users to don" not in statement_en("they don't see the prices")
+    # "Student" is the stakeholder when the interviewer is labelled
+    said = b"Interviewer: what do you need?\nStudent: a timetable app.\nInterviewer: ok?\nStudent: yes."
+    assert interviewers(parse_transcript(said, "x.txt")) == {"Interviewer"}
+
+
 def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     text = (
         "顾问：您好，先请您介绍一下仓库现在的情况。\n"

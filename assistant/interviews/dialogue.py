@@ -44,6 +44,8 @@ def interviewers(turns: Sequence[Turn]) -> set[str]:
     anybody else. When everybody asks alike, nobody leads."""
     speakers = {t.speaker for t in turns if t.speaker}
     labelled = {s for s in speakers if _INTERVIEWER_LABEL.match(s.strip())}
+    if labelled == speakers and len(speakers) > 1:  # "Interviewer" and "Student": the share decides
+        labelled = {s for s in labelled if not re.match(r"student", s, re.I)}
     if labelled or len(speakers) < 2:
         return labelled
     share: dict[str, float] = {}
@@ -62,8 +64,9 @@ _ASKS = re.compile(r"(吗|呢|么)[。！]?$|请问|能不能说一下|介绍一
 # an English question without its question mark, as speech-to-text may leave it: a question word
 # before its verb or an auxiliary before "you" ("...so how do you count", "do you need...")
 _ASKS_EN = re.compile(
-    r"(?:^|\s)(?:(?:how|what|which|who|when|where|why)\s+(?:do|does|did|is|are|was|were|can|could|would|"
-    r"will|should|about|often|many|much|kind|else)|(?:do|does|did|can|could|would|will|have|are|were)\s+you)\b",
+    r"(?:^|[.!,]\s*|\b(?:so|and|okay|ok|right|but|then|um|uh|well|now)\s+)(?:how|what|when|where|why)\s+(?:do|does|did|"
+    r"is|are|was|were|can|could|would|will|should|about|often|many|much|kind|else)\b|"
+    r"\b(?:do|does|did|can|could|would|will|have|are|were)\s+you\b",
     re.I,
 )
 
@@ -333,7 +336,8 @@ PROPOSAL = re.compile(
     r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要|"
     # the interviewer sums up what was said, for the stakeholder to confirm: "okay so a deposit online"
     r"^(?:(?:okay|ok|right|alright|mhm|yes|yeah|good|great)[,.!]?\s+)*so,?\s+(?!(?:what|how|why|when|where|who|"
-    r"which|do|does|did|is|are|can|could|would|will|tell|let'?s|let|shall|now|then|far|much)\b)\w+(?:\W+\w+){1,}|"
+    r"which|do|does|did|is|are|can|could|would|will|tell|let'?s|let|shall|now|then|far|much|next|moving|"
+    r"our next|the next|i|we|anyway)\b)\w+(?:\W+\w+){1,}|"
     r"^(?:也就是说|就是说|那就是|所以您的意思是|您的意思是|所以是)|"
     # "……这样可以吗？", "……您觉得怎么样？"
     r"(?:这样|这个|那样)?(?:可以|行|好)(?:吗|么)[？?]?$|您觉得(?:怎么样|如何|呢|行吗|可以吗)|怎么样[？?]$|好不好|行不行",
@@ -350,6 +354,7 @@ def proposes(text: str) -> bool:
         detect_language(text) == "zh"
         and not text.rstrip().endswith(("？", "?"))
         and bool(_WISH_ZH.search(text))
+        and not re.search(r"我们|给您|跟您|帮您|我这边|我回去", text)  # what the consultants will do
     )
 
 
@@ -357,7 +362,7 @@ def backchannel(text: str) -> bool:
     """An interviewer's "mhm", "okay, I see", "嗯嗯", "对": no question, nothing proposed; the
     stakeholder goes on answering the question before it."""
     text = text.strip()
-    if "?" in text or "？" in text or proposes(text):
+    if _asks(text) or proposes(text):
         return False
     if detect_language(text) == "zh":
         return len(re.sub(r"[\W_]", "", text)) <= 6
@@ -382,12 +387,18 @@ _CONFIRM = re.compile(
 #: want to lose the data" is a need)
 _REJECTED = re.compile(
     r"^(?:(?:but|and|no|so|oh|well|honestly|really)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+"
-    r"(?:want|need|like)\s+(?!to\b)|^(?:i|we) (?:don'?t|do not|dont) (?:think )?(?:we|i) need (?:it|that|this)\b|"
+    r"(?:want|need)\s+(?!to\b)(?![\w' ]{1,30}?\s(?:to|\w+ing)\b)|^(?:i|we) (?:don'?t|do not|dont) (?:think )?(?:we|i) need (?:it|that|this)\b|"
     r"^(?:不需要|不用|没必要|用不着)(?:这个|那个|这些)?[。！，,]?$",
     re.I,
 )
+#: parked for a later phase ("yes, but not for now", "可以先不做")
+_PARKED = re.compile(
+    r"不做也行|不急|先不做|可以先不|以后再做|[二下]期再|放到[二下]期|"
+    r"\b(?:not urgent|can wait|not (?:for )?now|(?:in )?(?:phase|stage) (?:two|2)|later phase)\b",
+    re.I,
+)
 #: a reason given for a need, not a need of its own
-_REASON = re.compile(r"^(?:(?:and|but|so)\s+)?(?:because|since|cause|'cause|因为|由于)\b", re.I)
+_REASON = re.compile(r"^(?:(?:and|but|so)\s+)?(?:because|since|cause|'cause)\b|^(?:因为|由于)", re.I)
 _NO = re.compile(r"^(?:no|nope|not really|not needed|we don'?t need)\b|^(?:不用|不需要|没必要|不要)", re.I)
 
 
@@ -397,6 +408,8 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     turned down), chitchat or other."""
     text = clause.strip()
     proposed = any(proposes(asked[a:b]) for a, b in sentence_spans(asked))
+    if _PARKED.search(text):
+        return "open_question"
     if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
     text = (
@@ -678,8 +691,12 @@ def statement_en(clause: str) -> str:
             return _shall(f"provide {rest}")
         s = rest
     # "(if) the system matched buyers to listings", "the system generates a list"
-    m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+(?:s|ed))\b(.*)$", s, re.I)
-    if m and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "had", "did"}:
+    m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+(?:s|ed))(?![\w'])(.*)$", s, re.I)
+    if (
+        m
+        and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "had", "did"}
+        and _is_verb(m.group(1))
+    ):
         return _shall(f"{_base(m.group(1))}{m.group(2)}")
     # "the system will / it should (be able to) send reminders"
     m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
@@ -712,7 +729,7 @@ def statement_en(clause: str) -> str:
         return _shall(f"ensure that {subject} {verb}{rest}")
     # how the new system works, in the present tense: "the customer signs on the tablet", "they see
     # how many places are free"  ->  allow ... to
-    m = re.match(rf"^({_ROLES}|they|everybody|everyone)\s+([a-z]+)\b(.*)$", s, re.I)
+    m = re.match(rf"^({_ROLES}|they|everybody|everyone)\s+([a-z]+)(?![\w'])(.*)$", s, re.I)
     if m and _is_verb(m.group(2)):
         who = m.group(1).lower()
         who = "users" if who in {"they", "everybody", "everyone"} else _role(m.group(1))
@@ -727,7 +744,7 @@ def _base(verb: str) -> str:
     """The verb's base form ("generates", "matched" -> "generate", "match")."""
     from lemminflect import getLemma
 
-    forms = getLemma(verb.lower(), upos="VERB")
+    forms = getLemma(verb.lower(), upos="VERB") if verb else ()
     return forms[0] if forms else verb
 
 
@@ -735,16 +752,19 @@ def _is_verb(word: str) -> bool:
     """A word that can be a verb, other than be/have/do and the modals."""
     from lemminflect import getAllLemmas
 
-    lemmas = getAllLemmas(word.lower()).get("VERB", ())
-    return bool(lemmas) and lemmas[0] not in {"be", "have", "do", "will", "can", "shall", "may", "must"}
+    found = getAllLemmas(word.lower()) if word else {}
+    lemmas = found.get("VERB", ())
+    if not lemmas or set(found) <= {"VERB", "ADV"} and "ADV" in found and word.lower().endswith("ly"):
+        return False
+    return lemmas[0] not in {"be", "have", "do", "will", "can", "shall", "may", "must"}
 
 
 def _third_person(verb: str) -> str:
     """The verb after he/she/it ("show" -> "shows", "go" -> "goes")."""
     from lemminflect import getInflection
 
-    forms = getInflection(verb.lower(), tag="VBZ")
-    return forms[0] if forms and verb.islower() else verb + "s"
+    forms = getInflection(verb.lower(), tag="VBZ") if verb else ()
+    return forms[0] if forms else verb + "s"
 
 
 def _role(who: str) -> str:

@@ -175,7 +175,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             if kind in ("requirement", "answer", "confirmation"):
                 wished = clause.sentence
             elif kind in ("process_step", "pain_point", "open_question", "rejected"):
-                wished = -2
+                wished, said_here = -2, None
             elif (
                 kind == "other"
                 and clause.sentence in (wished, wished + 1)
@@ -230,6 +230,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                     short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
                     statement = statement_of(part, lang, noun_phrase=short)
                     reqs.append(_requirement(reqs, part, turn, statement, None, 0.55))
+                    said_here = (reqs[-1], turn.text.find(part, clause.start))
             elif kind == "confirmation" and confirmed is not None:
                 # "那太好了，这个我最想要": one yes to the proposal, quoted from its first word to its last
                 item, start = confirmed
@@ -279,6 +280,13 @@ def _quote_on(item: Item, turn: Turn, start: int, end: int) -> None:
     item.quotes[-1]["quote"] = span
     if item.turn == turn.ref and len(item.quotes) == 1:
         item.quote = item.text = span
+
+
+def _known_word(word: str) -> bool:
+    """A word of the English dictionary ("Reminders"), not a name ("Okafor")."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word.lower()))
 
 
 #: the statement of a need the rules could not rephrase
@@ -355,8 +363,10 @@ def proposal_statement(proposal: str) -> str:
             rest,
             flags=re.I,
         )
-        if re.fullmatch(r"(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][\w'-]+", rest):
-            return ""  # "Okafor?": a name asked at the door, no feature
+        if re.fullmatch(r"(?:Dr|Mr|Mrs|Ms)\.?\s+[A-Z][\w'-]+", rest) or (
+            re.fullmatch(r"[A-Z][a-z'-]+", rest) and not _known_word(rest)
+        ):
+            return ""  # "Dr. Okafor?", "Okafor?": a name asked at the door, no feature
         first = rest.split()[0] if rest.split() else ""
         if not re.search(r"[A-Z]", first[1:]):  # not "SMS", "QuickBooks"
             rest = rest[:1].lower() + rest[1:]

@@ -24,8 +24,23 @@ _CLOCK = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 # a speaker and a time alone on a line, the words on the lines below: "Maria Lopez  0:06" (Otter,
 # Teams), "Speaker 1 (00:03):" (Rev), "[Jane Doe] 10:02:33" (Zoom), "说话人 1 00:00:05" (飞书妙记)
 _HEADER = re.compile(
-    rf"^\s*\[?([^\s:：\[\]()（）\d][^:：\[\]()（）]{{0,38}}?)\]?\s*[(（\[]?\s*{_CLOCK}\s*[)）\]]?\s*[:：]?\s*$"
+    rf"^\s*\[?([^\s:：\[\]()（）\d][^:：\[\]()（）]{{0,38}}?)(\]?\s*[(（\[]?)\s*{_CLOCK}\s*[)）\]]?\s*[:：]?\s*$"
 )
+#: a name as a label: up to three capitalised words ("Maria Lopez", "Speaker 1") or a short Chinese one
+_NAME = re.compile(
+    r"^(?:[A-Z][\w.'-]*|\d+)(?:\s+(?:[A-Z][\w.'-]*|\d+)){0,2}$|^[\u4e00-\u9fff]{1,5}(?:\s*\d+)?$"
+)
+
+
+def _header(line: str) -> re.Match[str] | None:
+    """A speaker-and-time line, not a line of speech that ends in a time ("We open at 9:30")."""
+    m = _HEADER.match(line)
+    if m is None:
+        return None
+    bracketed = bool(re.search(r"[(（\[\]]", m.group(2))) or line.lstrip().startswith("[")
+    return m if bracketed or "  " in m.group(2) or _NAME.match(m.group(1).strip()) else None
+
+
 # a time between the speaker and the colon: "Interviewer (00:00:03): text", "张三（00:01）：文本"
 _TIME_BEFORE_COLON = re.compile(
     rf"^(\s*[^:：()（）\[\]]{{1,40}}?)\s*[(（\[]\s*{_CLOCK}\s*[)）\]]\s*(?=[:：])"
@@ -64,8 +79,8 @@ def _unadorned(line: str) -> str:
 
 def _speaker_headers(lines: list[str]) -> bool:
     """Whether the speakers are on lines of their own with a time (more such lines than 'Name: text')."""
-    headers = sum(1 for ln in lines if _HEADER.match(ln))
-    labelled = sum(1 for ln in lines if not _HEADER.match(ln) and _LABEL.match(_unadorned(ln)))
+    headers = sum(1 for ln in lines if _header(ln))
+    labelled = sum(1 for ln in lines if not _header(ln) and _LABEL.match(_unadorned(ln)))
     return headers >= 2 and headers > labelled
 
 
@@ -75,7 +90,7 @@ def parse_labeled_text(text: str) -> list[Turn]:
     current = None
     if _speaker_headers(lines):
         for line in lines:
-            h = _HEADER.match(line)
+            h = _header(line)
             if h:
                 current = h.group(1).strip()
             else:
