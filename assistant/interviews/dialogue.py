@@ -290,12 +290,9 @@ _PAIN = re.compile(
 _OPEN = re.compile(
     r"待定|还不确定|不确定|不太确定|要确认|需确认|再商量|再说(?:吧|[。！，,]|$)|回头|以后再说|回去问|问一下|问问(?!题)|"
     r"还没问|还没想好|看情况|说不好|我也不知道|"
-    # parked for a later phase
-    r"不做也行|不急|先不做|可以先不|以后再做|[二下]期再|放到[二下]期|"
     r"\b(?:not sure|i don'?t know (?:yet|if|whether)|to be confirmed|tbc|tbd|have to check|need to check|ask my|"
-    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|not urgent|can wait|not (?:for )?now|"
-    r"(?:have|need) to think about (?:it|that)|let me think|"
-    r"(?:in )?(?:phase|stage) (?:two|2)|later phase|(?:i|we)(?:'d| would|'ll| will)? have to "
+    r"decide later|haven'?t decided|no idea yet|we'?ll see|depends|"
+    r"(?:have|need) to think about (?:it|that)|let me think|(?:i|we)(?:'d| would|'ll| will)? have to "
     r"(?:ask|check with|talk to|speak to|confirm with) (?!(?:the )?(?:customers?|clients?|users?|patients?)\b))\b",
     re.I,
 )
@@ -343,6 +340,11 @@ PROPOSAL = re.compile(
     r"(?:这样|这个|那样)?(?:可以|行|好)(?:吗|么)[？?]?$|您觉得(?:怎么样|如何|呢|行吗|可以吗)|怎么样[？?]$|好不好|行不行",
     re.I,
 )
+
+
+def wishes(text: str, lang: str) -> bool:
+    """Whether a clause holds a need or wish word (must, would like, 希望, 要能...)."""
+    return bool((_WISH_ZH if lang == "zh" else _WISH_EN).search(text))
 
 
 def proposes(text: str) -> bool:
@@ -423,7 +425,7 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     )
     if _CONFIRM.search(text) and proposed and not _NO.search(text):
         return "confirmation"
-    wish = (_WISH_ZH if lang == "zh" else _WISH_EN).search(text)
+    wish = wishes(text, lang)
     if _COURTESY.search(text) or (_CHITCHAT.search(text) and not wish):
         return "chitchat"
     if _REJECTED.search(text):
@@ -752,11 +754,15 @@ def _is_verb(word: str) -> bool:
     """A word that can be a verb, other than be/have/do and the modals."""
     from lemminflect import getAllLemmas
 
-    found = getAllLemmas(word.lower()) if word else {}
-    lemmas = found.get("VERB", ())
-    if not lemmas or set(found) <= {"VERB", "ADV"} and "ADV" in found and word.lower().endswith("ly"):
-        return False
-    return lemmas[0] not in {"be", "have", "do", "will", "can", "shall", "may", "must"}
+    lemmas: tuple[str, ...] = getAllLemmas(word.lower()).get("VERB", ()) if word else ()
+    return bool(lemmas) and lemmas[0] not in {"be", "have", "do", "will", "can", "shall", "may", "must"}
+
+
+def known_word(word: str) -> bool:
+    """A word of the English dictionary ("Reminders"), not a name ("Okafor")."""
+    from lemminflect import getAllLemmas
+
+    return bool(word) and bool(getAllLemmas(word.lower()))
 
 
 def _third_person(verb: str) -> str:

@@ -18,8 +18,6 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
-    _WISH_EN,
-    _WISH_ZH,
     _contentless,
     backchannel,
     clauses,
@@ -27,11 +25,13 @@ from assistant.interviews.dialogue import (
     describes_the_system,
     interviewers,
     kind_of,
+    known_word,
     language_of,
     proposes,
     split_list,
     statement_en,
     statement_zh,
+    wishes,
 )
 from assistant.interviews.transcripts import Turn
 from assistant.text import detect_language, tokenize
@@ -150,7 +150,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
         confirmed: tuple[Item, int] | None = None
         said_here: tuple[Item, int] | None = None  # the last requirement voiced in this turn, where it starts
         lead_in: tuple[int, int] | None = (
-            None  # plain clauses just before, in the same sentence: where they start
+            None  # plain clauses just before, in this sentence: (sentence, start)
         )
         parts = clauses(turn)
         i = 0
@@ -162,14 +162,14 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             kind = kind_of(text, question, lang, first_answer=fresh)
             # a Chinese sentence chains its clauses with commas, the need's setting first; an English
             # one cut from run-on speech would drag unrelated words in
-            same = lead_in is not None and lead_in[0] == clause.sentence and lang == "zh"
-            led = lead_in[1] if lead_in is not None and same else clause.start
-            if kind != "other" or (lead_in is not None and lead_in[0] != clause.sentence):
+            in_sentence = lead_in is not None and lead_in[0] == clause.sentence
+            led = lead_in[1] if lead_in is not None and in_sentence and lang == "zh" else clause.start
+            if kind != "other":
                 lead_in = None
-            if kind == "other" and lead_in is None:
+            elif not in_sentence:
                 lead_in = (clause.sentence, clause.start)
             if kind == "chitchat":
-                if (_WISH_ZH if lang == "zh" else _WISH_EN).search(text):
+                if wishes(text, lang):
                     wished = clause.sentence  # "我最想要的就是，收衣服的时候能拍照": the need follows
                 continue
             if kind in ("requirement", "answer", "confirmation"):
@@ -230,7 +230,8 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                     short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
                     statement = statement_of(part, lang, noun_phrase=short)
                     reqs.append(_requirement(reqs, part, turn, statement, None, 0.55))
-                    said_here = (reqs[-1], turn.text.find(part, clause.start))
+                    at = turn.text.find(part, clause.start)
+                    said_here = (reqs[-1], at if at >= 0 else clause.start)
             elif kind == "confirmation" and confirmed is not None:
                 # "那太好了，这个我最想要": one yes to the proposal, quoted from its first word to its last
                 item, start = confirmed
@@ -280,13 +281,6 @@ def _quote_on(item: Item, turn: Turn, start: int, end: int) -> None:
     item.quotes[-1]["quote"] = span
     if item.turn == turn.ref and len(item.quotes) == 1:
         item.quote = item.text = span
-
-
-def _known_word(word: str) -> bool:
-    """A word of the English dictionary ("Reminders"), not a name ("Okafor")."""
-    from lemminflect import getAllLemmas
-
-    return bool(getAllLemmas(word.lower()))
 
 
 #: the statement of a need the rules could not rephrase
@@ -364,7 +358,7 @@ def proposal_statement(proposal: str) -> str:
             flags=re.I,
         )
         if re.fullmatch(r"(?:Dr|Mr|Mrs|Ms)\.?\s+[A-Z][\w'-]+", rest) or (
-            re.fullmatch(r"[A-Z][a-z'-]+", rest) and not _known_word(rest)
+            re.fullmatch(r"[A-Z][a-z'-]+", rest) and not known_word(rest)
         ):
             return ""  # "Dr. Okafor?", "Okafor?": a name asked at the door, no feature
         first = rest.split()[0] if rest.split() else ""
