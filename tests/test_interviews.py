@@ -419,6 +419,11 @@ def test_english_statements_put_the_system_and_the_modal_in_place(said: str, sta
         ("SMS reminders?", "The system shall provide SMS reminders."),
         ("Would you like online booking?", "The system shall provide online booking."),
         ("Dr. Okafor?", ""),  # a name asked at the door proposes nothing
+        (
+            "Could the parents pay online, with a card?",
+            "The system shall allow the parents to pay online, with a card.",
+        ),
+        ("Should your drivers see the route?", "The system shall allow the drivers to see the route."),
     ],
 )
 def test_a_confirmed_proposal_is_stated_as_the_feature(proposal: str, statement: str) -> None:
@@ -460,6 +465,37 @@ def test_answers_are_read_past_backchannels_and_summaries_are_confirmed() -> Non
     assert "because paper" not in every_quote and "supermarket" not in every_quote
     assert "don't want this" not in every_quote and "think about it" not in every_quote
     assert any("think about it" in x["quote"] for x in r["open_questions"])
+
+
+COURIER_EN = """Consultant: And the drivers, what do they need on the road?
+Dispatcher: I'd want the driver to see everything. The address, the phone number, the parcel weight, and the notes.
+Consultant: Could the customers track the van themselves?
+Dispatcher: That'd be handy, yeah. Half our calls are where is my parcel.
+Consultant: okay proof of delivery with a photo
+Dispatcher: yes a photo and the name of who took it
+Consultant: Anything for the office?
+Dispatcher: What would help is if I can flag a parcel as fragile, so it goes on top.
+"""
+
+
+def test_a_list_belongs_to_its_need_and_proposals_are_confirmed_however_they_are_put() -> None:
+    turns = parse_transcript(COURIER_EN.encode(), "t.txt")
+    r = extract(turns)
+    quotes = {q["quote"]: x for x in r["requirements"] for q in x["quotes"]}
+    # the list after the need says what it holds: one quote, no pain point made of it
+    assert any(
+        q.startswith("I'd want the driver to see everything.") and q.endswith("the notes.") for q in quotes
+    )
+    assert not any("parcel weight" in x["quote"] for x in r["pain_points"])
+    # a question with another subject proposes a feature; "that'd be handy" confirms it
+    [track] = [x for x in r["requirements"] if "track the van" in x["statement"]]
+    assert [q["turn"] for q in track["quotes"]] == ["T3", "T4"]
+    assert track["statement"] == "The system shall allow the customers to track the van themselves."
+    # the consultant repeats a need for the stakeholder to confirm
+    [photo] = [x for x in r["requirements"] if "proof of delivery" in x["statement"]]
+    assert [q["turn"] for q in photo["quotes"]] == ["T5", "T6"]
+    # "what would help is if ..." is a wish
+    assert any("flag a parcel as fragile" in q for q in quotes)
 
 
 LAUNDRY_ZH = """访谈者：那权限这块呢？
@@ -537,7 +573,7 @@ def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     assert r["summary"]["skipped_turns"] == 1
 
 
-@pytest.mark.parametrize("bench", ["interviews", "interviews-heldout"])
+@pytest.mark.parametrize("bench", ["interviews", "interviews-heldout", "interviews-blind"])
 def test_every_annotated_quote_is_in_exactly_one_turn(bench: str) -> None:
     from assistant.services import read_transcript
 

@@ -300,7 +300,9 @@ _OPEN = re.compile(
 _WISH_EN = re.compile(
     r"\b(?:must|shall|should|ought to|need(?:s|ed)?|have to|has to|required?|requires|want(?:s|ed)?|"
     r"would (?:like|love|want|prefer|need)|'d (?:like|love|want|prefer|need)|wish|hope|hoping|envision|imagine|"
-    r"would be (?:great|nice|good|helpful|useful|ideal|cool|awesome|amazing)|it'?d be (?:great|nice|good|helpful|useful)|"
+    r"would be (?:great|nice|good|helpful|useful|ideal|cool|awesome|amazing|handy|brilliant|lovely)|"
+    r"(?:it|that)'?d be (?:great|nice|good|helpful|useful|handy|brilliant|lovely|ideal)|"
+    r"(?:what|it|that) would (?:really )?help\b|would help (?:if|to|us|me)\b|"
     r"nice to have|ideally|looking for|prefer|be able to|will (?:need|have to)|(?:that'?s|is|are|it'?s) (?:really )?"
     r"(?:important|crucial|essential|key|a must)|only (?:the |my |our )?\w+ (?:can|may|should)|"
     r"(?:the system|it|the app|the software|the website|the platform|the tool|the program) (?:will|would|could|can|'ll)\b)",
@@ -325,6 +327,14 @@ PROPOSAL = re.compile(
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
     r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
+    # "could the customer accept online, with a button in the email?": someone else doing something new
+    r"^(?:(?:and|also|so|then|okay|ok)[,]?\s+)?(?:could|can|should) (?:the |your |our |each |every )?"
+    r"(?!you\b|i\b|that\b|this\b|there\b)\w+(?:'s)? \w+.*\?$|"
+    # "okay, reminder the day before the appointment": the interviewer repeats a need to confirm it
+    r"^(?:okay|ok|right|alright)[,.]?\s+(?!(?:i|i'm|we|we'll|you|so|let|let's|thanks|thank|good|great|sure|cool|"
+    r"fine|then|and|now|next|that|that's|this|it|it's|there|he|she|they|well|yes|yeah|no|not|perfect|understood|"
+    r"got|interesting|wow|lovely|nice|mhm|hmm|um|uh|what|how|why|when|where|who|which|do|does|did|is|are|can|"
+    r"could|would|will|shall|should|one|last|first|moving|back)\b)\w+(?:[\s,]+[\w'-]+){2,12}[.]?$|"
     r"^(?!(?:(?:and|also|but|so|or)\s+)?(?:do|does|did|are|is|was|were|have|has|had|how|what(?! about)|when|where|"
     r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
@@ -379,7 +389,8 @@ META_QUESTION = re.compile(
 )
 _CONFIRM = re.compile(
     r"^(?:yes|yeah|yep|sure|of course|definitely|absolutely|exactly|please|certainly|totally|that would be "
-    r"(?:great|nice|good|helpful|useful|perfect|amazing)|that'?d be (?:great|nice|good|helpful|useful)|"
+    r"(?:great|nice|good|helpful|useful|perfect|amazing|handy|brilliant|ideal|lovely|fantastic|super)|"
+    r"that'?d be (?:great|nice|good|helpful|useful|handy|brilliant|ideal|lovely|perfect|fantastic|super)|"
     r"sounds (?:good|great)|good idea|great idea|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
     r"^(?:那|嗯+[，,]?)?(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
     r"好好|那好|那就太好了|就是这个意思|这个要)",
@@ -550,6 +561,19 @@ def describes_the_system(text: str, lang: str) -> bool:
         and not _PAIN.search(text)
         and not text.rstrip().endswith(("?", "？"))
     )
+
+
+def enumerates(text: str, lang: str) -> bool:
+    """A sentence that only lists things ("The address, the customer's number, what the problem is,
+    and the history."; "品名、数量、保质期"): at least three short parts, no question."""
+    body = text.strip().rstrip("。.!！")
+    if not body or body.endswith(("?", "？")):
+        return False
+    if lang == "zh":
+        parts = [p for p in re.split(r"[、，,]|还有|以及", body) if p.strip()]
+        return len(parts) >= 3 and all(len(p.strip()) <= 8 for p in parts)
+    parts = [p for p in re.split(r",|;|\band\b|\bor\b", body) if p.strip()]
+    return len(parts) >= 3 and all(len(p.split()) <= 5 for p in parts)
 
 
 def _is_story(text: str, lang: str) -> bool:

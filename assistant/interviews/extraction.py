@@ -23,6 +23,7 @@ from assistant.interviews.dialogue import (
     clauses,
     content_key,
     describes_the_system,
+    enumerates,
     interviewers,
     kind_of,
     known_word,
@@ -171,6 +172,18 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             if kind == "chitchat":
                 if wishes(text, lang):
                     wished = clause.sentence  # "我最想要的就是，收衣服的时候能拍照": the need follows
+                continue
+            if (
+                kind in ("other", "pain_point")
+                and said_here is not None
+                and clause.sentence in (wished, wished + 1)
+                and enumerates(text, lang)
+            ):
+                # "I'd want the lad to see everything. The address, the customer's number, what the
+                # problem is": the list says what the need just voiced holds, quoted on to its end
+                item, start = said_here
+                _quote_on(item, turn, start, clause.end)
+                wished = clause.sentence
                 continue
             if kind in ("requirement", "answer", "confirmation"):
                 wished = clause.sentence
@@ -347,6 +360,18 @@ def proposal_statement(proposal: str) -> str:
         return statement_en(it_helps.group(2))
     # "Would automatic reminders help?" / "And payment plans?": the feature is the question's object
     helps = re.match(r"^(?:and\s+|also\s+)?would\s+(.+?)\s+help\b", proposal, re.I)
+    # "Could the customer accept online?": someone doing something the system lets them do
+    asks = re.match(
+        r"^(?:(?:and|also|so|then|okay|ok),?\s+)?(could|can|should)\s+((?:the |your |our |each |every )?[\w']+)"
+        r"\s+(.+?)[?.! ]*$",
+        proposal,
+        re.I,
+    )
+    if not m and not helps and asks and asks.group(2).lower() not in ("we", "i", "it", "you", "the system"):
+        subject = re.sub(r"^(?:your|our)\s", "the ", asks.group(2), flags=re.I)
+        subject = subject if re.search(r"[A-Z]", subject[1:]) else subject.lower()
+        modal = "should" if asks.group(1).lower() == "should" else "can"
+        return statement_en(f"{subject} {modal} {asks.group(3)}")
     if not m and helps:
         rest = helps.group(1)
     elif not m:
