@@ -487,6 +487,11 @@ def test_a_list_belongs_to_its_need_and_proposals_are_confirmed_however_they_are
         q.startswith("I'd want the driver to see everything.") and q.endswith("the notes.") for q in quotes
     )
     assert not any("parcel weight" in x["quote"] for x in r["pain_points"])
+    [driver] = [x for x in r["requirements"] if "see everything" in x["quote"]]
+    assert driver["statement"] == (
+        "The system shall allow the driver to see everything: "
+        "the address, the phone number, the parcel weight, and the notes."
+    )
     # a question with another subject proposes a feature; "that'd be handy" confirms it
     [track] = [x for x in r["requirements"] if "track the van" in x["statement"]]
     assert [q["turn"] for q in track["quotes"]] == ["T3", "T4"]

@@ -183,6 +183,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 # problem is": the list says what the need just voiced holds, quoted on to its end
                 item, start = said_here
                 _quote_on(item, turn, start, clause.end)
+                item.statement = _with_list(item.statement, text, lang)
                 wished = clause.sentence
                 continue
             if kind in ("requirement", "answer", "confirmation"):
@@ -294,6 +295,19 @@ def _quote_on(item: Item, turn: Turn, start: int, end: int) -> None:
     item.quotes[-1]["quote"] = span
     if item.turn == turn.ref and len(item.quotes) == 1:
         item.quote = item.text = span
+
+
+def _with_list(statement: str, listed: str, lang: str) -> str:
+    """The statement with the list that says what the need holds ("...sees everything: the address,
+    the phone number and the notes."); a statement the rules could not rephrase stays as it is."""
+    listed = listed.strip().rstrip("。.!！；;")
+    if not statement or statement.startswith(_FALLBACK) or not listed:
+        return statement
+    if lang == "zh":
+        return statement.rstrip("。") + "：" + listed + "。"
+    if not re.match(r"[A-Z]{2}|I\b", listed):
+        listed = listed[:1].lower() + listed[1:]
+    return statement.rstrip(".") + ": " + listed + "."
 
 
 #: the statement of a need the rules could not rephrase
