@@ -387,6 +387,17 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
         ("I want the report to show totals.", "The system shall ensure that the report shows totals."),
         ("I'd want to edit the list myself.", "The system shall allow users to edit the list themselves."),
         ("Our members can pay online.", "The system shall allow members to pay online."),
+        (
+            "I want all the invoices going out the same day.",
+            "The system shall ensure that all the invoices go out the same day.",
+        ),
+        (
+            "The auditors want us to show every change to a batch record.",
+            "The system shall allow users to show every change to a batch record.",
+        ),
+        ("A search should be quick.", "The system shall ensure that a search is quick."),
+        ("SMS reminders should be sent daily.", "The system shall ensure that SMS reminders are sent daily."),
+        ("Yes, that would be great, actually.", ""),  # a yes names no need
     ],
 )
 def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:
@@ -424,6 +435,10 @@ def test_english_statements_put_the_system_and_the_modal_in_place(said: str, sta
             "The system shall allow the parents to pay online, with a card.",
         ),
         ("Should your drivers see the route?", "The system shall allow the drivers to see the route."),
+        (
+            "Would label printing from the order screen work for you?",
+            "The system shall provide label printing from the order screen.",
+        ),
     ],
 )
 def test_a_confirmed_proposal_is_stated_as_the_feature(proposal: str, statement: str) -> None:

@@ -326,7 +326,7 @@ PROPOSAL = re.compile(
     r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
-    r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
+    r"do you see a need)\b|\bwould .{1,60}\b(?:help|work)\b|"
     # "could the customer accept online, with a button in the email?": someone else doing something new
     r"^(?:(?:and|also|so|then|okay|ok)[,]?\s+)?(?:could|can|should) (?:the |your |our |each |every )?"
     r"(?!you\b|i\b|that\b|this\b|there\b)\w+(?:'s)? \w+.*\?$|"
@@ -645,6 +645,35 @@ def statement_en(clause: str) -> str:
     )
     if m:
         return statement_en(f"{m.group(1)} must {m.group(2)}")
+    # "I want every client's orders landing in one queue"  ->  ensure that ... land in one queue
+    m = re.match(
+        rf"{_I_WANT}((?:the|our|my|every|each|all)\s+[\w']+(?:\s+[\w']+)?)\s+([a-z]+ing)\b(?!\s+of\b)(.*)$",
+        s,
+        re.I,
+    )
+    if (
+        m
+        and _is_verb(m.group(2))
+        and m.group(2).lower() not in {"something", "nothing", "everything", "thing"}
+    ):
+        return statement_en(f"{m.group(1)} must {_base(m.group(2))}{m.group(3)}")
+    # "they want us to tell them within a day"  ->  what we are to do for them
+    m = re.match(
+        rf"^(?:{_ROLES}|they|he|she|(?:the|our|some)\s+\w+s)\s+(?:really\s+)?(?:want|wants|need|needs|expect|expects)\s+us\s+to\s+(.+)$",
+        s,
+        re.I,
+    )
+    if m:
+        return _shall(f"allow users to {m.group(1)}")
+    # "that would be great, actually": a yes, no need of its own
+    if re.fullmatch(
+        r"(?:that|it|this)(?:\s+would|'d|\s+is|'s)?\s+(?:be\s+)?(?:really\s+|very\s+)?"
+        r"(?:great|nice|good|helpful|useful|perfect|amazing|handy|brilliant|ideal|lovely|fantastic|super|cool)"
+        r"(?:,?\s+(?:actually|really|yeah|yes|honestly|too|though))*[.!]?",
+        s,
+        re.I,
+    ):
+        return ""
     # "I'd like / we need / I want a booking system ..."  ->  provide
     m = re.match(
         r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+|still\s+)?(?:like|love|want|need|wish for|hope for|"
@@ -742,14 +771,14 @@ def statement_en(clause: str) -> str:
     m = re.match(rf"^(.+?)\s+(?:{_MODAL})\s+(be\s+.+)$", s, re.I)
     if m and len(m.group(1).split()) <= 6 and not re.match(r"^(?:i|we|they|you)$", m.group(1), re.I):
         subject = m.group(1)
-        subject = subject if subject[:2].isupper() else subject[:1].lower() + subject[1:]
+        subject = _lower_first(subject)
         verb = "are" if _plural(subject) else "is"
         return _shall(f"ensure that {subject} {verb} {m.group(2)[3:]}")
     # "reports must load within 3 seconds"  ->  "ensure that reports load within 3 seconds"
     m = re.match(r"^(.+?)\s+(?:must|should|shall|needs? to|has to|have to|will)\s+(\w+)(.*)$", s, re.I)
     if m and len(m.group(1).split()) <= 5 and not re.match(r"^(?:i|we|they|you|it)$", m.group(1), re.I):
         subject, verb, rest = m.group(1), m.group(2), m.group(3)
-        subject = subject if subject[:2].isupper() else subject[:1].lower() + subject[1:]
+        subject = _lower_first(subject)
         if not _plural(subject):
             verb = _third_person(verb)
         return _shall(f"ensure that {subject} {verb}{rest}")
@@ -764,6 +793,14 @@ def statement_en(clause: str) -> str:
     if _noun_phrase(s):
         return _shall(f"support {s[:1].lower() + s[1:]}")
     return f'The system shall meet this need: "{s}".'
+
+
+def _lower_first(text: str) -> str:
+    """The text with its first letter in lower case, unless it starts with an acronym or "I" ("SMS")."""
+    first = text.split()[0] if text.split() else ""
+    if first == "I" or (len(first) > 1 and first.isupper()):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _base(verb: str) -> str:

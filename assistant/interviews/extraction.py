@@ -200,7 +200,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                     # tablet"): the same requirement, quoted on to here; it states a need said vaguely
                     item, start = said_here
                     _quote_on(item, turn, start, clause.end)
-                    if item.statement.startswith(_FALLBACK):
+                    if item.statement.startswith(_FALLBACK) and not _EXCEPT.match(text):
                         item.statement = statement_of(text, lang) or item.statement
                     wished = clause.sentence
                     continue
@@ -310,6 +310,12 @@ def _with_list(statement: str, listed: str, lang: str) -> str:
     return statement.rstrip(".") + ": " + listed + "."
 
 
+#: a clause that narrows what was said before ("Except the fax"): no statement of its own
+_EXCEPT = re.compile(
+    r"^\W*(?:(?:except|but|unless|apart from|besides|without|other than|not|no|only if)\b|除了|但是|不过|除非)",
+    re.I,
+)
+
 #: the statement of a need the rules could not rephrase
 _FALLBACK = ('The system shall meet this need: "', "系统应满足：")
 
@@ -373,7 +379,7 @@ def proposal_statement(proposal: str) -> str:
     if it_helps:
         return statement_en(it_helps.group(2))
     # "Would automatic reminders help?" / "And payment plans?": the feature is the question's object
-    helps = re.match(r"^(?:and\s+|also\s+)?would\s+(.+?)\s+help\b", proposal, re.I)
+    helps = re.match(r"^(?:and\s+|also\s+)?would\s+(.+?)\s+(?:help|work)\b", proposal, re.I)
     # "Could the customer accept online?": someone doing something the system lets them do
     asks = re.match(
         r"^(?:(?:and|also|so|then|okay|ok),?\s+)?(could|can|should)\s+((?:the |your |our |each |every )?[\w']+)"
