@@ -518,6 +518,31 @@ def test_a_list_belongs_to_its_need_and_proposals_are_confirmed_however_they_are
     assert any("flag a parcel as fragile" in q for q in quotes)
 
 
+WAREHOUSE_ZH = """访谈者：那以后入库也在系统里，仓管在手机上扫码录入，等网络好了再同步。
+仓管：对，扫一下码就行，别让我们再抄本子。
+访谈者：那以后司机可以报手机号提货？
+仓管：嗯，都行。
+访谈者：以后你们打算用几台电脑？
+仓管：对，三台吧。
+"""
+
+
+def test_the_new_system_described_by_the_interviewer_is_a_chinese_proposal() -> None:
+    from assistant.interviews.dialogue import proposes
+
+    r = extract(parse_transcript(WAREHOUSE_ZH.encode(), "t.txt"))
+    [scan] = [x for x in r["requirements"] if "扫码录入" in x["statement"]]
+    # the whole sentence of the proposal, its clauses chained with commas, and the yes
+    assert [q["turn"] for q in scan["quotes"]][:2] == ["T1", "T2"]
+    assert scan["quotes"][0]["quote"] == "那以后入库也在系统里，仓管在手机上扫码录入，等网络好了再同步。"
+    assert scan["statement"] == "系统应支持入库：仓管在手机上扫码录入，等网络好了再同步。"
+    [phone] = [x for x in r["requirements"] if x["quotes"][0]["turn"] == "T3"]  # "都行" says yes
+    assert phone["statement"] == "系统应支持司机报手机号提货。"
+    # a question that asks how many proposes nothing
+    assert not proposes("以后你们打算用几台电脑？")
+    assert not any(q["turn"] in ("T5", "T6") for x in r["requirements"] for q in x["quotes"])
+
+
 LAUNDRY_ZH = """访谈者：那权限这块呢？
 老板：我能看到所有的，我老婆能看她那家，店员只能看自己店的。
 访谈者：那断网的时候也得能收衣，等网络好了再传上去。

@@ -253,8 +253,8 @@ def _trim(c: Clause) -> Clause | None:
     text = c.text
     left = len(text) - len(text.lstrip(" ,，、:：-—\t\n"))
     right = len(text.rstrip(" ,，、:：-—\t\n"))
-    if right - left < 2:
-        return None
+    if right - left < 2 and not (right - left == 1 and "\u4e00" <= text[left] <= "\u9fff"):
+        return None  # one character only when it is a Chinese word ("对", "行")
     return Clause(c.turn, c.start + left, c.start + right, c.sentence)
 
 
@@ -357,16 +357,29 @@ def wishes(text: str, lang: str) -> bool:
     return bool((_WISH_ZH if lang == "zh" else _WISH_EN).search(text))
 
 
+#: the new system in an interviewer's Chinese sentence ("那晨检记录也在系统里", "以后家长在手机上请假")
+_FUTURE_ZH = re.compile(
+    r"以后|将来|到时候|系统里|系统上|系统(?:能|可以|会|就)|自动|手机上|平板上|小程序|线上"
+)
+#: a Chinese question that asks what, which, how or how many: no feature proposed
+_WH_ZH = re.compile(r"什么|哪|怎么|多少|几(?!乎)|为什么|还是")
+#: what the consultants will do themselves ("我们回去整理一下")
+_OURS_ZH = re.compile(r"我们|给您|跟您|帮您|我这边|我回去")
+
+
 def proposes(text: str) -> bool:
     """Whether an interviewer's sentence proposes a feature: a proposal or summary (PROPOSAL), or, in
-    Chinese, a wish said as a statement ("那断网的时候也得能收衣。") for the stakeholder to confirm."""
+    Chinese, a wish said as a statement ("那断网的时候也得能收衣。") or the new system described
+    ("那晨检记录也在系统里，保健医生在平板上录。", "伙房也能看到？") for the stakeholder to confirm."""
     if META_QUESTION.search(text):
         return False
-    return bool(PROPOSAL.search(text)) or (
-        detect_language(text) == "zh"
-        and not text.rstrip().endswith(("？", "?"))
-        and bool(_WISH_ZH.search(text))
-        and not re.search(r"我们|给您|跟您|帮您|我这边|我回去", text)  # what the consultants will do
+    if PROPOSAL.search(text):
+        return True
+    if detect_language(text) != "zh" or _OURS_ZH.search(text):
+        return False
+    asks = text.rstrip().endswith(("？", "?"))
+    return (not asks and bool(_WISH_ZH.search(text))) or (
+        bool(_FUTURE_ZH.search(text)) and not _WH_ZH.search(text)
     )
 
 
@@ -393,7 +406,7 @@ _CONFIRM = re.compile(
     r"that'?d be (?:great|nice|good|helpful|useful|handy|brilliant|ideal|lovely|perfect|fantastic|super)|"
     r"sounds (?:good|great)|good idea|great idea|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
     r"^(?:那|嗯+[，,]?)?(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
-    r"好好|那好|那就太好了|就是这个意思|这个要)",
+    r"好好|那好|那就太好了|就是这个意思|这个要|都行|都可以)",
     re.I,
 )
 #: a feature turned down: "I don't want a web shop", "we dont need it", "不需要这个" (but "I don't
@@ -953,7 +966,7 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return ""
     s = re.sub(r"(?:我们|我)$", "用户", s)
     if noun_phrase:
-        return f"系统应支持{s}。"
+        return f"系统应支持{_without_modal(s)}。"
     # a topic before the modal: "收银必须支持微信" -> "系统的收银应支持微信"
     m = re.match(r"^(.{1,14}?)(?:不能|不得|不可以|不允许|禁止)(.+)$", s)
     if m and not _ZH_ACTION.match(s):
@@ -987,7 +1000,28 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应确保{s}。"
     if any(at and w in _MODALS_ZH for w, _, at in _words_zh(s)):
         return f"系统应满足：{s}。"  # a need inside the sentence the rules cannot place: kept whole
+    if _starts_with_noun(s):  # "家长在手机上请假": who does it leads, the system supports it
+        return f"系统应支持{_without_modal(s)}。"
     return f"系统应能{s}。"
+
+
+def _without_modal(text: str) -> str:
+    """A Chinese clause after "系统应支持" without its own "can" ("司机可以报手机号" -> "司机报手机号")."""
+    import jieba
+
+    words = jieba.lcut(text)
+    if len(words) >= 3 and len(words[0]) >= 2 and words[1] in ("可以", "能", "能够"):
+        return words[0] + "".join(words[2:])
+    return text
+
+
+def _starts_with_noun(text: str) -> bool:
+    """Whether a Chinese clause starts with a noun or pronoun (its first word by jieba)."""
+    import jieba.posseg
+
+    for word in jieba.posseg.lcut(text[:12]):
+        return bool(word.flag) and word.flag[0] in "nr" and len(word.word) > 1
+    return False
 
 
 _MODALS_ZH = {"要", "得", "能", "要能", "可以", "必须", "需要", "应该", "得要", "一定要", "不能"}

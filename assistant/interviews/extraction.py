@@ -345,9 +345,17 @@ def _requirement(
 
 
 def _proposal_clause(turn: Turn) -> str:
-    """The clause of an interviewer turn that proposes a feature (the last one that does)."""
-    found = [c.text for c in clauses(turn) if proposes(c.text)]
-    return found[-1] if found else ""
+    """The clause of an interviewer turn that proposes a feature (the last one that does); in Chinese
+    the whole sentence, whose clauses are chained with commas ("那断网的时候也得能收衣，等网络好了再传上去。")."""
+    parts = clauses(turn)
+    found = [c for c in parts if proposes(c.text)]
+    if not found:
+        return ""
+    last = found[-1]
+    if detect_language(last.text) != "zh":
+        return last.text
+    same = [c for c in parts if c.sentence == last.sentence]
+    return turn.text[same[0].start : same[-1].end]
 
 
 def proposal_statement(proposal: str) -> str:
@@ -360,6 +368,13 @@ def proposal_statement(proposal: str) -> str:
         )
         rest = re.sub(r"^.*?(?:可以加|加个|加一个|做个|做一个)", "", rest)
         rest = re.sub(r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?", "", rest)
+        rest = re.sub(r"^(?:那么|那(?![个些种边样])|嗯+[，,]?)", "", rest)
+        rest = re.sub(r"^(?:以后|将来|到时候)(?:的话)?[，,]?", "", rest).rstrip("…")
+        # "那晨检记录也在系统里，保健医生在平板上录": what the system keeps, then how
+        kept = re.match(r"^([^，,]{1,10}?)也?(?:在|进)系统(?:里|上|中)[，,]?(.*?)[。？?]*$", rest)
+        if kept:
+            how = kept.group(2).strip("，, ")
+            return f"系统应支持{kept.group(1)}" + (f"：{how}" if how else "") + "。"
         rest = re.sub(r"(吗|呢|吧|么)?[？?。]*$", "", rest).strip("，, ")
         if not rest and re.search(r"要不要|需不需要|是否需要|有没有必要|用不用|要不", proposal):
             return ""  # "要不要再加？": the proposal names nothing
