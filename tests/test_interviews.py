@@ -543,6 +543,21 @@ def test_the_new_system_described_by_the_interviewer_is_a_chinese_proposal() -> 
     assert not any(q["turn"] in ("T5", "T6") for x in r["requirements"] for q in x["quotes"])
 
 
+KITCHEN_ZH = """顾问：冷库这块还有什么要求？
+厨师长：原料快过期要提醒，冻品压在最里面，有时候过期了都不知道。
+顾问：明白。
+厨师长：每天盘点要能用手机扫，因为纸上记的对不上。
+"""
+
+
+def test_a_chinese_need_stops_where_the_story_of_why_begins() -> None:
+    r = extract(parse_transcript(KITCHEN_ZH.encode(), "t.txt"))
+    [expiry] = [x for x in r["requirements"] if "过期要提醒" in x["quote"]]
+    assert "有时候" not in expiry["quote"] and "有时候" not in expiry["statement"]
+    [count] = [x for x in r["requirements"] if "盘点" in x["quote"]]
+    assert "因为" not in count["quote"] and "对不上" not in count["statement"]
+
+
 LAUNDRY_ZH = """访谈者：那权限这块呢？
 老板：我能看到所有的，我老婆能看她那家，店员只能看自己店的。
 访谈者：那断网的时候也得能收衣，等网络好了再传上去。

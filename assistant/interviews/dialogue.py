@@ -576,6 +576,20 @@ def describes_the_system(text: str, lang: str) -> bool:
     )
 
 
+#: a clause that tells the situation or the consequence, not more of the need ("周末人多的时候排长队",
+#: "一单要是卡个几秒钟", "有时候压在最里面", "because paper gets lost")
+_SITUATION_ZH = re.compile(r"要是|万一|不然|否则|有时候|经常|总是|老是|那就|就麻烦|都不知道")
+
+
+def goes_on(clause: str, lang: str) -> bool:
+    """Whether a plain clause after a need, in the same sentence, still says more of the need, rather
+    than why it matters, what happens today or what went wrong."""
+    text = clause.strip()
+    if _REASON.search(text) or _PAIN.search(text) or _CURRENT.search(text) or _is_story(text, lang):
+        return False
+    return not (lang == "zh" and _SITUATION_ZH.search(text))
+
+
 def enumerates(text: str, lang: str) -> bool:
     """A sentence that only lists things ("The address, the customer's number, what the problem is,
     and the history."; "品名、数量、保质期"): at least three short parts, no question."""

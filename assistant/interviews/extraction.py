@@ -24,6 +24,7 @@ from assistant.interviews.dialogue import (
     content_key,
     describes_the_system,
     enumerates,
+    goes_on,
     interviewers,
     kind_of,
     known_word,
@@ -194,6 +195,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 kind == "other"
                 and clause.sentence in (wished, wished + 1)
                 and describes_the_system(text, lang)
+                and goes_on(text, lang)
             ):
                 if said_here is not None:
                     # it says how the need just voiced works ("i want it gone. the customer signs on the
@@ -211,7 +213,10 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 end = clause.end
                 while i < len(parts) and parts[i].sentence == clause.sentence:
                     nxt = parts[i]
-                    if kind_of(nxt.text, question, lang, first_answer=False) in ("open_question", "chitchat"):
+                    then = kind_of(nxt.text, question, lang, first_answer=False)
+                    if then in ("open_question", "chitchat", "pain_point", "process_step", "rejected") or (
+                        then == "other" and not goes_on(nxt.text, lang)
+                    ):
                         break
                     end = nxt.end
                     i += 1
