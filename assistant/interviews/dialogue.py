@@ -317,6 +317,7 @@ _WISH_ZH = re.compile(
 _FEATURE_QUESTION = re.compile(
     r"\b(?:features?|functions?|functionality|requirements?|what (?:do|would) you (?:need|want|like|expect)|"
     r"what should (?:it|the system|the app)|which (?:parts|modules|things)|what else|anything else|"
+    r"anything for (?:the|your|our) \w+|"
     r"what would (?:help|make)|wish ?list|must-haves?|expect from|looking for)\b|"
     r"功能|需求|希望.*系统|系统.*(?:做什么|干什么|能做)|还要什么|还需要什么|还有什么(?!问题|困难|麻烦)|"
     r"哪些(?!原因|问题|困难|麻烦|情况|毛病)|哪几个|想要什么|期望|要解决|想解决|解决.*问题",

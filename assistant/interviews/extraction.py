@@ -182,8 +182,15 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
             ):
                 # "I'd want the lad to see everything. The address, the customer's number, what the
                 # problem is": the list says what the need just voiced holds, quoted on to its end
-                item, start = said_here
-                _quote_on(item, turn, start, clause.end)
+                item = said_here[0]
+                if (
+                    item.quotes[-1]["turn"] == turn.ref
+                    and item.quotes[-1]["quote"] in turn.text[: clause.start]
+                ):
+                    # a quote of its own beside the need's: each one the clause that says it
+                    item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
+                else:
+                    _quote_on(item, turn, said_here[1], clause.end)
                 item.statement = _with_list(item.statement, text, lang)
                 wished = clause.sentence
                 continue
