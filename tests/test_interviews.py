@@ -398,6 +398,11 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
         ("A search should be quick.", "The system shall ensure that a search is quick."),
         ("SMS reminders should be sent daily.", "The system shall ensure that SMS reminders are sent daily."),
         ("Yes, that would be great, actually.", ""),  # a yes names no need
+        (
+            "everybody has own login so i know who did what",
+            "The system shall give every user their own login so I know who did what.",
+        ),
+        ("so own login for each person", "The system shall give every user their own login."),
     ],
 )
 def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:
@@ -777,6 +782,7 @@ def test_small_talk_and_empty_yeses_are_no_requirements() -> None:
         ("第一个就是排班。", "系统应能排班。"),
         ("最好还能导出Excel。", "系统应导出Excel。"),
         ("如果系统能直接把订单推给仓库就好了。", "系统应能直接把订单推给仓库。"),
+        ("每个人有自己的账号，谁改的都能查到。", "系统应为每个用户提供独立账号，谁改的都能查到。"),
     ],
 )
 def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement: str) -> None:
@@ -793,6 +799,7 @@ def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement
         ("要汇总。", "", "requirement"),
         ("We would like a water usage report for each meter.", "", "requirement"),
         ("Every passenger should have a seat assigned automatically.", "", "requirement"),
+        ("everybody has own login so i know who did what", "", "requirement"),
         ("客户问问题要能快速找到答案。", "", "requirement"),
         ("审批完再说发货的事，系统要能卡住。", "", "requirement"),
         ("We need to ask customers for a signature on delivery.", "", "requirement"),

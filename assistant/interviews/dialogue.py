@@ -305,13 +305,16 @@ _WISH_EN = re.compile(
     r"(?:what|it|that) would (?:really )?help\b|would help (?:if|to|us|me)\b|"
     r"nice to have|ideally|looking for|prefer|be able to|will (?:need|have to)|(?:that'?s|is|are|it'?s) (?:really )?"
     r"(?:important|crucial|essential|key|a must)|only (?:the |my |our )?\w+ (?:can|may|should)|"
-    r"(?:the system|it|the app|the software|the website|the platform|the tool|the program) (?:will|would|could|can|'ll)\b)",
+    r"(?:the system|it|the app|the software|the website|the platform|the tool|the program) (?:will|would|could|can|'ll)\b|"
+    # "everybody has own login so i know who did what": a login per person is asked for, not described
+    r"\bown (?:logins?|log-ins?|accounts?|passwords?|user ?names?)\b)",
     re.I,
 )
 _WISH_ZH = re.compile(
     r"必须|一定要|肯定要|当然要|务必|需要|要求|应该|应当|得要|得有|要有|希望|最好|能不能|可不可以|能否|要能|想要|想有|想让|期望|打算|考虑|"
     r"将来|以后要|以后能|到时候|不能|不允许|禁止|不得|不超过|至少|自动|支持|能够|可以.*就好|就好了|就行了|"
     r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
+    r"(?:每人|每个人|各自|自己)(?:都)?(?:有)?(?:一个|的)?(?:账号|帐号|登录)|"
     r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
 )
 _FEATURE_QUESTION = re.compile(
@@ -725,6 +728,18 @@ def statement_en(clause: str) -> str:
         and _noun_phrase(m.group(1))
     ):
         return _shall(f"provide {m.group(1)}")
+    # "everybody has own login so i know who did what", "own login for each person"
+    m = re.match(
+        r"^(?:so\s+)?(?:(?:every(?:body|one)|every (?:user|person|member of staff)|each (?:user|person))\s+"
+        r"(?:has|gets|should have|must have|needs?)\s+(?:(?:their|his|her|an?)\s+)?)?own\s+(logins?|accounts?|passwords?)"
+        r"(?:\s+for (?:each|every) (?:person|user|one|member of staff))?(.*)$",
+        s,
+        re.I,
+    )
+    if m:
+        what = m.group(1).lower().rstrip("s")
+        rest = re.sub(r"\bi\b", "I", m.group(2))
+        return _shall(f"give every user their own {what}{rest}")
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
         rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
@@ -973,6 +988,12 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要(?!是)|得|应该|需要|最好|必须)?", "", s)
     s = _CUE_ZH.sub("", _CUE_ZH.sub("", s))  # "最好还能..."
     s = re.sub(r"能不能|可不可以|能否", "能", s)  # a wish asked as a question: "盘点的时候能不能不停发货"
+    own = re.match(
+        r"^(?:每个人|每人|各自|大家)(?:都)?(?:要|得)?有?(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)(.*)$",
+        s,
+    )
+    if own:  # "每个人有自己的账号，谁改的都能查到"
+        return f"系统应为每个用户提供独立账号{own.group(1)}。"
     s = re.sub(r"^(?:有个|有一个|有)(?=.{2,})", "提供", s) if re.match(r"^(?:有个|有一个)", s) else s
     s = re.sub(r"(就好了|就行了|就好|就行|就可以了|比较好|会好很多|那就太好了|那就好了)$", "", s).strip(
         "，, "
