@@ -639,7 +639,9 @@ def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     assert r["summary"]["skipped_turns"] == 1
 
 
-@pytest.mark.parametrize("bench", ["interviews", "interviews-heldout", "interviews-blind"])
+@pytest.mark.parametrize(
+    "bench", ["interviews", "interviews-heldout", "interviews-blind", "interviews-blind2"]
+)
 def test_every_annotated_quote_is_in_exactly_one_turn(bench: str) -> None:
     from assistant.services import read_transcript
 
