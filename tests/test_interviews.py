@@ -400,7 +400,7 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
         ("Yes, that would be great, actually.", ""),  # a yes names no need
         (
             "everybody has own login so i know who did what",
-            "The system shall give every user their own login so I know who did what.",
+            "The system shall give every user their own login.",
         ),
         ("so own login for each person", "The system shall give every user their own login."),
     ],
@@ -539,7 +539,7 @@ def test_the_new_system_described_by_the_interviewer_is_a_chinese_proposal() -> 
     r = extract(parse_transcript(WAREHOUSE_ZH.encode(), "t.txt"))
     [scan] = [x for x in r["requirements"] if "扫码录入" in x["statement"]]
     # the whole sentence of the proposal, its clauses chained with commas, and the yes
-    assert [q["turn"] for q in scan["quotes"]][:2] == ["T1", "T2"]
+    assert [q["turn"] for q in scan["quotes"]] == ["T1", "T2"]
     assert scan["quotes"][0]["quote"] == "那以后入库也在系统里，仓管在手机上扫码录入，等网络好了再同步。"
     assert scan["statement"] == "系统应支持入库：仓管在手机上扫码录入，等网络好了再同步。"
     [phone] = [x for x in r["requirements"] if x["quotes"][0]["turn"] == "T3"]  # "都行" says yes
@@ -562,6 +562,44 @@ def test_a_chinese_need_stops_where_the_story_of_why_begins() -> None:
     assert "有时候" not in expiry["quote"] and "有时候" not in expiry["statement"]
     [count] = [x for x in r["requirements"] if "盘点" in x["quote"]]
     assert "因为" not in count["quote"] and "对不上" not in count["statement"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "reply"),
+    [
+        # questions about today, facts and check-backs: a yes to them is no requirement
+        ("Could the delay be caused by the courier?", "Yes, sometimes."),
+        ("Can the manager approve refunds today, or only the owner?", "Yes, the manager can."),
+        ("Should the invoice go to accounting?", "Yes, always."),
+        ("Can everyone hear me okay?", "Yes."),
+        ("Okay, lots of paper then.", "Yes, boxes of it."),
+        ("Right, your sister handles the phones.", "yes she does"),
+        ("Okay, my colleague will follow up.", "Yes, great."),
+        ("Would next Tuesday work for a follow-up?", "Yes, Tuesday is fine."),
+        ("您现在是在手机上记账吗？", "对，用微信记。"),
+        ("那个系统上的数据是你们自己录的吗？", "是的。"),
+        ("以后再说吧。", "好的。"),
+    ],
+)
+def test_a_yes_to_a_question_about_today_is_no_requirement(asked: str, reply: str) -> None:
+    chinese = any("\u4e00" <= c <= "\u9fff" for c in asked)
+    text = f"顾问：{asked}\n老板：{reply}\n" if chinese else f"Consultant: {asked}\nOwner: {reply}\n"
+    r = extract(parse_transcript(text.encode(), "t.txt"))
+    assert not any(q["turn"] == "T1" for x in r["requirements"] for q in x["quotes"]), r["requirements"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Nobody has their own login, we all share one.",
+        "People write their own passwords on sticky notes.",
+        "店员都用我自己的账号，谁改的都不知道。",
+    ],
+)
+def test_logins_described_or_shared_today_are_no_requirement(said: str) -> None:
+    from assistant.interviews.dialogue import kind_of
+
+    assert kind_of(said, "And the logins?", "zh" if "账号" in said else "en") != "requirement"
 
 
 LAUNDRY_ZH = """访谈者：那权限这块呢？
@@ -639,9 +677,9 @@ def test_chinese_statements_and_a_language_not_read_is_reported() -> None:
     assert r["summary"]["skipped_turns"] == 1
 
 
-@pytest.mark.parametrize(
-    "bench", ["interviews", "interviews-heldout", "interviews-blind", "interviews-blind2"]
-)
+# the blind sets (evals/interviews-blind*/) were checked the same way when they were made; the default
+# run leaves them alone so that a failure never sends anyone to read them
+@pytest.mark.parametrize("bench", ["interviews", "interviews-heldout"])
 def test_every_annotated_quote_is_in_exactly_one_turn(bench: str) -> None:
     from assistant.services import read_transcript
 
@@ -784,7 +822,7 @@ def test_small_talk_and_empty_yeses_are_no_requirements() -> None:
         ("第一个就是排班。", "系统应能排班。"),
         ("最好还能导出Excel。", "系统应导出Excel。"),
         ("如果系统能直接把订单推给仓库就好了。", "系统应能直接把订单推给仓库。"),
-        ("每个人有自己的账号，谁改的都能查到。", "系统应为每个用户提供独立账号，谁改的都能查到。"),
+        ("每个人有自己的账号，谁改的都能查到。", "系统应为每个用户提供独立账号。"),
     ],
 )
 def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement: str) -> None:

@@ -253,7 +253,7 @@ def _trim(c: Clause) -> Clause | None:
     text = c.text
     left = len(text) - len(text.lstrip(" ,，、:：-—\t\n"))
     right = len(text.rstrip(" ,，、:：-—\t\n"))
-    if right - left < 2 and not (right - left == 1 and "\u4e00" <= text[left] <= "\u9fff"):
+    if right - left < 2 and not (right - left == 1 and text[left] in "对行好要是"):
         return None  # one character only when it is a Chinese word ("对", "行")
     return Clause(c.turn, c.start + left, c.start + right, c.sentence)
 
@@ -307,38 +307,50 @@ _WISH_EN = re.compile(
     r"(?:important|crucial|essential|key|a must)|only (?:the |my |our )?\w+ (?:can|may|should)|"
     r"(?:the system|it|the app|the software|the website|the platform|the tool|the program) (?:will|would|could|can|'ll)\b|"
     # "everybody has own login so i know who did what": a login per person is asked for, not described
-    r"\bown (?:logins?|log-ins?|accounts?|passwords?|user ?names?)\b)",
+    r"\b(?:every(?:body|one)|each (?:person|user)|every (?:user|person))\s+(?:has|gets|should have|needs?)\s+"
+    r"(?:(?:their|his|her|an?)\s+)?own (?:logins?|accounts?)\b|\bown (?:logins?|accounts?) for (?:each|every)\b|"
+    r"^\W*(?:so\s+)?own (?:logins?|accounts?)\b)",
     re.I,
 )
 _WISH_ZH = re.compile(
     r"必须|一定要|肯定要|当然要|务必|需要|要求|应该|应当|得要|得有|要有|希望|最好|能不能|可不可以|能否|要能|想要|想有|想让|期望|打算|考虑|"
     r"将来|以后要|以后能|到时候|不能|不允许|禁止|不得|不超过|至少|自动|支持|能够|可以.*就好|就好了|就行了|"
     r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
-    r"(?:每人|每个人|各自|自己)(?:都)?(?:有)?(?:一个|的)?(?:账号|帐号|登录)|"
+    r"(?:每人|每个人|各自)(?:都)?(?:要|得)?有(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)|"
     r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
 )
 _FEATURE_QUESTION = re.compile(
     r"\b(?:features?|functions?|functionality|requirements?|what (?:do|would) you (?:need|want|like|expect)|"
     r"what should (?:it|the system|the app)|which (?:parts|modules|things)|what else|anything else|"
-    r"anything for (?:the|your|our) \w+|"
     r"what would (?:help|make)|wish ?list|must-haves?|expect from|looking for)\b|"
     r"功能|需求|希望.*系统|系统.*(?:做什么|干什么|能做)|还要什么|还需要什么|还有什么(?!问题|困难|麻烦)|"
     r"哪些(?!原因|问题|困难|麻烦|情况|毛病)|哪几个|想要什么|期望|要解决|想解决|解决.*问题",
     re.I,
 )
+#: people a new feature would serve, as the subject of an interviewer's "could the customers ...?"
+_PEOPLE = (
+    r"(?:the |your |our |each |every )?(?:customers?|clients?|patients?|students?|parents?|guests?|members?|staff|"
+    r"employees?|teachers?|drivers?|technicians?|engineers?|nurses?|doctors?|vets?|managers?|users?|buyers?|"
+    r"sellers?|tenants?|landlords?|agents?|operators?|cashiers?|suppliers?|visitors?|trainers?|instructors?|"
+    r"workers?|carers?|cleaners?|owners?|office|they)"
+)
 PROPOSAL = re.compile(
     r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
-    r"do you see a need)\b|\bwould .{1,60}\b(?:help|work)\b|"
+    r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
+    r"^(?:(?:and|so|also)\s+)?would (?!you\b|that\b|it\b)(?![^?]*\b(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|tomorrow|next week|a call|a meeting|follow-up|time|date)\b).{1,60}\bwork\b|"
     # "could the customer accept online, with a button in the email?": someone else doing something new
-    r"^(?:(?:and|also|so|then|okay|ok)[,]?\s+)?(?:could|can|should) (?:the |your |our |each |every )?"
-    r"(?!you\b|i\b|that\b|this\b|there\b)\w+(?:'s)? \w+.*\?$|"
+    rf"^(?:(?:and|also|so|then|okay|ok)[,]?\s+)?(?:could|can|should) (?:{_PEOPLE}) (?!be\b)\w+"
+    r"(?![^?]*\b(?:today|now|currently|usually|already|at the moment|or only)\b)[^?]*\?$|"
     # "okay, reminder the day before the appointment": the interviewer repeats a need to confirm it
     r"^(?:okay|ok|right|alright)[,.]?\s+(?!(?:i|i'm|we|we'll|you|so|let|let's|thanks|thank|good|great|sure|cool|"
     r"fine|then|and|now|next|that|that's|this|it|it's|there|he|she|they|well|yes|yeah|no|not|perfect|understood|"
     r"got|interesting|wow|lovely|nice|mhm|hmm|um|uh|what|how|why|when|where|who|which|do|does|did|is|are|can|"
-    r"could|would|will|shall|should|one|last|first|moving|back)\b)\w+(?:[\s,]+[\w'-]+){2,12}[.]?$|"
+    r"could|would|will|shall|should|one|two|three|last|first|moving|back|lots|plenty|makes|my|your|our|his|her|"
+    r"their|another|more|some|any|all)\b)(?![^.]*\b(?:then|too|done|again|now)[.]?$)(?![^.]*\b(?:is|are|was|were|"
+    r"has|have|had|will|'s|'re|handles|does|do)\b)\w+(?:[\s,]+[\w'-]+){2,12}[.]?$|"
     r"^(?!(?:(?:and|also|but|so|or)\s+)?(?:do|does|did|are|is|was|were|have|has|had|how|what(?! about)|when|where|"
     r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
@@ -367,6 +379,10 @@ _FUTURE_ZH = re.compile(
 )
 #: a Chinese question that asks what, which, how or how many: no feature proposed
 _WH_ZH = re.compile(r"什么|哪|怎么|多少|几(?!乎)|为什么|还是")
+#: today, a fact or a complaint, not the new system ("您现在是在手机上记账吗？", "系统上的数据是你们自己录的吗？")
+_TODAY_ZH = re.compile(
+    r"现在|目前|平时|一般|之前|以前|原来|确实|再说|不方便|麻烦|是[^，。？]{0,14}的吗|对吧|是吧|是不是"
+)
 #: what the consultants will do themselves ("我们回去整理一下")
 _OURS_ZH = re.compile(r"我们|给您|跟您|帮您|我这边|我回去")
 
@@ -383,7 +399,7 @@ def proposes(text: str) -> bool:
         return False
     asks = text.rstrip().endswith(("？", "?"))
     return (not asks and bool(_WISH_ZH.search(text))) or (
-        bool(_FUTURE_ZH.search(text)) and not _WH_ZH.search(text)
+        bool(_FUTURE_ZH.search(text)) and not _WH_ZH.search(text) and not _TODAY_ZH.search(text)
     )
 
 
@@ -408,8 +424,8 @@ _CONFIRM = re.compile(
     r"^(?:yes|yeah|yep|sure|of course|definitely|absolutely|exactly|please|certainly|totally|that would be "
     r"(?:great|nice|good|helpful|useful|perfect|amazing|handy|brilliant|ideal|lovely|fantastic|super)|"
     r"that'?d be (?:great|nice|good|helpful|useful|handy|brilliant|ideal|lovely|perfect|fantastic|super)|"
-    r"sounds (?:good|great)|good idea|great idea|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
-    r"^(?:那|嗯+[，,]?)?(?:对|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
+    r"sounds (?:good|great)|good idea|great idea|that would (?:really )?help|that'?d help|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
+    r"^(?:那|嗯+[，,]?)?(?:对(?!不)|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
     r"好好|那好|那就太好了|就是这个意思|这个要|都行|都可以)",
     re.I,
 )
@@ -582,7 +598,21 @@ def describes_the_system(text: str, lang: str) -> bool:
 
 #: a clause that tells the situation or the consequence, not more of the need ("周末人多的时候排长队",
 #: "一单要是卡个几秒钟", "有时候压在最里面", "because paper gets lost")
-_SITUATION_ZH = re.compile(r"要是|万一|不然|否则|有时候|经常|总是|老是|那就|就麻烦|都不知道")
+_SITUATION_ZH = re.compile(r"不然|否则|有时候|总是|老是|那就|就麻烦|都不知道")
+
+
+#: what the system does in a clause that names a problem ("对不上的标红", "flag the ones that don't match")
+_ACTS = re.compile(
+    r"标红|标出|标记|提醒|通知|报警|预警|显示|推送|锁定|拦截|"
+    r"\b(?:flag|flags|highlight|highlights|alert|alerts|notify|notifies|remind|reminds|show|shows|block|blocks|"
+    r"lock|locks|send|sends|mark|marks)\b",
+    re.I,
+)
+
+
+def system_acts(clause: str) -> bool:
+    """Whether a clause says what the system does about something ("对不上的标红")."""
+    return bool(_ACTS.search(clause))
 
 
 def goes_on(clause: str, lang: str) -> bool:
@@ -598,13 +628,19 @@ def enumerates(text: str, lang: str) -> bool:
     """A sentence that only lists things ("The address, the customer's number, what the problem is,
     and the history."; "品名、数量、保质期"): at least three short parts, no question."""
     body = text.strip().rstrip("。.!！")
-    if not body or body.endswith(("?", "？")):
+    if not body or body.endswith(("?", "？")) or _CURRENT.search(body) or _is_story(body, lang):
         return False
     if lang == "zh":
         parts = [p for p in re.split(r"[、，,]|还有|以及", body) if p.strip()]
-        return len(parts) >= 3 and all(len(p.strip()) <= 8 for p in parts)
+        return len(parts) >= 3 and all(len(p.strip()) <= 8 for p in parts) and not _PAIN.search(body)
     parts = [p for p in re.split(r",|;|\band\b|\bor\b", body) if p.strip()]
-    return len(parts) >= 3 and all(len(p.split()) <= 5 for p in parts)
+    # "paper gets lost, orders get mixed up": a list of complaints; "what the problem is" names a field
+    pains = [
+        p
+        for p in parts
+        if _PAIN.search(p) and not re.match(r"\s*(?:what|how|when|where|who|which)\b", p, re.I)
+    ]
+    return len(parts) >= 3 and all(len(p.split()) <= 5 for p in parts) and not pains
 
 
 def _is_story(text: str, lang: str) -> bool:
@@ -678,7 +714,9 @@ def statement_en(clause: str) -> str:
         return statement_en(f"{m.group(1)} must {m.group(2)}")
     # "I want every client's orders landing in one queue"  ->  ensure that ... land in one queue
     m = re.match(
-        rf"{_I_WANT}((?:the|our|my|every|each|all)\s+[\w']+(?:\s+[\w']+)?)\s+([a-z]+ing)\b(?!\s+of\b)(.*)$",
+        rf"{_I_WANT}((?:the|our|my|every|each|all)\s+[\w']+(?:\s+[\w']+)?)\s+([a-z]+ing)\b"
+        r"(?=\s+(?:in|into|on|at|from|out|up|by|through|over|within|straight|automatically|directly|together|back|"
+        r"away)\b|\s*[,.]|\s*$)(.*)$",
         s,
         re.I,
     )
@@ -695,12 +733,17 @@ def statement_en(clause: str) -> str:
         re.I,
     )
     if m:
-        return _shall(f"allow users to {m.group(1)}")
+        subject = re.match(rf"^({_ROLES}|(?:the|our|some)\s+\w+s)\b", s, re.I)
+        rest = m.group(1)
+        if subject:
+            rest = re.sub(r"\bthem\b", _lower_first(subject.group(1)), rest, count=1)
+        return _shall(f"allow users to {rest}")
     # "that would be great, actually": a yes, no need of its own
     if re.fullmatch(
         r"(?:that|it|this)(?:\s+would|'d|\s+is|'s)?\s+(?:be\s+)?(?:really\s+|very\s+)?"
         r"(?:great|nice|good|helpful|useful|perfect|amazing|handy|brilliant|ideal|lovely|fantastic|super|cool)"
-        r"(?:,?\s+(?:actually|really|yeah|yes|honestly|too|though))*[.!]?",
+        r"(?:,?\s+(?:actually|really|yeah|yes|honestly|too|though))*[.!]?|"
+        r"(?:that|it)(?:\s+would|'d)\s+(?:really\s+)?help(?:\s+us)?(?:\s+a lot)?[.!]?",
         s,
         re.I,
     ):
@@ -738,8 +781,7 @@ def statement_en(clause: str) -> str:
     )
     if m:
         what = m.group(1).lower().rstrip("s")
-        rest = re.sub(r"\bi\b", "I", m.group(2))
-        return _shall(f"give every user their own {what}{rest}")
+        return _shall(f"give every user their own {what}")  # "so i know who did what" is the reason
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
         rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
@@ -768,7 +810,11 @@ def statement_en(clause: str) -> str:
     if m:
         s = m.group(1)
     # "rate shopping would be nice"  ->  provide rate shopping
-    m = re.match(r"^(.{3,60}?)\s+would be (?:nice|great|good|helpful|useful|ideal|cool)$", s, re.I)
+    m = re.match(
+        r"^(.{3,60}?)\s+would be (?:nice|great|good|helpful|useful|ideal|cool|handy|brilliant|lovely|fantastic|super)$",
+        s,
+        re.I,
+    )
     if m and _noun_phrase(m.group(1)):
         return _shall(f"provide {m.group(1)[:1].lower() + m.group(1)[1:]}")
     # "I hope / I envision / I can imagine that the system will send ..."
@@ -780,7 +826,12 @@ def statement_en(clause: str) -> str:
     if m:
         s = m.group(1)
     # "it would be great if customers could book online"
-    m = re.match(r"^(?:it\s+would|it'?d|that\s+would|that'?d)\s+be\s+\w+\s+(if|to have|to)\s+(.+)$", s, re.I)
+    m = re.match(
+        r"^(?:it\s+would|it'?d|that\s+would|that'?d)\s+(?:be\s+\w+|(?:really\s+)?help(?:\s+us)?(?:\s+a lot)?)\s+"
+        r"(if|to have|to)\s+(.+)$",
+        s,
+        re.I,
+    )
     if m and m.group(1).lower() == "to":
         return _shall(f"allow users to {m.group(2)}")
     if m:
@@ -989,11 +1040,11 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     s = _CUE_ZH.sub("", _CUE_ZH.sub("", s))  # "最好还能..."
     s = re.sub(r"能不能|可不可以|能否", "能", s)  # a wish asked as a question: "盘点的时候能不能不停发货"
     own = re.match(
-        r"^(?:每个人|每人|各自|大家)(?:都)?(?:要|得)?有?(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)(.*)$",
+        r"^(?:每个人|每人|各自|大家)(?:都)?(?:要|得)?有(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)(?![^，。]*(?:一样|共用))",
         s,
     )
     if own:  # "每个人有自己的账号，谁改的都能查到"
-        return f"系统应为每个用户提供独立账号{own.group(1)}。"
+        return "系统应为每个用户提供独立账号。"  # what follows is why ("谁改的都能查到")
     s = re.sub(r"^(?:有个|有一个|有)(?=.{2,})", "提供", s) if re.match(r"^(?:有个|有一个)", s) else s
     s = re.sub(r"(就好了|就行了|就好|就行|就可以了|比较好|会好很多|那就太好了|那就好了)$", "", s).strip(
         "，, "
@@ -1036,7 +1087,10 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应确保{s}。"
     if any(at and w in _MODALS_ZH for w, _, at in _words_zh(s)):
         return f"系统应满足：{s}。"  # a need inside the sentence the rules cannot place: kept whole
-    if _starts_with_noun(s):  # "家长在手机上请假": who does it leads, the system supports it
+    if _starts_with_noun(s) and re.search(r"不会|不能|不要|快|慢|稳定|安全|准确|及时|都有|有记录", s):
+        return f"系统应确保{s}。"  # "数据不会丢": a state the system keeps
+    if _starts_with_noun(s):
+        # "家长在手机上请假": who does it leads, the system supports it
         return f"系统应支持{_without_modal(s)}。"
     return f"系统应能{s}。"
 
@@ -1056,7 +1110,7 @@ def _starts_with_noun(text: str) -> bool:
     import jieba.posseg
 
     for word in jieba.posseg.lcut(text[:12]):
-        return bool(word.flag) and word.flag[0] in "nr" and len(word.word) > 1
+        return bool(word.flag) and word.flag[0] == "n" and len(word.word) > 1
     return False
 
 

@@ -33,6 +33,7 @@ from assistant.interviews.dialogue import (
     split_list,
     statement_en,
     statement_zh,
+    system_acts,
     wishes,
 )
 from assistant.interviews.transcripts import Turn
@@ -221,8 +222,10 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 while i < len(parts) and parts[i].sentence == clause.sentence:
                     nxt = parts[i]
                     then = kind_of(nxt.text, question, lang, first_answer=False)
-                    if then in ("open_question", "chitchat", "pain_point", "process_step", "rejected") or (
-                        then == "other" and not goes_on(nxt.text, lang)
+                    if (
+                        then in ("open_question", "chitchat", "process_step", "rejected")
+                        or (then == "pain_point" and not system_acts(nxt.text))
+                        or (then == "other" and not goes_on(nxt.text, lang))
                     ):
                         break
                     end = nxt.end
@@ -313,7 +316,13 @@ def _with_list(statement: str, listed: str, lang: str) -> str:
     """The statement with the list that says what the need holds ("...sees everything: the address,
     the phone number and the notes."); a statement the rules could not rephrase stays as it is."""
     listed = listed.strip().rstrip("。.!！；;")
-    if not statement or statement.startswith(_FALLBACK) or not listed:
+    if (
+        not statement
+        or statement.startswith(_FALLBACK)
+        or not listed
+        or ":" in statement
+        or "：" in statement
+    ):
         return statement
     if lang == "zh":
         return statement.rstrip("。") + "：" + listed + "。"
@@ -383,7 +392,13 @@ def proposal_statement(proposal: str) -> str:
         rest = re.sub(r"^(?:那么|那(?![个些种边样])|嗯+[，,]?)", "", rest)
         rest = re.sub(r"^(?:以后|将来|到时候)(?:的话)?[，,]?", "", rest).rstrip("…")
         # "那晨检记录也在系统里，保健医生在平板上录": what the system keeps, then how
-        kept = re.match(r"^([^，,]{1,10}?)也?(?:在|进)系统(?:里|上|中)[，,]?(.*?)[。？?]*$", rest)
+        rest = re.sub(r"[，,]?(?:对吧|是吧|好吧|是不是|对不对)$", "", rest.rstrip("。？?"))
+        if re.fullmatch(r"(?:这些|那些|这个|那个)?(?:都)?也?(?:在|进)系统(?:里|上|中)", rest):
+            return ""  # "以后也在系统里？": names nothing
+        kept = re.match(
+            r"^((?!这些|那些|这个|那个|也)[\u4e00-\u9fffA-Za-z]{2,10}?)(?:都)?也?(?:在|进)系统(?:里|上|中)[，,]?(.*?)[。？?]*$",
+            rest,
+        )
         if kept:
             how = kept.group(2).strip("，, ")
             return f"系统应支持{kept.group(1)}" + (f"：{how}" if how else "") + "。"
