@@ -733,10 +733,10 @@ def statement_en(clause: str) -> str:
         re.I,
     )
     if m:
-        subject = re.match(rf"^({_ROLES}|(?:the|our|some)\s+\w+s)\b", s, re.I)
+        named = re.match(rf"^({_ROLES}|(?:the|our|some)\s+\w+s)\b", s, re.I)
         rest = m.group(1)
-        if subject:
-            rest = re.sub(r"\bthem\b", _lower_first(subject.group(1)), rest, count=1)
+        if named:
+            rest = re.sub(r"\bthem\b", _lower_first(named.group(1)), rest, count=1)
         return _shall(f"allow users to {rest}")
     # "that would be great, actually": a yes, no need of its own
     if re.fullmatch(
