@@ -602,6 +602,57 @@ def test_logins_described_or_shared_today_are_no_requirement(said: str) -> None:
     assert kind_of(said, "And the logins?", "zh" if "账号" in said else "en") != "requirement"
 
 
+TAPROOM_EN = """Analyst: So would it be okay if it kept what you typed and sent it when the signal comes back?
+Brewer: Yes, as long as it doesn't lose anything.
+Analyst: Another thing we often see is recall tracing.
+Owner: So yes, from a batch number, everyone who got it. That's a must.
+Analyst: And reports, what would you like to look at?
+Owner: What sells, honestly. Per beer, per month, per pub.
+Analyst: Should the system block orders for pubs that owe money?
+Owner: No. But warn me. Big red warning.
+"""
+
+
+def test_proposals_and_needs_said_the_way_real_interviews_say_them() -> None:
+    r = extract(parse_transcript(TAPROOM_EN.encode(), "t.txt"))
+    statements = [x["statement"] for x in r["requirements"]]
+    # "would it be okay if ..." proposes; the yes with its condition confirms it
+    [offline] = [x for x in r["requirements"] if x["quotes"][0]["turn"] == "T1"]
+    assert [q["turn"] for q in offline["quotes"]] == ["T1", "T2"]
+    assert (
+        offline["statement"] == "The system shall keep what you typed and sent it when the signal comes back."
+    )
+    # a consultant's "another thing we often see is ..." is a proposal too
+    assert "The system shall provide recall tracing." in statements
+    # a filler is no feature, and "per beer, per month" breaks the feature down
+    assert not any("honestly" in x["quote"] for x in r["requirements"])
+    [sells] = [x for x in r["requirements"] if "sells" in x["statement"]]
+    assert "Per beer, per month, per pub." in [q["quote"] for q in sells["quotes"]]
+    # the block is turned down, the warning asked for
+    assert "The system shall warn the user." in statements
+    assert not any("block" in st for st in statements)
+
+
+SHOP_ZH = """顾问：排课这块呢？
+老板：我一选日期，它就给我列出来哪些教室空着，我再挑。
+顾问：会员资料呢？
+老板：会员资料谁都不许导出。
+顾问：要不要记录谁改过价格？
+老板：要，记下来。
+顾问：签到呢？
+老板：让家长在手机上签个字，点一下就行。
+"""
+
+
+def test_chinese_needs_said_as_what_the_system_does_or_must_not_allow() -> None:
+    r = extract(parse_transcript(SHOP_ZH.encode(), "t.txt"))
+    turns = {q["turn"] for x in r["requirements"] for q in x["quotes"]}
+    assert {"T2", "T4", "T6", "T8"} <= turns
+    # a one-character "要" says yes to the proposal: both turns quoted
+    [audit] = [x for x in r["requirements"] if x["quotes"][0]["turn"] == "T5"]
+    assert [q["turn"] for q in audit["quotes"]] == ["T5", "T6"]
+
+
 LAUNDRY_ZH = """访谈者：那权限这块呢？
 老板：我能看到所有的，我老婆能看她那家，店员只能看自己店的。
 访谈者：那断网的时候也得能收衣，等网络好了再传上去。

@@ -309,7 +309,14 @@ _WISH_EN = re.compile(
     # "everybody has own login so i know who did what": a login per person is asked for, not described
     r"\b(?:every(?:body|one)|each (?:person|user)|every (?:user|person))\s+(?:has|gets|should have|needs?)\s+"
     r"(?:(?:their|his|her|an?)\s+)?own (?:logins?|accounts?)\b|\bown (?:logins?|accounts?) for (?:each|every)\b|"
-    r"^\W*(?:so\s+)?own (?:logins?|accounts?)\b)",
+    r"^\W*(?:so\s+)?own (?:logins?|accounts?)\b|"
+    # "as long as it doesn't lose what I typed": the condition is the need
+    r"\bas long as\b(?! (?:i|we|you) (?:can )?remember)|"
+    # "But warn me.": the system told what to do
+    r"^\W*(?:(?:but|and|just|then|so)\s+)?(?:warn|tell|show|remind|alert|notify|ping) (?:me|us)\b|"
+    # "If that went into Xero automatically once it's delivered...": the new system imagined
+    r"^\W*(?:(?:and|but|so)\s+)?if (?:that|it|this|the system|the app) (?:could|would|went|came|showed|sent|just)\b"
+    r"(?![^.]*\b(?:wrong|broke|breaks|fails?|crash\w*|down|lost)\b))",
     re.I,
 )
 _WISH_ZH = re.compile(
@@ -317,6 +324,9 @@ _WISH_ZH = re.compile(
     r"将来|以后要|以后能|到时候|不能|不允许|禁止|不得|不超过|至少|自动|支持|能够|可以.*就好|就好了|就行了|"
     r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
     r"(?:每人|每个人|各自)(?:都)?(?:要|得)?有(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)|"
+    # "它就给我列出来", "就提醒", "客户能在小程序上自己下单", "让客户打个分", "别再派了", "不许导出", "点一下就行"
+    r"(?:它|系统|软件|小程序)(?:就(?!是)|会|能|自动)|就(?:提醒|通知|报警|推送|标红|自动)|能在(?:小程序|手机|平板|网上|系统)|"
+    r"让(?:客户|顾客|阿姨|家长|员工|用户|司机|老师|师傅|会员|店员)|别再|别让|不让|不许|不准|就行|"
     r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
 )
 _FEATURE_QUESTION = re.compile(
@@ -339,6 +349,12 @@ PROPOSAL = re.compile(
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
     r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
+    # "So would it be okay if it saved what you'd entered?", "Usually better if they have their own"
+    r"\bwould it be (?:okay|ok|fine|alright|acceptable) if\b|\b(?:usually|generally|often|probably) better (?:if|to)\b|"
+    # "Another thing we often see is traceability.", "Many breweries use ..."
+    r"\b(?:another thing|something|one thing) (?:we|other (?:clients|customers|companies)) (?:often |usually |typically )?"
+    r"(?:see|recommend|suggest)\b|\b(?:many|most|a lot) of our (?:clients|customers)\b|"
+    r"\bother (?:clients|customers|companies|businesses) (?:use|have|like|want)\b|"
     r"^(?:(?:and|so|also)\s+)?would (?!you\b|that\b|it\b)(?![^?]*\b(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|tomorrow|next week|a call|a meeting|follow-up|time|date)\b).{1,60}\bwork\b|"
     # "could the customer accept online, with a button in the email?": someone else doing something new
@@ -426,7 +442,7 @@ _CONFIRM = re.compile(
     r"that'?d be (?:great|nice|good|helpful|useful|handy|brilliant|ideal|lovely|perfect|fantastic|super)|"
     r"sounds (?:good|great)|good idea|great idea|that would (?:really )?help|that'?d help|oh yes|oh yeah|yes please|that'?s a good idea|we'?d love that)\b|"
     r"^(?:那|嗯+[，,]?)?(?:对(?!不)|是的|没错|可以|好的|当然|行|要的|需要的|这个好|好啊|好呀|太好了|那当然|必须的|要要|可以可以|"
-    r"好好|那好|那就太好了|就是这个意思|这个要|都行|都可以)",
+    r"好好|那好|那就太好了|就是这个意思|这个要|都行|都可以|要(?=[，,。！]|$))",
     re.I,
 )
 #: a feature turned down: "I don't want a web shop", "we dont need it", "不需要这个" (but "I don't
@@ -782,6 +798,19 @@ def statement_en(clause: str) -> str:
     if m:
         what = m.group(1).lower().rstrip("s")
         return _shall(f"give every user their own {what}")  # "so i know who did what" is the reason
+    # "But warn me.", "just tell us when it's low"
+    m = re.match(
+        r"^(?:(?:but|and|just|then|so)\s+)?(warn|tell|show|remind|alert|notify|ping)\s+(?:me|us)\b(.*)$",
+        s,
+        re.I,
+    )
+    if m:
+        return _shall(f"{m.group(1).lower()} the user{m.group(2)}")
+    # "as long as it doesn't lose what I typed"  ->  the condition is what the system must keep
+    m = re.match(r"^(?:(?:yes|yeah|okay|ok|sure)[,\s]+)?as long as\s+(.{6,})$", s, re.I)
+    if m:
+        kept = re.sub(r"^it(?=\s)", "the system", m.group(1))
+        return _shall(f"ensure that {kept}")
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
         rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
@@ -840,11 +869,12 @@ def statement_en(clause: str) -> str:
             return _shall(f"provide {rest}")
         s = rest
     # "(if) the system matched buyers to listings", "the system generates a list"
-    m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+(?:s|ed))(?![\w'])(.*)$", s, re.I)
+    m = re.match(rf"^(?:{_SYSTEM})\s+([a-z]+)(?![\w'])(.*)$", s, re.I)
     if (
         m
         and m.group(1).lower() not in {"is", "was", "has", "does", "needs", "had", "did"}
         and _is_verb(m.group(1))
+        and _base(m.group(1)) != m.group(1).lower()  # "saves", "matched", "kept": a verb that has a tense
     ):
         return _shall(f"{_base(m.group(1))}{m.group(2)}")
     # "the system will / it should (be able to) send reminders"

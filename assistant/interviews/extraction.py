@@ -254,7 +254,13 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 )
                 said_here = (reqs[-1], start)
             elif kind == "answer":
-                named = split_list(text, lang)
+                named = [p for p in split_list(text, lang) if not _FILLER_PART.fullmatch(p.strip(" .,!"))]
+                if named and said_here is not None and all(_BREAKDOWN.match(p) for p in named):
+                    # "Per beer, per month, per customer.": how the feature just named is broken down
+                    item = said_here[0]
+                    item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
+                    item.statement = _with_list(item.statement, text, lang)
+                    continue
                 for part in named:
                     short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
                     statement = statement_of(part, lang, noun_phrase=short)
@@ -330,6 +336,15 @@ def _with_list(statement: str, listed: str, lang: str) -> str:
         listed = listed[:1].lower() + listed[1:]
     return statement.rstrip(".") + ": " + listed + "."
 
+
+#: a part of a list answer that names nothing ("What sells, honestly.")
+_FILLER_PART = re.compile(
+    r"(?:honestly|really|basically|actually|obviously|mostly|probably|maybe|yeah|yes|okay|ok|like|i guess|"
+    r"i think|you know|i mean|anyway|说实话|其实|基本上|反正|大概)",
+    re.I,
+)
+#: parts that break a feature down ("per beer", "by month", "按门店")
+_BREAKDOWN = re.compile(r"\s*(?:per|by|for each|each|按|每个|每)\b", re.I)
 
 #: a clause that narrows what was said before ("Except the fax"): no statement of its own
 _EXCEPT = re.compile(
@@ -415,6 +430,21 @@ def proposal_statement(proposal: str) -> str:
     )
     rest = (m.group(1) if m else proposal).strip().rstrip("?.! ")
     # "Would it help if the operator could tap a reason?" / "...to send a reminder?": the wish after it
+    seen = re.match(
+        r"^.*?\b(?:another thing|something|one thing)\b.*?\b(?:see|recommend|suggest)\s+(?:is|are)\s+(.+?)[?.! ]*$",
+        proposal,
+        re.I,
+    )
+    if seen:  # "Another thing we often see is traceability."
+        thing = seen.group(1)
+        if re.match(r"(?:a|an|the|some)\s", thing, re.I):
+            return statement_en(f"we want {thing}")
+        return statement_en(f"we want a {thing}").replace("provide a ", "provide ", 1)
+    okay_if = re.match(
+        r"^.*?\bwould it be (?:okay|ok|fine|alright|acceptable) if\s+(.+?)[?.! ]*$", proposal, re.I
+    )
+    if okay_if:  # "So would it be okay if it saved what you'd entered?"
+        return statement_en(okay_if.group(1))
     it_helps = re.match(r"^(?:and\s+|also\s+|so\s+)?would it help\s+(if|to)\s+(.+?)[?.! ]*$", proposal, re.I)
     if it_helps and it_helps.group(1).lower() == "to":
         return statement_en(f"we want to {it_helps.group(2)}")
