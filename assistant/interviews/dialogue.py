@@ -311,12 +311,15 @@ _WISH_EN = re.compile(
     r"(?:(?:their|his|her|an?)\s+)?own (?:logins?|accounts?)\b|\bown (?:logins?|accounts?) for (?:each|every)\b|"
     r"^\W*(?:so\s+)?own (?:logins?|accounts?)\b|"
     # "as long as it doesn't lose what I typed": the condition is the need
-    r"\bas long as\b(?! (?:i|we|you) (?:can )?remember)|"
+    r"(?<!\bfor )(?<!takes )\bas long as\b(?!\s+(?:i|we|you|they|anyone|anybody|everyone)(?:'ve|\s+(?:have|had|worked|been)\b|"
+    r"\s+(?:can |could )?remember\b))|"
     # "But warn me.": the system told what to do
-    r"^\W*(?:(?:but|and|just|then|so)\s+)?(?:warn|tell|show|remind|alert|notify|ping) (?:me|us)\b|"
+    r"^\W*(?:(?:but|and|just|then|so)\s+)?(?:warn|tell|show|remind|alert|notify|ping) (?:me|us)\b"
+    r"(?! about (?:it|that)\b| if (?:i|i'm|we)\b)|"
     # "If that went into Xero automatically once it's delivered...": the new system imagined
-    r"^\W*(?:(?:and|but|so)\s+)?if (?:that|it|this|the system|the app) (?:could|would|went|came|showed|sent|just)\b"
-    r"(?![^.]*\b(?:wrong|broke|breaks|fails?|crash\w*|down|lost)\b))",
+    r"^\W*(?:(?:and|but|so)\s+)?if (?:that|it|this|the system|the app) (?:could|would|(?:just )?(?:went|came|showed|sent)\b"
+    r"(?=[^.]*\b(?:automatically|straight|directly|by itself|on its own)\b))"
+    r"(?![^.]*\b(?:wrong|broke|breaks|fails?|crash\w*|down|lost|stop\w*|froze|missing)\b))",
     re.I,
 )
 _WISH_ZH = re.compile(
@@ -325,8 +328,10 @@ _WISH_ZH = re.compile(
     r"要是能|如果能|想实现|要实现|得能|能.*吗|都要[。！]?$|很重要|非常重要|最重要|关键是|只能|只有.{1,8}才能|才可以|"
     r"(?:每人|每个人|各自)(?:都)?(?:要|得)?有(?:一个)?(?:自己的|各自的|单独的)?(?:账号|帐号)|"
     # "它就给我列出来", "就提醒", "客户能在小程序上自己下单", "让客户打个分", "别再派了", "不许导出", "点一下就行"
-    r"(?:它|系统|软件|小程序)(?:就(?!是)|会|能|自动)|就(?:提醒|通知|报警|推送|标红|自动)|能在(?:小程序|手机|平板|网上|系统)|"
-    r"让(?:客户|顾客|阿姨|家长|员工|用户|司机|老师|师傅|会员|店员)|别再|别让|不让|不许|不准|就行|"
+    r"(?<!以前的)(?<!原来的)(?<!现在的)(?<!之前的)(?<!上次)(?:它|系统|软件|小程序)(?:就(?!是)|会|能|自动)"
+    r"(?![^，。！？]*(?:卡|死机|崩|丢|慢|关机|闪退|错|用不了))|就(?:提醒|通知|报警|推送|标红|自动)|能在(?:小程序|手机|平板|网上|系统)|"
+    r"(?<![们我板司])让(?:客户|顾客|阿姨|家长|员工|用户|司机|老师|师傅|会员|店员)|别再(?!说|提|问|讲)|别让|"
+    r"(?<![板户司们])不(?:让|许|准)(?![我你他她咱])|(?<![说约聊讲问])(?<!差不多)就行|"
     r"(?<![不还只就也都想需主重必])要(?![不是么求])(?=[\u4e00-\u9fff])"
 )
 _FEATURE_QUESTION = re.compile(
@@ -350,11 +355,13 @@ PROPOSAL = re.compile(
     r"would it help|does it make sense|is it (?:useful|important)|would (?:that|it) be (?:useful|helpful)|"
     r"do you see a need)\b|\bwould .{1,60}\bhelp\b|"
     # "So would it be okay if it saved what you'd entered?", "Usually better if they have their own"
-    r"\bwould it be (?:okay|ok|fine|alright|acceptable) if\b|\b(?:usually|generally|often|probably) better (?:if|to)\b|"
+    r"\bwould it be (?:okay|ok|fine|alright|acceptable) if (?!(?:i|we)\b)|"
+    r"\b(?:usually|generally|often|probably) better if (?!(?:we|i|you)\b)|"
     # "Another thing we often see is traceability.", "Many breweries use ..."
     r"\b(?:another thing|something|one thing) (?:we|other (?:clients|customers|companies)) (?:often |usually |typically )?"
-    r"(?:see|recommend|suggest)\b|\b(?:many|most|a lot) of our (?:clients|customers)\b|"
-    r"\bother (?:clients|customers|companies|businesses) (?:use|have|like|want)\b|"
+    r"(?:see|recommend|suggest)\b(?!\s+(?:is|are)\s+(?:that|people|when|how|a lot)\b)|"
+    r"\b(?:many|most|a lot) of our (?:clients|customers) (?:use|want|ask for|add|choose)\b|"
+    r"\bother (?:clients|customers|companies|businesses) (?:use|like|want)\b|"
     r"^(?:(?:and|so|also)\s+)?would (?!you\b|that\b|it\b)(?![^?]*\b(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|tomorrow|next week|a call|a meeting|follow-up|time|date)\b).{1,60}\bwork\b|"
     # "could the customer accept online, with a button in the email?": someone else doing something new
@@ -809,7 +816,9 @@ def statement_en(clause: str) -> str:
     # "as long as it doesn't lose what I typed"  ->  the condition is what the system must keep
     m = re.match(r"^(?:(?:yes|yeah|okay|ok|sure)[,\s]+)?as long as\s+(.{6,})$", s, re.I)
     if m:
-        kept = re.sub(r"^it(?=\s)", "the system", m.group(1))
+        kept = re.sub(
+            r"^(?:i|we)(?=\s)", "the user", re.sub(r"^it(?=\s)", "the system", m.group(1)), flags=re.I
+        )
         return _shall(f"ensure that {kept}")
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
@@ -876,7 +885,14 @@ def statement_en(clause: str) -> str:
         and _is_verb(m.group(1))
         and _base(m.group(1)) != m.group(1).lower()  # "saves", "matched", "kept": a verb that has a tense
     ):
-        return _shall(f"{_base(m.group(1))}{m.group(2)}")
+        # "...kept what you typed and sent it": the second verb too
+        rest = re.sub(
+            r"\band ([a-z]+)\b",
+            lambda v: "and " + (_base(v.group(1)) if _is_verb(v.group(1)) else v.group(1)),
+            m.group(2),
+            count=1,
+        )
+        return _shall(f"{_base(m.group(1))}{rest}")
     # "the system will / it should (be able to) send reminders"
     m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
     if m and not re.match(r"^be\s", m.group(1), re.I):
@@ -1066,7 +1082,7 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
     for _ in range(3):
         s = _FILLER_HEAD_ZH.sub("", s)
     s = _SUBJECT_ZH.sub("", s)
-    s = re.sub(r"^(?:系统|软件|这个系统|新系统|它)(?:要(?!是)|得|应该|需要|最好|必须)?", "", s)
+    s = re.sub(r"^(?:系统|软件|这个系统|新系统|它|小程序)(?:要(?!是)|得|应该|需要|最好|必须|就|会)*", "", s)
     s = _CUE_ZH.sub("", _CUE_ZH.sub("", s))  # "最好还能..."
     s = re.sub(r"能不能|可不可以|能否", "能", s)  # a wish asked as a question: "盘点的时候能不能不停发货"
     own = re.match(
@@ -1106,7 +1122,7 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应在{m.group(1)}时{m.group(2)}。"
     m = re.match(r"^(?:不能|不得|不允许|不可以|不要|别)(?:让)?(.{2,})$", s)
     if m:
-        return f"系统应禁止{m.group(1)}。"
+        return f"系统应禁止{m.group(1).removesuffix('了')}。"
     if s.startswith(("能", "可以")):
         s = "能" + s.removeprefix("可以").removeprefix("能")
         return f"系统应{s}。"
@@ -1117,7 +1133,9 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应确保{s}。"
     if any(at and w in _MODALS_ZH for w, _, at in _words_zh(s)):
         return f"系统应满足：{s}。"  # a need inside the sentence the rules cannot place: kept whole
-    if _starts_with_noun(s) and re.search(r"不会|不能|不要|快|慢|稳定|安全|准确|及时|都有|有记录", s):
+    if _starts_with_noun(s) and re.search(
+        r"不会|不能|不要|不许|不准|不让|快|慢|稳定|安全|准确|及时|都有|有记录", s
+    ):
         return f"系统应确保{s}。"  # "数据不会丢": a state the system keeps
     if _starts_with_noun(s):
         # "家长在手机上请假": who does it leads, the system supports it

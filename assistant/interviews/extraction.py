@@ -259,7 +259,9 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                     # "Per beer, per month, per customer.": how the feature just named is broken down
                     item = said_here[0]
                     item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
-                    item.statement = _with_list(item.statement, text, lang)
+                    item.statement = _with_list(
+                        item.statement, ("、" if lang == "zh" else ", ").join(named), lang
+                    )
                     continue
                 for part in named:
                     short = len(named) > 1 or (len(part) <= 8 if lang == "zh" else len(part.split()) <= 6)
@@ -344,7 +346,7 @@ _FILLER_PART = re.compile(
     re.I,
 )
 #: parts that break a feature down ("per beer", "by month", "按门店")
-_BREAKDOWN = re.compile(r"\s*(?:per|by|for each|each|按|每个|每)\b", re.I)
+_BREAKDOWN = re.compile(r"\s*(?:(?:per|by|for each|each)\b|按|每个?)", re.I)
 
 #: a clause that narrows what was said before ("Except the fax"): no statement of its own
 _EXCEPT = re.compile(
