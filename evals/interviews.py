@@ -174,14 +174,23 @@ TRANSCRIBED: dict[str, Callable[[str], str]] = {
 }
 
 
+#: the Chinese interviews as speech-to-text tools give them: spaces, or nothing, for punctuation
+TRANSCRIBED_ZH: dict[str, Callable[[str], str]] = {
+    "标点换成空格 (punctuation as spaces)": lambda t: re.sub(r"[，。！？；、：,.!?;:]+", " ", t).strip(),
+    "没有标点 (no punctuation)": lambda t: re.sub(r"[，。！？；、：,.!?;:]+", "", t),
+}
+
+
 def _transcribed(bench: Path, golds: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Recall and items matching on the English transcripts rewritten by each of TRANSCRIBED; the
-    annotated quotes are rewritten the same way, so they stay verbatim."""
+    """Recall and items matching on the transcripts rewritten by each of TRANSCRIBED (English) and
+    TRANSCRIBED_ZH (Chinese); the annotated quotes are rewritten the same way, so they stay verbatim."""
     out = []
-    english = [g for g in golds if g.get("language") == "en"]
-    for name, rewrite in TRANSCRIBED.items():
+    variants = [("en", n, f) for n, f in TRANSCRIBED.items()] + [
+        ("zh", n, f) for n, f in TRANSCRIBED_ZH.items()
+    ]
+    for language, name, rewrite in variants:
         rows = []
-        for gold in english:
+        for gold in (g for g in golds if g.get("language") == language):
             turns = [Turn(t.ref, t.speaker, rewrite(t.text)) for t in read_transcript(bench / gold["file"])]
             changed = {
                 **gold,
@@ -192,9 +201,11 @@ def _transcribed(bench: Path, golds: Sequence[dict[str, Any]]) -> list[dict[str,
             }
             ours = score(extract_requirements(turns)["requirements"], changed, turns)
             base = score(baseline(turns), changed, turns)
-            rows.append({"file": gold["file"], "language": "en", "ours": ours, "baseline": base, "ms": 0.0})
+            rows.append(
+                {"file": gold["file"], "language": language, "ours": ours, "baseline": base, "ms": 0.0}
+            )
         if rows:
-            out.append({"variant": name, **_totals(rows)["en"]})
+            out.append({"variant": name, **_totals(rows)[language]})
     return out
 
 
@@ -272,10 +283,11 @@ def format_report(r: dict[str, Any]) -> str:
     ]
     if r.get("transcribed"):
         lines += [
-            "## The English interviews as a transcript without capitals or punctuation",
+            "## The interviews as a transcript without capitals or punctuation",
             "",
-            "Speech-to-text tools and hurried typists write like this. The turns and the annotated quotes are "
-            "rewritten the same way, so the quotes stay verbatim.",
+            "Speech-to-text tools and hurried typists write like this: English lower-cased and without "
+            "punctuation, Chinese with spaces or nothing for its punctuation. The turns and the annotated quotes "
+            "are rewritten the same way, so the quotes stay verbatim.",
             "",
             "| rewritten | interviews | method | recall by quote | recall by statement | items matching | items / interview |",
             "|---|---|---|---|---|---|---|",

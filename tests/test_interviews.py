@@ -323,6 +323,23 @@ def test_speech_transcribed_without_punctuation_is_cut_into_clauses() -> None:
     ]
 
 
+def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:
+    # speech-to-text: spaces for pauses, or nothing at all
+    spaced = (
+        "顾问：那收衣这块呢\n老板：现在都是手写的 老是写错 收衣服的时候最好能拍照 照片跟这件衣服绑在一起\n"
+    )
+    r = extract(parse_transcript(spaced.encode(), "t.txt"))
+    [photo] = [x for x in r["requirements"] if "拍照" in x["quote"]]
+    assert "手写" not in photo["quote"] and "拍照" in photo["statement"]
+    assert any("手写" in x["quote"] for x in r["process_steps"] + r["pain_points"])
+    run_on = (
+        "顾问：那收衣这块呢\n老板：现在都是手写的老是写错然后收衣服的时候最好能拍照照片跟这件衣服绑在一起\n"
+    )
+    r = extract(parse_transcript(run_on.encode(), "t.txt"))
+    [photo] = [x for x in r["requirements"] if "拍照" in x["quote"]]
+    assert not photo["quote"].startswith("现在")
+
+
 @pytest.mark.parametrize(
     "said, leads",
     [
@@ -772,12 +789,14 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
     assert ours["recall_quote"] > base["recall_quote"] + 0.2
     assert ours["recall_statement"] > base["recall_statement"]
     assert ours["matching"] >= 0.5 and ours["not_requirement_items"] < 0.1
-    # the English interviews as a transcript without capitals or punctuation: quotes still verbatim,
-    # and the extractor still finds more than the baseline
+    # the interviews as a transcript without capitals or punctuation (English) or with spaces or nothing
+    # for the punctuation (Chinese): quotes still verbatim, and the extractor still finds more than the baseline
     assert [v["variant"] for v in r["transcribed"]] == [
         "lower case",
         "lower case, no full stops or commas",
         "lower case, no punctuation at all",
+        "标点换成空格 (punctuation as spaces)",
+        "没有标点 (no punctuation)",
     ]
     for v in r["transcribed"]:
         assert v["ours"]["verbatim"] == 1.0 and v["ours"]["recall_quote"] > v["baseline"]["recall_quote"]

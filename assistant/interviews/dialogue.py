@@ -207,7 +207,14 @@ _CLAUSE_EN = re.compile(
     r"at the moment|today|ideally|also)\b)",
     re.I,
 )
-_CLAUSE_ZH = re.compile(r"[，,](?=[^，,]{2,})")
+# a comma before two or more characters, or a pause that speech-to-text wrote as a space between two
+# Chinese characters ("收衣服的时候 能拍照 然后照片跟衣服绑在一起")
+_CLAUSE_ZH = re.compile(r"[，,](?=[^，,]{2,})|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# a long Chinese run without any punctuation: also cut before the words that start a new clause
+_RUN_ON_CHARS = 30
+_CLAUSE_RUN_ON_ZH = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?=然后|还有|另外|而且|但是|不过|所以|因为|对了|就是说|比如|最好|一定要|必须|希望|我想|我们想|要是能)"
+)
 # a long English sentence, as speech transcribed without punctuation gives: also cut where a speaker
 # starts a new clause ("...the same slot i just want one calendar", "...yes so maybe only...")
 _RUN_ON_WORDS = 20
@@ -239,6 +246,8 @@ def clauses(turn: Turn) -> list[Clause]:
         cuts = list(splitter.finditer(sentence))
         if splitter is _CLAUSE_EN and len(sentence.split()) > _RUN_ON_WORDS and "," not in sentence:
             cuts = sorted(cuts + list(_CLAUSE_RUN_ON.finditer(sentence)), key=lambda b: b.start())
+        if splitter is _CLAUSE_ZH and not cuts and len(sentence) > _RUN_ON_CHARS:
+            cuts = list(_CLAUSE_RUN_ON_ZH.finditer(sentence))
         cut = s
         for b in cuts:
             if s + b.start() < cut:
