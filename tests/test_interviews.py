@@ -323,6 +323,21 @@ def test_speech_transcribed_without_punctuation_is_cut_into_clauses() -> None:
     ]
 
 
+def test_a_need_in_run_on_speech_is_quoted_clause_by_clause() -> None:
+    said = (
+        "Q: and the calendar\n"
+        "A: i want one calendar for the whole practice that everybody sees on their screen then the "
+        "receptionist moves appointments around with one click when a patient calls\n"
+    )
+    [req] = extract(parse_transcript(said.encode(), "t.txt"))["requirements"]
+    # one need, one statement of all of it, a quote per clause (no quote runs on for the whole turn)
+    assert [q["quote"] for q in req["quotes"]] == [
+        "i want one calendar for the whole practice that everybody sees on their screen",
+        "then the receptionist moves appointments around with one click when a patient calls",
+    ]
+    assert "calendar" in req["statement"] and "one click" in req["statement"]
+
+
 def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:
     # speech-to-text: spaces for pauses, or nothing at all
     spaced = (

@@ -219,6 +219,7 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 # the rest of the sentence says more about the same need ("调货要在系统里走，一店调出，
                 # 三店确认收货"): one quote, one statement, up to an open question or the sentence end
                 end = clause.end
+                pieces = [[clause.start, clause.end]]  # the quotes: one, or one per clause of run-on speech
                 while i < len(parts) and parts[i].sentence == clause.sentence:
                     nxt = parts[i]
                     then = kind_of(nxt.text, question, lang, first_answer=False)
@@ -228,10 +229,17 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         or (then == "other" and not goes_on(nxt.text, lang))
                     ):
                         break
+                    if lang == "en" and "," not in turn.text[end : nxt.start]:
+                        # speech without commas, cut where a new clause starts: the same need, each
+                        # clause quoted on its own, so that no quote runs on for a whole turn
+                        pieces.append([nxt.start, nxt.end])
+                    else:
+                        pieces[-1][1] = nxt.end
                     end = nxt.end
                     i += 1
                 # and, in Chinese, what led up to it in the sentence ("我能看到所有的，我老婆能看她那家，店员只能看自己店的")
                 start = led
+                pieces[0][0] = start
                 text = turn.text[start:end]
             said.append(Item(f"X{len(said) + 1}", "statement", text, text, turn.ref, turn.speaker))
             if kind == "open_question":
@@ -252,7 +260,12 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         0.8 if prio in ("Must", "Should") else 0.65,
                     )
                 )
-                said_here = (reqs[-1], start)
+                if len(pieces) > 1:
+                    reqs[-1].quotes = [
+                        {"turn": turn.ref, "speaker": turn.speaker, "quote": turn.text[a:b]}
+                        for a, b in pieces
+                    ]
+                said_here = (reqs[-1], pieces[-1][0])
             elif kind == "answer":
                 named = [p for p in split_list(text, lang) if not _FILLER_PART.fullmatch(p.strip(" .,!"))]
                 if named and said_here is not None and all(_BREAKDOWN.match(p) for p in named):
