@@ -636,6 +636,10 @@ def test_a_yes_to_a_question_about_today_is_no_requirement(asked: str, reply: st
         "Tell me about it, it's a nightmare.",
         "As long as I've been here, it's been a spreadsheet.",
         "If it came in after six we just left it on the dock till morning.",
+        # turned down, or a hedge before a number
+        "We don't need to count pints.",
+        "自动派单不要。",
+        "We've got, I want to say, about four hundred kegs.",
     ],
 )
 def test_what_happens_today_is_no_requirement(said: str) -> None:
@@ -935,6 +939,7 @@ def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement
         ("要汇总。", "", "requirement"),
         ("We would like a water usage report for each meter.", "", "requirement"),
         ("Every passenger should have a seat assigned automatically.", "", "requirement"),
+        ("We don't need to type it twice anymore.", "", "requirement"),  # a benefit, not a no
         ("everybody has own login so i know who did what", "", "requirement"),
         ("客户问问题要能快速找到答案。", "", "requirement"),
         ("审批完再说发货的事，系统要能卡住。", "", "requirement"),

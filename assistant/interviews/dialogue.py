@@ -402,6 +402,8 @@ PROPOSAL = re.compile(
 
 def wishes(text: str, lang: str) -> bool:
     """Whether a clause holds a need or wish word (must, would like, 希望, 要能...)."""
+    if lang != "zh":
+        text = re.sub(r"\bi (?:want to|wanna|'d like to|would like to) say\b", "", text, flags=re.I)
     return bool((_WISH_ZH if lang == "zh" else _WISH_EN).search(text))
 
 
@@ -466,7 +468,9 @@ _CONFIRM = re.compile(
 _REJECTED = re.compile(
     r"^(?:(?:but|and|no|so|oh|well|honestly|really)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+"
     r"(?:want|need)\s+(?!to\b)(?![\w' ]{1,30}?\s(?:to|\w+ing)\b)|^(?:i|we) (?:don'?t|do not|dont) (?:think )?(?:we|i) need (?:it|that|this)\b|"
-    r"^(?:不需要|不用|没必要|用不着)(?:这个|那个|这些)?[。！，,]?$",
+    r"^(?:(?:but|and|no|so|oh|well)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+(?:need|have) to\s+"
+    r"(?![^.]*\b(?:again|twice|anymore|any more|manually|by hand|retype|re-enter)\b)|"
+    r"^(?:不需要|不用|没必要|用不着)(?:这个|那个|这些)?[。！，,]?$|^[^，。,]{2,12}?(?:就)?(?:不要|不用|不需要)了?[。！]?$",
     re.I,
 )
 #: parked for a later phase ("yes, but not for now", "可以先不做")
