@@ -323,6 +323,15 @@ def test_speech_transcribed_without_punctuation_is_cut_into_clauses() -> None:
     ]
 
 
+def test_a_need_parked_in_the_next_breath_is_an_open_question() -> None:
+    said = "顾问：开票呢？\n会计：能不能在系统里直接开电子发票，这个回头问一下老板，看他怎么想。\n"
+    r = extract(parse_transcript(said.encode(), "t.txt"))
+    assert r["requirements"] == []
+    assert [x["quote"] for x in r["open_questions"]] == [
+        "能不能在系统里直接开电子发票，这个回头问一下老板，看他怎么想。"
+    ]
+
+
 def test_a_need_in_run_on_speech_is_quoted_clause_by_clause() -> None:
     said = (
         "Q: and the calendar\n"

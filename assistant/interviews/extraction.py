@@ -241,6 +241,17 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 start = led
                 pieces[0][0] = start
                 text = turn.text[start:end]
+                # "能不能直接开电子发票……嗯，这个回头问一下会计": the need parked by the next clause
+                if (
+                    i < len(parts)
+                    and _PARKS_IT.match(parts[i].text)
+                    and (kind_of(parts[i].text, question, lang, first_answer=False) == "open_question")
+                ):
+                    kind, parked = "open_question", parts[i].sentence
+                    while i < len(parts) and parts[i].sentence == parked:  # to the end of its sentence
+                        end = parts[i].end
+                        i += 1
+                    text = turn.text[start:end]
             said.append(Item(f"X{len(said) + 1}", "statement", text, text, turn.ref, turn.speaker))
             if kind == "open_question":
                 opens.append(Item(f"Q{len(opens) + 1}", "open_question", text, text, turn.ref, turn.speaker))
@@ -351,6 +362,12 @@ def _with_list(statement: str, listed: str, lang: str) -> str:
         listed = listed[:1].lower() + listed[1:]
     return statement.rstrip(".") + ": " + listed + "."
 
+
+#: an open question that points back at what was just said ("这个回头问一下会计", "that I'd have to check")
+_PARKS_IT = re.compile(
+    r"^\W*(?:(?:but|and|so|well|um|uh)[,\s]+)*(?:这个|那个|这|那|this|that|it)(?:\b|(?=[\u4e00-\u9fff]))",
+    re.I,
+)
 
 #: a part of a list answer that names nothing ("What sells, honestly.")
 _FILLER_PART = re.compile(
