@@ -351,13 +351,15 @@ _FEATURE_QUESTION = re.compile(
     r"哪些(?!原因|问题|困难|麻烦|情况|毛病)|哪几个|想要什么|期望|要解决|想解决|解决.*问题",
     re.I,
 )
-#: people a new feature would serve, as the subject of an interviewer's "could the customers ...?"
-_PEOPLE = (
-    r"(?:the |your |our |each |every )?(?:customers?|clients?|patients?|students?|parents?|guests?|members?|staff|"
-    r"employees?|teachers?|drivers?|technicians?|engineers?|nurses?|doctors?|vets?|managers?|users?|buyers?|"
-    r"sellers?|tenants?|landlords?|agents?|operators?|cashiers?|suppliers?|visitors?|trainers?|instructors?|"
-    r"workers?|carers?|cleaners?|owners?|office|they)"
+#: the people of a business who use a system ("customers can book online", "staff shouldn't see ...")
+_ROLES = (
+    r"(?:the |our |my )?(?:customers?|clients?|patients?|students?|parents?|guests?|members?|staff|employees?|"
+    r"teachers?|drivers?|technicians?|engineers?|nurses?|doctors?|vets?|managers?|users?|buyers?|sellers?|tenants?|"
+    r"landlords?|agents?|operators?|cashiers?|suppliers?|visitors?|trainers?|instructors?|workers?|carers?|"
+    r"cleaners?|owners?|admins?|accountants?)"
 )
+#: people a new feature would serve, as the subject of an interviewer's "could the customers ...?"
+_PEOPLE = rf"(?:(?:your|each|every)\s+)?{_ROLES}|(?:the\s+)?office|they"
 PROPOSAL = re.compile(
     r"\b(?:would you (?:like|want|need)|do you (?:want|need|think you'?d need)|should (?:it|the system|we|i)|"
     r"what about|how about|shall (?:we|i)|we could|i could|could (?:we|the system|it)|we can (?:add|also)|"
@@ -632,8 +634,8 @@ def describes_the_system(text: str, lang: str) -> bool:
     )
 
 
-#: a clause that tells the situation or the consequence, not more of the need ("周末人多的时候排长队",
-#: "一单要是卡个几秒钟", "有时候压在最里面", "because paper gets lost")
+#: a Chinese clause that tells the situation or the consequence, not more of the need ("有时候压在最里面",
+#: "不然又对不上"); a condition ("要是客户三天没来取") stays part of it
 _SITUATION_ZH = re.compile(r"不然|否则|有时候|总是|老是|那就|就麻烦|都不知道")
 
 
@@ -713,11 +715,6 @@ _FILLER_TAIL_EN = re.compile(
     r")+\s*$",
     re.I,
 )
-_ROLES = (
-    r"(?:the |our |my )?(?:customers?|clients?|patients?|students?|parents?|guests?|members?|staff|employees?|"
-    r"teachers?|drivers?|technicians?|nurses?|doctors?|managers?|users?|buyers?|sellers?|tenants?|landlords?|"
-    r"agents?|operators?|cashiers?|suppliers?|visitors?|trainers?|instructors?|workers?|admins?|accountants?)"
-)
 _SYSTEM = r"the system|it|the app|the software|the website|the site|the platform|the tool|the program|the new system"
 _MODAL = r"will|would|could|can|should|must|shall|needs? to|has to|have to|'ll|might"
 
@@ -764,15 +761,15 @@ def statement_en(clause: str) -> str:
         return statement_en(f"{m.group(1)} must {_base(m.group(2))}{m.group(3)}")
     # "they want us to tell them within a day"  ->  what we are to do for them
     m = re.match(
-        rf"^(?:{_ROLES}|they|he|she|(?:the|our|some)\s+\w+s)\s+(?:really\s+)?(?:want|wants|need|needs|expect|expects)\s+us\s+to\s+(.+)$",
+        rf"^({_ROLES}|they|he|she|(?:the|our|some)\s+\w+s)\s+(?:really\s+)?(?:want|wants|need|needs|expect|expects)"
+        r"\s+us\s+to\s+(.+)$",
         s,
         re.I,
     )
     if m:
-        named = re.match(rf"^({_ROLES}|(?:the|our|some)\s+\w+s)\b", s, re.I)
-        rest = m.group(1)
-        if named:
-            rest = re.sub(r"\bthem\b", _lower_first(named.group(1)), rest, count=1)
+        who, rest = m.group(1), m.group(2)
+        if who.lower() not in {"they", "he", "she"}:  # "call them back" -> "call the customers back"
+            rest = re.sub(r"\bthem\b", _lower_first(who), rest, count=1)
         return _shall(f"allow users to {rest}")
     # "that would be great, actually": a yes, no need of its own
     if re.fullmatch(
@@ -811,7 +808,7 @@ def statement_en(clause: str) -> str:
     m = re.match(
         r"^(?:so\s+)?(?:(?:every(?:body|one)|every (?:user|person|member of staff)|each (?:user|person))\s+"
         r"(?:has|gets|should have|must have|needs?)\s+(?:(?:their|his|her|an?)\s+)?)?own\s+(logins?|accounts?|passwords?)"
-        r"(?:\s+for (?:each|every) (?:person|user|one|member of staff))?(.*)$",
+        r"\b",
         s,
         re.I,
     )
@@ -1146,33 +1143,25 @@ def statement_zh(clause: str, noun_phrase: bool = False) -> str:
         return f"系统应确保{s}。"
     if any(at and w in _MODALS_ZH for w, _, at in _words_zh(s)):
         return f"系统应满足：{s}。"  # a need inside the sentence the rules cannot place: kept whole
-    if _starts_with_noun(s) and re.search(
-        r"不会|不能|不要|不许|不准|不让|快|慢|稳定|安全|准确|及时|都有|有记录", s
-    ):
-        return f"系统应确保{s}。"  # "数据不会丢": a state the system keeps
     if _starts_with_noun(s):
-        # "家长在手机上请假": who does it leads, the system supports it
-        return f"系统应支持{_without_modal(s)}。"
+        if re.search(r"不会|不能|不要|不许|不准|不让|快|慢|稳定|安全|准确|及时|都有|有记录", s):
+            return f"系统应确保{s}。"  # "数据不会丢": a state the system keeps
+        return f"系统应支持{_without_modal(s)}。"  # "家长在手机上请假": who does it leads
     return f"系统应能{s}。"
 
 
 def _without_modal(text: str) -> str:
     """A Chinese clause after "系统应支持" without its own "can" ("司机可以报手机号" -> "司机报手机号")."""
-    import jieba
-
-    words = jieba.lcut(text)
+    words = [w for w, _, _ in _words_zh(text)]
     if len(words) >= 3 and len(words[0]) >= 2 and words[1] in ("可以", "能", "能够"):
         return words[0] + "".join(words[2:])
     return text
 
 
 def _starts_with_noun(text: str) -> bool:
-    """Whether a Chinese clause starts with a noun or pronoun (its first word by jieba)."""
-    import jieba.posseg
-
-    for word in jieba.posseg.lcut(text[:12]):
-        return bool(word.flag) and word.flag[0] == "n" and len(word.word) > 1
-    return False
+    """Whether a Chinese clause starts with a noun of two or more characters (its first word by jieba)."""
+    words = _words_zh(text[:12])
+    return bool(words) and words[0][1].startswith("n") and len(words[0][0]) > 1
 
 
 _MODALS_ZH = {"要", "得", "能", "要能", "可以", "必须", "需要", "应该", "得要", "一定要", "不能"}

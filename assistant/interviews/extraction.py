@@ -461,22 +461,19 @@ def proposal_statement(proposal: str) -> str:
         re.I,
     )
     rest = (m.group(1) if m else proposal).strip().rstrip("?.! ")
-    # "Would it help if the operator could tap a reason?" / "...to send a reminder?": the wish after it
     seen = re.match(
         r"^.*?\b(?:another thing|something|one thing)\b.*?\b(?:see|recommend|suggest)\s+(?:is|are)\s+(.+?)[?.! ]*$",
         proposal,
         re.I,
     )
     if seen:  # "Another thing we often see is traceability."
-        thing = seen.group(1)
-        if re.match(r"(?:a|an|the|some)\s", thing, re.I):
-            return statement_en(f"we want {thing}")
-        return statement_en(f"we want a {thing}").replace("provide a ", "provide ", 1)
+        return _wanted(seen.group(1))
     okay_if = re.match(
         r"^.*?\bwould it be (?:okay|ok|fine|alright|acceptable) if\s+(.+?)[?.! ]*$", proposal, re.I
     )
     if okay_if:  # "So would it be okay if it saved what you'd entered?"
         return statement_en(okay_if.group(1))
+    # "Would it help if the operator could tap a reason?" / "...to send a reminder?": the wish after it
     it_helps = re.match(r"^(?:and\s+|also\s+|so\s+)?would it help\s+(if|to)\s+(.+?)[?.! ]*$", proposal, re.I)
     if it_helps and it_helps.group(1).lower() == "to":
         return statement_en(f"we want to {it_helps.group(2)}")
@@ -523,11 +520,14 @@ def proposal_statement(proposal: str) -> str:
         return statement_en(rest)
     if rest.lower().startswith("to "):
         return statement_en(f"we want {rest}")
-    return (
-        statement_en(f"we want {rest}")
-        if re.match(r"^(?:a|an|the|some)\s", rest, re.I)
-        else statement_en(f"we want a {rest}").replace("provide a ", "provide ", 1)
-    )
+    return _wanted(rest)
+
+
+def _wanted(thing: str) -> str:
+    """ "The system shall provide <thing>", its article kept when it has one ("a seller portal")."""
+    if re.match(r"^(?:a|an|the|some)\s", thing, re.I):
+        return statement_en(f"we want {thing}")
+    return statement_en(f"we want a {thing}").replace("provide a ", "provide ", 1)
 
 
 def merge_requirements(reqs: list[Item]) -> list[Item]:
