@@ -73,7 +73,7 @@ from assistant.support.store import TicketStore
 from assistant.support.urgency import adjust as urgency_adjust
 from assistant.support.urgency import urgency as urgency_cues
 from assistant.support.workflow import SlaPolicy, TicketWork
-from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, tokenize
+from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, simplified, tokenize, traditional
 from assistant.tools import make_tools
 
 #: what the door hands out, for type hints in the transports and the evaluations
@@ -97,7 +97,9 @@ __all__ = [
     "markdown_report",
     "read_transcript",
     "sentence_spans",
+    "simplified",
     "tokenize",
+    "traditional",
     "value_shape",
     "AnswerPolicy",
     "AnswerabilityModel",

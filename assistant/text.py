@@ -43,6 +43,61 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+_t2s: object = None
+_s2t: object = None
+_script_lock = threading.Lock()
+
+
+def _opencc(direction: str) -> object:
+    """OpenCC's converter (``t2s`` or ``s2t``), loaded once."""
+    global _t2s, _s2t
+    with _script_lock:
+        if direction == "t2s" and _t2s is None:
+            import opencc
+
+            _t2s = opencc.OpenCC("t2s")
+        if direction == "s2t" and _s2t is None:
+            import opencc
+
+            _s2t = opencc.OpenCC("s2t")
+    return _t2s if direction == "t2s" else _s2t
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones (OpenCC's t2s tables): 蘇州機械 -> 苏州机械."""
+    if text.isascii():
+        return text
+    return str(_opencc("t2s").convert(text))  # type: ignore[attr-defined]
+
+
+def traditional(text: str) -> str:
+    """Simplified Chinese characters as traditional ones (OpenCC's s2t tables): 系统应 -> 系統應."""
+    if text.isascii():
+        return text
+    return str(_opencc("s2t").convert(text))  # type: ignore[attr-defined]
+
+
+# full-width digits and letters, and the ideographic space (Chinese punctuation stays as it is)
+_FULL_WIDTH = {
+    c: chr(c - 0xFEE0) for r in ((0xFF10, 0xFF1A), (0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for c in range(*r)
+}
+_FULL_WIDTH[0x3000] = " "
+
+
+def same_length_simplified(text: str) -> str:
+    """The text in simplified characters, full-width digits and letters as ASCII, one character for
+    each character of the text, so that a span of the result is the same span of the text (a quote
+    found in the result is quoted verbatim from the original)."""
+    text = text.translate(_FULL_WIDTH)
+    if text.isascii():
+        return text
+    out = simplified(text)
+    if len(out) == len(text):
+        return out
+    # a phrase that converts to another length: character by character instead
+    return "".join(c if len(s := simplified(c)) != 1 else s for c in text)
+
+
 def detect_language(text: str) -> str:
     """Return ``zh`` when Chinese characters carry the text, ``en`` when Latin letters do, else ``other``."""
     cjk = len(_CJK_CHAR.findall(text))

@@ -35,7 +35,9 @@ from assistant.services import (
     interviewers,
     read_transcript,
     sentence_spans,
+    simplified,
     tokenize,
+    traditional,
 )
 
 #: the baseline's need words: every stakeholder sentence that contains one is a requirement
@@ -47,11 +49,12 @@ _FRAME = re.compile(
 
 
 def words(text: str) -> set[str]:
-    """Content words of a text (jieba for Chinese), no stop words, no framing."""
+    """Content words of a text (jieba for Chinese, read in simplified characters), no stop words, no
+    framing."""
     text = _FRAME.sub("", text.strip())
     return {
         t
-        for t in tokenize(text)
+        for t in tokenize(simplified(text))
         if len(t) > 1 and t not in EN_STOPWORDS and t not in ZH_STOPWORDS and t not in {"system", "shall"}
     }
 
@@ -174,11 +177,26 @@ TRANSCRIBED: dict[str, Callable[[str], str]] = {
 }
 
 
-#: the Chinese interviews as speech-to-text tools give them: spaces, or nothing, for punctuation
+def _spaces_zh(text: str) -> str:
+    return re.sub(r"[，。！？；、：,.!?;:]+", " ", text).strip()
+
+
+def _traditional(text: str) -> str:
+    """The text in traditional characters (OpenCC's s2t), as Taiwanese and Hong Kong clients write and as
+    speech-to-text models such as Whisper often transcribe Mandarin."""
+    return traditional(text)
+
+
+#: the Chinese interviews as speech-to-text tools give them: spaces, or nothing, for punctuation; and
+#: in traditional characters
 TRANSCRIBED_ZH: dict[str, Callable[[str], str]] = {
-    "标点换成空格 (punctuation as spaces)": lambda t: re.sub(r"[，。！？；、：,.!?;:]+", " ", t).strip(),
+    "标点换成空格 (punctuation as spaces)": _spaces_zh,
     "没有标点 (no punctuation)": lambda t: re.sub(r"[，。！？；、：,.!?;:]+", "", t),
+    "繁体字 (traditional characters)": _traditional,
+    "繁体字，标点换成空格 (traditional, punctuation as spaces)": lambda t: _traditional(_spaces_zh(t)),
 }
+#: the variants that change the script: the annotator's statements are rewritten too
+_SCRIPT = {"繁体字 (traditional characters)", "繁体字，标点换成空格 (traditional, punctuation as spaces)"}
 
 
 def _transcribed(bench: Path, golds: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -195,7 +213,12 @@ def _transcribed(bench: Path, golds: Sequence[dict[str, Any]]) -> list[dict[str,
             changed = {
                 **gold,
                 "requirements": [
-                    {**r, "quotes": [rewrite(q) for q in r["quotes"]]} for r in gold["requirements"]
+                    {
+                        **r,
+                        "quotes": [rewrite(q) for q in r["quotes"]],
+                        "statement": rewrite(r["statement"]) if name in _SCRIPT else r["statement"],
+                    }
+                    for r in gold["requirements"]
                 ],
                 "not_requirements": [rewrite(q) for q in gold.get("not_requirements", [])],
             }
@@ -283,11 +306,13 @@ def format_report(r: dict[str, Any]) -> str:
     ]
     if r.get("transcribed"):
         lines += [
-            "## The interviews as a transcript without capitals or punctuation",
+            "## The interviews as a transcript without capitals or punctuation, or in traditional characters",
             "",
             "Speech-to-text tools and hurried typists write like this: English lower-cased and without "
-            "punctuation, Chinese with spaces or nothing for its punctuation. The turns and the annotated quotes "
-            "are rewritten the same way, so the quotes stay verbatim.",
+            "punctuation, Chinese with spaces or nothing for its punctuation; Whisper and clients in Taiwan "
+            "or Hong Kong write Chinese in traditional characters (OpenCC's s2t). The turns and the annotated "
+            "quotes are rewritten the same way, so the quotes stay verbatim (and in traditional characters, the "
+            "annotated statements too; content words are compared in simplified characters).",
             "",
             "| rewritten | interviews | method | recall by quote | recall by statement | items matching | items / interview |",
             "|---|---|---|---|---|---|---|",

@@ -63,3 +63,20 @@ def test_split_sentences_both_languages() -> None:
     assert parts[0] == "第一句。" and parts[1] == "第二句！"
     assert "".join(parts) == "第一句。第二句！Third one. v1.2 stays. 最后；end"
     assert any(p.strip() == "v1.2 stays." for p in parts)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("系統應支援ＡＰＰ掃碼，　還要記錄後台操作。", "系统应支援APP扫码， 还要记录后台操作。"),
+        ("乾隆皇帝的頭髮", "乾隆皇帝的头发"),  # a phrase the tables keep traditional keeps its length too
+        ("plain English, 10 秒", "plain English, 10 秒"),
+    ],
+)
+def test_same_length_simplified_keeps_every_position(text: str, expected: str) -> None:
+    from assistant.text import same_length_simplified
+
+    out = same_length_simplified(text)
+    assert out == expected and len(out) == len(text)
+    # Chinese punctuation stays, so the clause rules read it as before
+    assert "，" in same_length_simplified("需要，")

@@ -364,6 +364,36 @@ def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:
     assert not photo["quote"].startswith("现在")
 
 
+def test_a_transcript_in_traditional_characters_is_read_as_the_simplified_one() -> None:
+    from assistant.text import simplified, traditional
+
+    # a client in Taiwan, or Whisper writing Mandarin in traditional characters; full-width letters
+    plain = extract(parse_transcript(ZH.encode(), "a.txt"))
+    said = traditional(ZH).replace("Excel", "Ｅｘｃｅｌ")
+    assert said != ZH and "顧問" in said and "Ｅｘｃｅｌ" in said
+    turns = parse_transcript(said.encode(), "a.txt")
+    r = extract(turns)
+    # the same requirements, pain points and contradictions as in simplified characters ...
+    for key in ("requirements", "pain_points", "process_steps", "open_questions"):
+        assert [simplified(x["quote"]).replace("Ｅｘｃｅｌ", "Excel") for x in r[key]] == [
+            x["quote"] for x in plain[key]
+        ]
+    assert len(r["contradictions"]) == len(plain["contradictions"]) >= 1
+    # ... every quote and speaker as the transcript has them, the statements in its script
+    by_ref = {t.ref: t.text for t in turns}
+    assert all(q["quote"] in by_ref[q["turn"]] for x in r["requirements"] for q in x["quotes"])
+    assert all(q in said for c in r["contradictions"] for q in c["quotes"])
+    assert {x["speaker"] for x in r["requirements"]} <= {t.speaker for t in turns}
+    assert r["summary"]["interviewers"] == ["顧問"]
+    freeze = next(x for x in r["requirements"] if "凍結" in x["quote"])
+    assert freeze["statement"].startswith("系統應") and freeze["statement"] == traditional(
+        next(x["statement"] for x in plain["requirements"] if "冻结" in x["quote"])
+    )
+    # a simplified transcript with a word or two in traditional characters keeps simplified statements
+    mixed = extract(parse_transcript(ZH.replace("系统必须", "系統必須").encode(), "a.txt"))
+    assert [x["statement"] for x in mixed["requirements"]] == [x["statement"] for x in plain["requirements"]]
+
+
 @pytest.mark.parametrize(
     "said, leads",
     [
@@ -825,6 +855,8 @@ def test_interview_eval_scores_the_extractor_and_the_baseline_the_same_way(tmp_p
         "lower case, no punctuation at all",
         "标点换成空格 (punctuation as spaces)",
         "没有标点 (no punctuation)",
+        "繁体字 (traditional characters)",
+        "繁体字，标点换成空格 (traditional, punctuation as spaces)",
     ]
     for v in r["transcribed"]:
         assert v["ours"]["verbatim"] == 1.0 and v["ours"]["recall_quote"] > v["baseline"]["recall_quote"]

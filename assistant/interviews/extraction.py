@@ -37,7 +37,7 @@ from assistant.interviews.dialogue import (
     wishes,
 )
 from assistant.interviews.transcripts import Turn
-from assistant.text import detect_language, tokenize
+from assistant.text import detect_language, same_length_simplified, tokenize, traditional
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,58 @@ def extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
     ``classifier(texts) -> [(label, confidence)]`` types the requirements; without one, keyword rules do.
     The result also says which turns were not read (``skipped``: a language the extractor does not
     read) and who was taken for the interviewer (``summary``).
+
+    Traditional characters (a client in Taiwan or Hong Kong; speech-to-text models such as Whisper
+    often write Mandarin so) and full-width letters are read as simplified and ASCII ones; every
+    quote is still the transcript's own text, and the statements are written in traditional
+    characters when the transcript is.
     """
+    plain = [Turn(t.ref, same_length_simplified(t.speaker), same_length_simplified(t.text)) for t in turns]
+    if all(p.text == t.text and p.speaker == t.speaker for p, t in zip(plain, turns, strict=True)):
+        return _extract(turns, classifier)
+    return _in_own_script(_extract(plain, classifier), turns, plain)
+
+
+def _in_own_script(result: dict[str, Any], turns: Sequence[Turn], plain: Sequence[Turn]) -> dict[str, Any]:
+    """The result of reading ``plain`` (the turns in simplified characters) with every quote and
+    speaker as the transcript has them, and the statements in traditional characters when most
+    of the transcript's Chinese characters are."""
+    original = {p.ref: (p.text, t.text) for p, t in zip(plain, turns, strict=True)}
+    speakers = {p.speaker: t.speaker for p, t in zip(plain, turns, strict=True)}
+    changed = sum(
+        a != b for p, t in zip(plain, turns, strict=True) for a, b in zip(p.text, t.text, strict=True)
+    )
+    chinese = sum(1 for t in turns for c in t.text if "\u4e00" <= c <= "\u9fff")
+    in_traditional = chinese > 0 and changed / chinese >= 0.05
+
+    def verbatim(ref: str, quote: str) -> str:
+        for read, said in [original.get(ref, ("", "")), *original.values()]:
+            at = read.find(quote) if quote else -1
+            if at >= 0:
+                return said[at : at + len(quote)]
+        return quote
+
+    for key in ("requirements", "pain_points", "process_steps", "open_questions"):
+        for item in result[key]:
+            item["quote"] = verbatim(item["turn"], item["quote"])
+            item["text"] = verbatim(item["turn"], item["text"])
+            item["speaker"] = speakers.get(item["speaker"], item["speaker"])
+            for q in item.get("quotes") or []:
+                q["quote"] = verbatim(q["turn"], q["quote"])
+                q["speaker"] = speakers.get(q["speaker"], q["speaker"])
+            if in_traditional and item.get("statement"):
+                item["statement"] = traditional(item["statement"])
+    for c in result["contradictions"]:
+        c["quotes"] = [verbatim(ref, q) for ref, q in zip(c["turns"], c["quotes"], strict=True)]
+        c["speakers"] = [speakers.get(s, s) for s in c["speakers"]]
+    for s in result["skipped"]:
+        s["speaker"] = speakers.get(s["speaker"], s["speaker"])
+    result["summary"]["interviewers"] = sorted(speakers.get(s, s) for s in result["summary"]["interviewers"])
+    return result
+
+
+def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
+    """``extract`` on turns in simplified characters."""
     leads = interviewers(turns)
     reqs: list[Item] = []
     said: list[Item] = []  # every stakeholder clause, for contradictions

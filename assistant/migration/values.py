@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Any
 
 #: values that mean "no value" in legacy exports (compared after trimming, case-insensitive)
 MISSING_TOKENS = (
@@ -61,19 +60,11 @@ def half_width(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
 
 
-_T2S: Any = None
-
-
 def simplified(value: str) -> str:
     """Traditional Chinese characters as simplified ones (OpenCC's t2s table): 蘇州機械 -> 苏州机械."""
-    global _T2S
-    if value.isascii():
-        return value
-    if _T2S is None:
-        import opencc
+    from assistant.text import simplified as to_simplified
 
-        _T2S = opencc.OpenCC("t2s")
-    return str(_T2S.convert(value))
+    return to_simplified(value)
 
 
 def spacing_issue(value: str) -> str | None:
