@@ -419,6 +419,20 @@ def test_a_transcript_in_traditional_characters_is_read_as_the_simplified_one() 
             "Anna: right what else would help\nHeather: a calendar for the cleaners",
             ["Anna"],
         ),
+        # no question marks and no question word before a verb: the one who speaks to the other leads
+        (
+            "Tom: and would it help if the system matched buyers to new listings\nMarcus: oh yes that would be huge\n"
+            "Tom: your agents use the phone for that\nMarcus: right now i just remember the buyers\n"
+            "Tom: so publishing one listing to the website and portals in one go\nMarcus: please yes\n"
+            "Tom: okay that helps you a lot then\nMarcus: it saves me an hour a day you know",
+            ["Tom"],
+        ),
+        # a role label after a surname or before a name
+        (
+            "周顾问：那派单呢\n陈总：现在是微信群\n调研员小李：阿姨怎么登记\n陈总：纸质表格",
+            ["周顾问", "调研员小李"],
+        ),
+        ("销售顾问：我们卖车\n调研员：现在怎么派单？\n销售顾问：手工。\n调研员：多久一次？", ["调研员"]),
         # everybody asks alike: nobody is taken for the interviewer
         ("Tom: shall we go?\nAmy: is it late?\nTom: is it?\nAmy: who knows?", []),
         ("Tom: we need a report.\nAmy: and a dashboard.\nTom: weekly.\nAmy: yes.", []),

@@ -30,11 +30,24 @@ from assistant.text import EN_STOPWORDS, ZH_STOPWORDS, detect_language, tokenize
 
 # -- speakers -----------------------------------------------------------------------------------
 
+#: common Chinese surnames (a name said to a person: "李顾问", "小林", "张总")
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _INTERVIEWER_LABEL = re.compile(
     r"^(顾问|实施顾问|访谈人|访谈者|访谈员|采访者|采访人|调研人|调研员|提问人|我方|问|主持人|需求分析师|分析师|"
     r"analyst|business analyst|ba|consultant|interviewer|q|i|facilitator|moderator|researcher|student)\b",
     re.I,
 )
+#: a Chinese role label with a surname before it or a name after it: 周顾问, 调研员小李 (not 销售顾问)
+_INTERVIEWER_LABEL_ZH = re.compile(
+    rf"^(?:[{_SURNAMES}]|小|老)?(?:实施)?(?:顾问|访谈人|访谈者|访谈员|采访者|采访人|调研人|调研员|提问人|主持人|"
+    r"需求分析师|分析师)[\u4e00-\u9fff]{0,3}$"
+)
+#: a turn that speaks to the other person ("what do you...", "your team", "您"): interviewers do,
+#: the people they interview seldom do ("you know", "you see" aside)
+_ADDRESSES = re.compile(r"您|\b(?:you|your)\b(?!\s+(?:know|see|mean)\b)", re.I)
 
 
 def interviewers(turns: Sequence[Turn]) -> set[str]:
@@ -43,7 +56,9 @@ def interviewers(turns: Sequence[Turn]) -> set[str]:
     analysts often interview together), at least a quarter of their turns, and half as often again as
     anybody else. When everybody asks alike, nobody leads."""
     speakers = {t.speaker for t in turns if t.speaker}
-    labelled = {s for s in speakers if _INTERVIEWER_LABEL.match(s.strip())}
+    labelled = {
+        s for s in speakers if _INTERVIEWER_LABEL.match(s.strip()) or _INTERVIEWER_LABEL_ZH.match(s.strip())
+    }
     if labelled == speakers and len(speakers) > 1:  # "Interviewer" and "Student": the share decides
         labelled = {s for s in labelled if not re.match(r"student", s, re.I)}
     if labelled or len(speakers) < 2:
@@ -51,7 +66,9 @@ def interviewers(turns: Sequence[Turn]) -> set[str]:
     share: dict[str, float] = {}
     for s in speakers:
         own = [t for t in turns if t.speaker == s]
-        share[s] = sum(1 for t in own if _asks(t.text)) / len(own)
+        # a question, or a turn addressed to the other person: speech-to-text often drops the
+        # question marks, and then the address tells who leads
+        share[s] = sum(1 for t in own if _asks(t.text) or _ADDRESSES.search(t.text)) / len(own)
     best = max(share, key=lambda s: share[s])
     leads = {s for s in speakers if share[s] >= 0.75 * share[best]}
     if len(leads) == len(speakers) or share[best] < 0.25:
@@ -531,11 +548,6 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
     return "other"
 
 
-#: common Chinese surnames (a name said to a person: "李顾问", "小林", "张总")
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
 #: offers, courtesies and names said to a person: small talk even when they hold a need word
 _COURTESY = re.compile(
     r"\b(?:(?:grab|get|have|want|like|fancy)\s+(?:a|some)\s+(?:coffee|tea|water|drink)|(?:have|take) a seat|"
