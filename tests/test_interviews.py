@@ -488,6 +488,53 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
             "The system shall give every user their own login.",
         ),
         ("so own login for each person", "The system shall give every user their own login."),
+        # a condition said first, with or without its comma: the EARS form "If/When ..., the system shall"
+        (
+            "if the scanner drops off the wifi it can't lose the picks already done",
+            "If the scanner drops off the wifi, the system shall not lose the picks already done.",
+        ),
+        (
+            "When a batch fails the test, the lab manager must be told straight away.",
+            "When a batch fails the test, the system shall ensure that the lab manager is told straight away.",
+        ),
+        (
+            "when a van comes back i'd like to see what's still on it",
+            "When a van comes back, the system shall allow users to see what's still on it.",
+        ),
+        # ... but "if they could ..., that would be great" is a wish
+        (
+            "if the drivers could sign on the phone, that would save a lot of paper",
+            "The system shall allow the drivers to sign on the phone.",
+        ),
+        ("If it can just talk to Sage, even better.", "The system shall talk to Sage."),
+        # what must not happen
+        (
+            "It shouldn't crash in the middle of the lunch rush.",
+            "The system shall not crash in the middle of the lunch rush.",
+        ),
+        (
+            "the rota shouldn't let me book one carer twice",
+            "The system shall ensure that the rota does not let me book one carer twice.",
+        ),
+        (
+            "I don't want to type the orders twice.",
+            "The system shall ensure that users do not type the orders twice.",
+        ),
+        (
+            "I don't want anybody editing a signed record.",
+            "The system shall prevent anybody editing a signed record.",
+        ),
+        ("It needs a dark mode.", "The system shall provide a dark mode."),
+        (
+            "Only the pharmacist should release it.",
+            "The system shall allow only the pharmacist to release it.",
+        ),
+        (
+            "She'd love them to upload the photos themselves.",
+            "The system shall allow users to upload the photos themselves.",
+        ),
+        # what the rules cannot rephrase stays in the speaker's words, quoted
+        ("I cannot read his writing.", 'The system shall meet this need: "I cannot read his writing".'),
     ],
 )
 def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:

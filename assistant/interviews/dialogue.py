@@ -735,10 +735,105 @@ _MODAL = r"will|would|could|can|should|must|shall|needs? to|has to|have to|'ll|m
 _I_WANT = r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+)?(?:like|love|want|need|require|prefer)\s+"
 
 
+#: the statement of a need the rules cannot rephrase: the words themselves, quoted
+_FALLBACK_EN = 'The system shall meet this need: "'
+_NEG_MODAL = r"shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t|will not|may not"
+#: the condition a need holds under, said first: "if the tablet loses connection(,) it can't lose...";
+#: the need after it opens with its subject and modal, or with a wish ("i'd like to ...")
+_NEED_OPENS = (
+    r"(?=(?:(?:"
+    + _SYSTEM
+    + r"|"
+    + _ROLES
+    + r"|we|i|they|you|nothing(?: else)?|nobody|no one|(?:the|every|each|our|no)(?:\s+(?!(?:it|they|we|i|you|he|she)\b)[\w-]+){1,3}?)\s+(?:"
+    + _MODAL
+    + r"|"
+    + _NEG_MODAL
+    + r")|(?:i|we)(?:'d| would)?\s+(?:like|love|want|need)\s+(?:to|the|a|an))\b)"
+)
+_CONDITION_AT_COMMA = re.compile(
+    r"^(?:(?:and|but|so|also)\s+)?((?:if|when|whenever|once|as soon as)\s+[^,]{3,80}(?:,[^,]{1,30})?),\s*(?:then\s+)?"
+    + _NEED_OPENS
+    + r"(.+)$",
+    re.I,
+)
+#: the same without a comma, as speech-to-text gives it: the first place where a need opens
+_CONDITION_FIRST = re.compile(
+    r"^(?:(?:and|but|so|also)\s+)?((?:if|when|whenever|once|as soon as)\s+\S+\s+.{1,80}?)\s+(?:then\s+)?"
+    + _NEED_OPENS
+    + r"(.+)$",
+    re.I,
+)
+
+
 def statement_en(clause: str) -> str:
     s = _clean_en(clause)
     if not s:
         return ""
+    # "if the tablet loses connection, it can't lose what the guy typed"  ->  "If the tablet loses
+    # connection, the system shall not lose what the guy typed" (the EARS form of a conditional need)
+    m = _CONDITION_AT_COMMA.match(s) if "," in s else _CONDITION_FIRST.match(s)
+    # ... but "if they could reply, that would be amazing" is a wish, not a condition
+    if m and not re.search(
+        r"\b(?:that|it)(?:\s+would|'d)\s+(?:be|save|help|make)\b|^if\s+(?:\S+\s+){1,4}?could\b",
+        m.group(1),
+        re.I,
+    ):
+        main = statement_en(m.group(2))
+        if main.startswith("The system shall ") and not main.startswith(_FALLBACK_EN):
+            condition = m.group(1)[:1].upper() + m.group(1)[1:]
+            return f"{condition}, the system shall {main[len('The system shall ') :]}"
+    # "it can't fall over on Mother's Day"  ->  the system shall not fall over
+    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_NEG_MODAL})\s+(?:just\s+|ever\s+|simply\s+)?(?!be\b)(.+)$", s, re.I)
+    if m:
+        return _shall(f"not {m.group(1)}")
+    # "it needs big buttons"  ->  provide
+    m = re.match(
+        rf"^(?:{_SYSTEM})\s+(?:needs|has to have|must have|should have|will need|would need)\s+(?!to\b)(.+)$",
+        s,
+        re.I,
+    )
+    if m and _noun_phrase(m.group(1)):
+        return _shall(f"provide {m.group(1)}")
+    # "I don't want someone booking a 15-minute slot for a root canal"  ->  prevent
+    m = re.match(
+        r"^(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+want\s+(someone|somebody|anyone|anybody|people|them|"
+        r"strangers|customers|staff|patients|the \w+)\s+(\w+ing)\b(.*)$",
+        s,
+        re.I,
+    )
+    if m and _is_verb(m.group(2)):
+        return _shall(f"prevent {m.group(1)} {m.group(2)}{m.group(3)}")
+    # "I don't want to lose three years of 8Ds"  ->  ensure that users do not lose
+    m = re.match(r"^(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+want\s+to\s+(\w+)(.*)$", s, re.I)
+    if m and _is_verb(m.group(1)):
+        return _shall(f"ensure that users do not {m.group(1)}{_their(m.group(2))}")
+    # "the form shouldn't let them pick a date that's too soon"  ->  ensure that the form does not
+    m = re.match(
+        rf"^((?:the|every|each|a|an|our)\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:{_NEG_MODAL})\s+(?!be\b)(\w+)(.*)$",
+        s,
+        re.I,
+    )
+    if m and _is_verb(m.group(2)):
+        subject = _lower_first(m.group(1))
+        return _shall(
+            f"ensure that {subject} {'do' if _plural(subject) else 'does'} not {m.group(2)}{m.group(3)}"
+        )
+    # "only the lad doing the job should see that"  ->  allow only ... to
+    m = re.match(
+        r"^only\s+(.{2,40}?)\s+(?:should|can|may|must|is allowed to|are allowed to)\s+(\w+)(.*)$", s, re.I
+    )
+    if m and _is_verb(m.group(2)):
+        return _shall(f"allow only {_role(m.group(1))} to {m.group(2)}{m.group(3)}")
+    # "she'd love them to report it online", "I'd love them to book direct"
+    m = re.match(
+        r"^(?:i|we|she|he|they)(?:'d| would)\s+(?:really\s+)?(?:like|love|want|prefer)\s+them\s+to\s+(?:be able to\s+)?"
+        r"(?!be\b)(.+)$",
+        s,
+        re.I,
+    )
+    if m:
+        return _shall(f"allow users to {m.group(1)}")
     # "I'd like buyers to request slots online", "we want the system to warn us"
     m = re.match(
         rf"{_I_WANT}({_SYSTEM}|{_ROLES})\s+to\s+(?:be able to\s+)?(.+)$",
@@ -863,7 +958,12 @@ def statement_en(clause: str) -> str:
     if m:
         return _shall(f"allow users to {_their(m.group(1))}")
     # "if they could reply to confirm, that would be great"  ->  the wish inside
-    m = re.match(r"^(?:and\s+)?if\s+(?:somehow\s+)?(.+?),?\s+(?:that|it)(?:\s+would|'d)\s+be\s+\w+$", s, re.I)
+    m = re.match(
+        r"^(?:and\s+)?if\s+(?:somehow\s+)?(.+?),?\s+(?:(?:that|it)(?:\s+would|'d)\s+(?:be|save|help|make)\b|"
+        r"(?:even better|all the better)\b).*$",
+        s,
+        re.I,
+    )
     if m:
         s = m.group(1)
     m = re.match(r"^(?:i|we)(?:'d| would)\s+(?:love|like)\s+it\s+if\s+(.+)$", s, re.I)
@@ -916,7 +1016,7 @@ def statement_en(clause: str) -> str:
         )
         return _shall(f"{_base(m.group(1))}{rest}")
     # "the system will / it should (be able to) send reminders"
-    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
+    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+|just\s+)?(?:be able to\s+)?(.+)$", s, re.I)
     if m and not re.match(r"^be\s", m.group(1), re.I):
         return _shall(m.group(1))
     # "customers (should) be able to / can book online"  ->  allow customers to
@@ -954,7 +1054,7 @@ def statement_en(clause: str) -> str:
     # a noun phrase (an answer to "which features?")
     if _noun_phrase(s):
         return _shall(f"support {s[:1].lower() + s[1:]}")
-    return f'The system shall meet this need: "{s}".'
+    return f'{_FALLBACK_EN}{s}".'
 
 
 def _lower_first(text: str) -> str:
