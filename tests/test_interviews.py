@@ -345,6 +345,16 @@ def test_a_need_in_run_on_speech_is_quoted_clause_by_clause() -> None:
         "then the receptionist moves appointments around with one click when a patient calls",
     ]
     assert "calendar" in req["statement"] and "one click" in req["statement"]
+    # a second need of the system after "and": a clause of its own
+    said = (
+        "Q: and the weekends\n"
+        "A: so the booking page needs to be working on sundays when we are busiest and honestly it "
+        "can't go down in the evening either\n"
+    )
+    reqs = extract(parse_transcript(said.encode(), "t.txt"))["requirements"]
+    quotes = [q["quote"] for r in reqs for q in r["quotes"]]
+    assert not any("sundays" in q and "go down" in q for q in quotes)
+    assert any(q.startswith("and honestly it can't go down") for q in quotes)
 
 
 def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:

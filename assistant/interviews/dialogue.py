@@ -237,7 +237,10 @@ _CLAUSE_RUN_ON_ZH = re.compile(
 _RUN_ON_WORDS = 20
 _CLAUSE_RUN_ON = re.compile(
     r"\s+(?=(?:i|we)\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
-    r"yeah|okay|ok|right|well|actually)\s)",
+    r"yeah|okay|ok|right|well|actually)\s|"
+    # "...working saturdays and honestly it can't go down during the day": a second need of the system
+    r"and\s+(?:honestly\s+|also\s+|plus\s+|really\s+)?(?:it|the system)\s+(?:can'?t|cannot|shouldn'?t|mustn'?t|must|"
+    r"should|has to|needs to|have to)\b)",
     re.I,
 )
 
