@@ -666,6 +666,26 @@ def test_a_list_belongs_to_its_need_and_proposals_are_confirmed_however_they_are
     assert any("flag a parcel as fragile" in q for q in quotes)
 
 
+def test_speech_without_punctuation_keeps_its_proposals_and_wishes_apart() -> None:
+    said = (
+        "Maya: would a parts portal help you where the garage orders its own spares\n"
+        "Leon: oh my god yes please\n"
+        "Maya: and what about your regulars\n"
+        "Leon: names phone numbers some people come back every spring and it's good to know which bike they ride "
+        "i'd like to see their past repairs when they call again\n"
+    )
+    r = extract(parse_transcript(said.encode(), "t.txt"))
+    assert r["summary"]["interviewers"] == ["Maya"]
+    # an interjection before the yes still says yes to the proposal
+    [portal] = [x for x in r["requirements"] if "parts portal" in x["statement"]]
+    assert [q["turn"] for q in portal["quotes"]] == ["T1", "T2"]
+    # the wish after a run of talk is quoted from where it begins
+    [repairs] = [x for x in r["requirements"] if "past repairs" in x["statement"]]
+    assert [q["quote"] for q in repairs["quotes"]] == [
+        "i'd like to see their past repairs when they call again"
+    ]
+
+
 WAREHOUSE_ZH = """访谈者：那以后入库也在系统里，仓管在手机上扫码录入，等网络好了再同步。
 仓管：对，扫一下码就行，别让我们再抄本子。
 访谈者：那以后司机可以报手机号提货？

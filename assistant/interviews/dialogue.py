@@ -236,11 +236,13 @@ _CLAUSE_RUN_ON_ZH = re.compile(
 # starts a new clause ("...the same slot i just want one calendar", "...yes so maybe only...")
 _RUN_ON_WORDS = 20
 _CLAUSE_RUN_ON = re.compile(
-    r"\s+(?=(?:i|we)\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
+    r"\s+(?=(?:i|we)(?:'d|'m|'ll|'ve)?\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
     r"yeah|okay|ok|right|well|actually)\s|"
     # "...working saturdays and honestly it can't go down during the day": a second need of the system
     r"and\s+(?:honestly\s+|also\s+|plus\s+|really\s+)?(?:it|the system)\s+(?:can'?t|cannot|shouldn'?t|mustn'?t|must|"
-    r"should|has to|needs to|have to)\b)",
+    r"should|has to|needs to|have to)\b|"
+    # "...me with a calculator if the system could suggest the staff numbers": a wish begins
+    r"(?:and\s+)?if\s+(?:somehow\s+)?(?:the system|it|they|we|you|people|customers|clients)\s+could\b)",
     re.I,
 )
 
@@ -518,7 +520,8 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
         return "confirmation"
     text = (
         re.sub(
-            r"^(?:(?:um+|uh+|er+|hmm+|well|so|oh|ah|god|gosh|wow|嗯+|啊+|那个|哎呀|哇)[,，.!！\s]+)+",
+            r"^(?:(?:um+|uh+|er+|hmm+|well|so|oh|ah|(?:oh )?my (?:god|gosh|goodness)|god|gosh|wow|嗯+|啊+|那个|哎呀|哇)"
+            r"[,，.!！\s]+)+",
             "",
             text,
             flags=re.I,
