@@ -374,6 +374,19 @@ def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:
     assert not photo["quote"].startswith("现在")
 
 
+def test_a_chinese_need_in_speech_with_spaces_is_quoted_a_clause_or_two_at_a_time() -> None:
+    said = (
+        "顾问：那收银这块呢\n老板：收银一定要快 一单不能超过半分钟 会员卡要能扫码 余额马上显示出来 "
+        "积分也一起算好\n"
+    )
+    r = extract(parse_transcript(said.encode(), "t.txt"))
+    quotes = [q["quote"] for x in r["requirements"] for q in x["quotes"]]
+    assert quotes == ["收银一定要快 一单不能超过半分钟", "会员卡要能扫码 余额马上显示出来", "积分也一起算好"]
+    # with commas the sentence is the writer's: one quote, as before
+    r = extract(parse_transcript(said.replace(" ", "，").encode(), "t.txt"))
+    assert [q["quote"] for x in r["requirements"] for q in x["quotes"]][0].startswith("收银一定要快，一单")
+
+
 def test_a_transcript_in_traditional_characters_is_read_as_the_simplified_one() -> None:
     from assistant.text import simplified, traditional
 

@@ -41,6 +41,10 @@ from assistant.text import detect_language, same_length_simplified, tokenize, tr
 
 log = logging.getLogger(__name__)
 
+#: in Chinese speech-to-text (spaces for pauses), a need's quote goes on over the pauses up to about
+#: this many characters, then each further clause is a quote of its own
+_PIECE_ZH = 16
+
 MOSCOW = [
     (
         "Must",
@@ -280,7 +284,11 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         or (then == "other" and not goes_on(nxt.text, lang))
                     ):
                         break
-                    if lang == "en" and "," not in turn.text[end : nxt.start]:
+                    if (lang == "en" and "," not in turn.text[end : nxt.start]) or (
+                        lang == "zh"
+                        and turn.text[end : nxt.start].isspace()
+                        and nxt.end - pieces[-1][0] > _PIECE_ZH
+                    ):
                         # speech without commas, cut where a new clause starts: the same need, each
                         # clause quoted on its own, so that no quote runs on for a whole turn
                         pieces.append([nxt.start, nxt.end])
