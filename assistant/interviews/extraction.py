@@ -41,8 +41,8 @@ from assistant.text import detect_language, same_length_simplified, tokenize, tr
 
 log = logging.getLogger(__name__)
 
-#: in Chinese speech-to-text (spaces for pauses), a need's quote goes on over the pauses up to about
-#: this many characters, then each further clause is a quote of its own
+#: in Chinese speech-to-text (spaces, or nothing, for the pauses), a need's quote goes on over the
+#: pauses up to about this many characters, then each further clause is a quote of its own
 _PIECE_ZH = 16
 
 MOSCOW = [
@@ -286,7 +286,7 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         break
                     if (lang == "en" and "," not in turn.text[end : nxt.start]) or (
                         lang == "zh"
-                        and turn.text[end : nxt.start].isspace()
+                        and not turn.text[end : nxt.start].strip()
                         and nxt.end - pieces[-1][0] > _PIECE_ZH
                     ):
                         # speech without commas, cut where a new clause starts: the same need, each
