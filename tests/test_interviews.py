@@ -590,6 +590,7 @@ def test_english_statements_put_the_system_and_the_modal_in_place(said: str, sta
             "The system shall generate a daily cycle-count list.",
         ),
         ("Like a seller portal?", "The system shall provide a seller portal."),
+        ("so like a parts portal", "The system shall provide a parts portal."),  # speech-to-text: no "?"
         ("A fixed list that you maintain?", "The system shall provide a fixed list that you maintain."),
         ("SMS reminders?", "The system shall provide SMS reminders."),
         ("Would you like online booking?", "The system shall provide online booking."),
@@ -710,6 +711,13 @@ WAREHOUSE_ZH = """访谈者：那以后入库也在系统里，仓管在手机�
 访谈者：以后你们打算用几台电脑？
 仓管：对，三台吧。
 """
+
+
+def test_a_short_suggestion_without_its_question_mark_is_a_proposal() -> None:
+    from assistant.interviews.dialogue import proposes
+
+    assert proposes("like a seller portal") and proposes("maybe a reminder text")
+    assert not proposes("like a lot of people") and not proposes("maybe a couple of times")
 
 
 def test_the_new_system_described_by_the_interviewer_is_a_chinese_proposal() -> None:

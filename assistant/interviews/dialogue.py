@@ -410,6 +410,8 @@ PROPOSAL = re.compile(
     r"^(?!(?:(?:and|also|but|so|or)\s+)?(?:do|does|did|are|is|was|were|have|has|had|how|what(?! about)|when|where|"
     r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
+    # "like a seller portal": a short suggestion, its question mark lost to speech-to-text
+    r"^(?:(?:so|and|or)\s+)?(?:like|maybe|perhaps)\s+(?:a|an|some)\s+(?!(?:lot|bit|little|few|couple|kind|sort|day|week|month|year|while|time)\b)[\w'-]+(?:\s+[\w'-]+){0,4}[.?]?$|"
     r"\bwhat if\b|\bcan (?:we|you|it|the system) (?:add|have|get|also)\b|\bwould .{1,40} be (?:useful|helpful|good)\b|"
     r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)[^呢吗？?]{2,}|"
     r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要|"
