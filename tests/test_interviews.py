@@ -355,6 +355,12 @@ def test_a_need_in_run_on_speech_is_quoted_clause_by_clause() -> None:
     quotes = [q["quote"] for r in reqs for q in r["quotes"]]
     assert not any("sundays" in q and "go down" in q for q in quotes)
     assert any(q.startswith("and honestly it can't go down") for q in quotes)
+    # "the part i'd like": the wish belongs to what comes before it
+    from assistant.interviews.dialogue import clauses
+    from assistant.interviews.transcripts import Turn
+
+    said = "the part i'd really like is a booking calendar that everybody in the shop can see on the phone"
+    assert [said[c.start : c.end] for c in clauses(Turn("T1", "A", said))] == [said]
 
 
 def test_chinese_speech_without_punctuation_is_cut_into_clauses() -> None:
@@ -419,6 +425,13 @@ def test_a_transcript_in_traditional_characters_is_read_as_the_simplified_one() 
     # a simplified transcript with a word or two in traditional characters keeps simplified statements
     mixed = extract(parse_transcript(ZH.replace("系统必须", "系統必須").encode(), "a.txt"))
     assert [x["statement"] for x in mixed["requirements"]] == [x["statement"] for x in plain["requirements"]]
+    # and so does one with full-width digits and letters: only Chinese characters tell the script
+    wide = ZH.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789Excel"})
+    assert wide != ZH
+    assert all(
+        x["statement"].startswith("系统应")
+        for x in extract(parse_transcript(wide.encode(), "a.txt"))["requirements"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -453,6 +466,13 @@ def test_a_transcript_in_traditional_characters_is_read_as_the_simplified_one() 
             "Tom: so publishing one listing to the website and portals in one go\nMarcus: please yes\n"
             "Tom: okay that helps you a lot then\nMarcus: it saves me an hour a day you know",
             ["Tom"],
+        ),
+        # the owner's "you" is anybody ("if you pay late you lose the slot"): it addresses nobody
+        (
+            "Sam: okay so how do you take bookings now\nLee: you just call and you have to wait\n"
+            "Sam: and the deposits\nLee: if you pay late you lose the slot\n"
+            "Sam: right so your clients pay cash\nLee: yes we need card payments",
+            ["Sam"],
         ),
         # a role label after a surname or before a name
         (
@@ -718,6 +738,9 @@ def test_a_short_suggestion_without_its_question_mark_is_a_proposal() -> None:
 
     assert proposes("like a seller portal") and proposes("maybe a reminder text")
     assert not proposes("like a lot of people") and not proposes("maybe a couple of times")
+    # amounts and times are no suggestion
+    assert not proposes("like a hundred orders") and not proposes("maybe a third of them")
+    assert not proposes("like a typical day")
 
 
 def test_the_new_system_described_by_the_interviewer_is_a_chinese_proposal() -> None:
@@ -1105,8 +1128,10 @@ def test_chinese_statements_keep_the_need_and_drop_the_talk(said: str, statement
         ("Yes.", "Should it continue working offline?", "confirmation"),
         ("Yes.", "OK, let's move on. Would you like SMS reminders?", "confirmation"),
         ("Yes.", "Can we add a barcode scanner?", "confirmation"),
-        # small talk
+        # small talk, but not every "I'm ..." is an introduction
         ("王经理，", "", "chitchat"),
+        ("I'm Sarah, I run the front desk.", "", "chitchat"),
+        ("I'm always chasing the drivers for their sheets.", "", "other"),
         ("Sure.", "Priya, do you want to kick off?", "chitchat"),
         ("好啊。", "如果可以呢？", "chitchat"),
         ("I'd have to ask Tom about that.", "", "open_question"),

@@ -46,8 +46,13 @@ _INTERVIEWER_LABEL_ZH = re.compile(
     r"需求分析师|分析师)[\u4e00-\u9fff]{0,3}$"
 )
 #: a turn that speaks to the other person ("what do you...", "your team", "您"): interviewers do,
-#: the people they interview seldom do ("you know", "you see" aside)
-_ADDRESSES = re.compile(r"您|\b(?:you|your)\b(?!\s+(?:know|see|mean)\b)", re.I)
+#: the people they interview seldom do. Not the generic "you" of a description ("if you", "you
+#: have to", "you can't", "you just") nor "you know", "you see"
+_ADDRESSES = re.compile(
+    r"您|(?<!\bif )(?<!\bwhen )(?<!\bonce )\b(?:you|your)\b(?!\s+(?:know|see|mean|have to|had to|need to|can|"
+    r"can't|cannot|could|just|get|got|gotta|'d|'ve got|never|always|would|wouldn't|don't|end up|lose|waste)\b)",
+    re.I,
+)
 
 
 def interviewers(turns: Sequence[Turn]) -> set[str]:
@@ -236,7 +241,8 @@ _CLAUSE_RUN_ON_ZH = re.compile(
 # starts a new clause ("...the same slot i just want one calendar", "...yes so maybe only...")
 _RUN_ON_WORDS = 20
 _CLAUSE_RUN_ON = re.compile(
-    r"\s+(?=(?:i|we)(?:'d|'m|'ll|'ve)?\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
+    r"\s+(?=(?<!\bwhat\s)(?<!\bthat\s)(?<!\bwhich\s)(?<!\bthing\s)(?<!\bpart\s)(?<!\bone\s)"
+    r"(?:i|we)(?:'d|'m|'ll|'ve)?\s+(?!think\b|mean\b|guess\b|suppose\b)|(?:so|but|then|and then|and if|and also|"
     r"yeah|okay|ok|right|well|actually)\s|"
     # "...working saturdays and honestly it can't go down during the day": a second need of the system
     r"and\s+(?:honestly\s+|also\s+|plus\s+|really\s+)?(?:it|the system)\s+(?:can'?t|cannot|shouldn'?t|mustn'?t|must|"
@@ -294,8 +300,8 @@ def _trim(c: Clause) -> Clause | None:
 _CHITCHAT = re.compile(
     r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks?|thank you|bye|goodbye|see you|nice to meet|"
     r"pleasure|you're welcome|no problem|(?:okay|ok|alright|right|sure|great|perfect|cool|um+|uh+|hmm+|yes|yeah)[\s,.!]*$|"
-    r"that'?s (?:all|it)|i think that'?s (?:all|it)|let'?s (?:start|begin|wrap)|my name is|i'?m [A-Z][a-z]+|"
-    r"i am [A-Z][a-z]+|i own|i run|i'?ve been|we'?ve been (?:open|running|in business)|"
+    r"that'?s (?:all|it)|i think that'?s (?:all|it)|let'?s (?:start|begin|wrap)|my name is|i'?m (?-i:[A-Z])[a-z]+|"
+    r"i am (?-i:[A-Z])[a-z]+|i own|i run|i'?ve been|we'?ve been (?:open|running|in business)|"
     r"你好|您好|谢谢|感谢|再见|辛苦|不客气|没事|好的?[。！]?$|嗯+[。！]?$|行[。！]?$|我是|我叫|我姓|我们公司是|我们是做|"
     r"那我们开始|今天就到这|先这样|麻烦你|打扰|不好意思|坐坐|请坐|喝茶|喝水|哈哈|对对|是是|没错没错|"
     r"(?:这个|那个|那)?(?:太|很|挺|非常|特别)?(?:需要|要有|好|重要|有用|必须|对)(?:了|的|啊|呀)?[。！!]?$|"
@@ -411,7 +417,9 @@ PROPOSAL = re.compile(
     r"who|why|which|can|could|will|would|shall|should|may|might|if)\b)"
     r"(?:and|also|what about|how about)?\s*[\w' -]{3,50}\?$|"
     # "like a seller portal": a short suggestion, its question mark lost to speech-to-text
-    r"^(?:(?:so|and|or)\s+)?(?:like|maybe|perhaps)\s+(?:a|an|some)\s+(?!(?:lot|bit|little|few|couple|kind|sort|day|week|month|year|while|time)\b)[\w'-]+(?:\s+[\w'-]+){0,4}[.?]?$|"
+    r"^(?:(?:so|and|or)\s+)?(?:like|maybe|perhaps)\s+(?:a|an|some)\s+(?!(?:lot|bit|little|few|couple|kind|sort|"
+    r"day|week|month|year|while|time|hundred|thousand|dozen|third|half|quarter|hour|minute|second|typical|"
+    r"normal|question|example|break|\d+)\b)[\w'-]+(?:\s+[\w'-]+){0,4}[.?]?$|"
     r"\bwhat if\b|\bcan (?:we|you|it|the system) (?:add|have|get|also)\b|\bwould .{1,40} be (?:useful|helpful|good)\b|"
     r"^(?:那|那么)?如果(?:系统|软件|我们|新系统)?(?:能|可以)[^呢吗？?]{2,}|"
     r"要不要|需不需要|是否需要|要不(?!要)|可以加|加个|加一个|(?<!不)用不用|做个|做一个|考虑.*[吗么]|有没有必要|"

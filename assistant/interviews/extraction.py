@@ -148,7 +148,9 @@ def _in_own_script(result: dict[str, Any], turns: Sequence[Turn], plain: Sequenc
     original = {p.ref: (p.text, t.text) for p, t in zip(plain, turns, strict=True)}
     speakers = {p.speaker: t.speaker for p, t in zip(plain, turns, strict=True)}
     changed = sum(
-        a != b for p, t in zip(plain, turns, strict=True) for a, b in zip(p.text, t.text, strict=True)
+        a != b and "\u4e00" <= a <= "\u9fff"
+        for p, t in zip(plain, turns, strict=True)
+        for a, b in zip(p.text, t.text, strict=True)
     )
     chinese = sum(1 for t in turns for c in t.text if "\u4e00" <= c <= "\u9fff")
     in_traditional = chinese > 0 and changed / chinese >= 0.05
