@@ -580,8 +580,31 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
             "She'd love them to upload the photos themselves.",
             "The system shall allow users to upload the photos themselves.",
         ),
+        # what the system must never do, and what a system cannot do today (a complaint, quoted)
+        ("It can't go down during the day.", "The system shall not go down during the day."),
+        (
+            "It can't handle more than ten users.",
+            'The system shall meet this need: "It can\'t handle more than ten users".',
+        ),
+        (
+            "The customers can't book after six.",
+            "The system shall not allow the customers to book after six.",
+        ),
+        ("They don't need to see the full notes.", "The system shall not allow users to see the full notes."),
+        (
+            "I don't want to have to type it twice.",
+            "The system shall ensure that users do not have to type it twice.",
+        ),
+        # a manner of speaking is no condition and no subject
+        ("I don't care, it has to work on the phone.", "The system shall work on the phone."),
+        ("If I'm honest, the app should be faster.", "The system shall ensure that the app is faster."),
+        ("It needs updating every week.", 'The system shall meet this need: "It needs updating every week".'),
         # what the rules cannot rephrase stays in the speaker's words, quoted
         ("I cannot read his writing.", 'The system shall meet this need: "I cannot read his writing".'),
+        (
+            "If so, the system must print a label.",
+            'The system shall meet this need: "If so, the system must print a label".',
+        ),
     ],
 )
 def test_english_statements_put_the_system_and_the_modal_in_place(said: str, statement: str) -> None:

@@ -754,6 +754,18 @@ _I_WANT = r"^(?:i|we)(?:'d| would)?\s+(?:really\s+|also\s+|definitely\s+|just\s+
 #: the statement of a need the rules cannot rephrase: the words themselves, quoted
 _FALLBACK_EN = 'The system shall meet this need: "'
 _NEG_MODAL = r"shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t|will not|may not"
+#: "can't", "won't": what the system must never do only with a failure ("it can't go down")
+_CANNOT = r"can'?t|cannot|can not|won'?t|will not"
+_FAILS = (
+    r"(?:fall over|go down|go offline|be down|crash|lose|break|freeze|slow down|fail|drop|forget|delete|mix up|"
+    r"double[- ]?book|overbook|hang|stop|time out|run out|miss|charge|send|show|leak|expose)\b"
+)
+#: "if I'm honest", "if you ask me": the way a speaker talks, said before the need
+_DISCOURSE_IF = re.compile(
+    r"^(?:(?:and|but|so)\s+)?(?:if i'?m honest|if i am honest|to be honest|if you ask me|if anything|"
+    r"when i say that|if i'?m being honest)\b,?\s*",
+    re.I,
+)
 #: the condition a need holds under, said first: "if the tablet loses connection(,) it can't lose...";
 #: the need after it opens with its subject and modal, or with a wish ("i'd like to ...")
 _NEED_OPENS = (
@@ -786,12 +798,26 @@ def statement_en(clause: str) -> str:
     s = _clean_en(clause)
     if not s:
         return ""
+    # "if I'm honest, ...", "if you ask me ...": a manner of speaking, no condition of the need
+    s = _DISCOURSE_IF.sub("", s)
+    # "we get it, it has to keep the websites in sync", "i don't care it has to work on the phone"
+    s = re.sub(
+        rf"^(?:i|we)\s+(?:get it|get|don'?t care|know|mean|think|guess|suppose|feel|reckon|understand|said|say),?\s+"
+        rf"(?:that\s+)?(?=(?:{_SYSTEM})\s+(?:{_MODAL}|{_NEG_MODAL})\b)",
+        "",
+        s,
+        flags=re.I,
+    )
+    if not s:
+        return ""
     # "if the tablet loses connection, it can't lose what the guy typed"  ->  "If the tablet loses
     # connection, the system shall not lose what the guy typed" (the EARS form of a conditional need)
     m = _CONDITION_AT_COMMA.match(s) if "," in s else _CONDITION_FIRST.match(s)
-    # ... but "if they could reply, that would be amazing" is a wish, not a condition
+    # ... but "if they could reply, that would be amazing" is a wish, not a condition, and "when I
+    # was at the old place" is a story
     if m and not re.search(
-        r"\b(?:that|it)(?:\s+would|'d)\s+(?:be|save|help|make)\b|^if\s+(?:\S+\s+){1,4}?could\b",
+        r"\b(?:that|it)(?:\s+would|'d)\s+(?:be|save|help|make)\b|^if\s+(?:\S+\s+){1,4}?could\b|"
+        r"\b(?:was|were|had|used to|did)\b",
         m.group(1),
         re.I,
     ):
@@ -799,17 +825,18 @@ def statement_en(clause: str) -> str:
         if main.startswith("The system shall ") and not main.startswith(_FALLBACK_EN):
             condition = m.group(1)[:1].upper() + m.group(1)[1:]
             return f"{condition}, the system shall {main[len('The system shall ') :]}"
-    # "it can't fall over on Mother's Day"  ->  the system shall not fall over
-    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_NEG_MODAL})\s+(?:just\s+|ever\s+|simply\s+)?(?!be\b)(.+)$", s, re.I)
-    if m:
-        return _shall(f"not {m.group(1)}")
+    # "it can't fall over on Mother's Day"  ->  the system shall not fall over; but "it can't handle
+    # ten users", "it won't let me save" complain of what a system cannot do
+    m = re.match(rf"^(?:{_SYSTEM})\s+({_NEG_MODAL})\s+(?:just\s+|ever\s+|simply\s+)?(?!be\b)(.+)$", s, re.I)
+    if m and (not re.match(_CANNOT, m.group(1), re.I) or re.match(_FAILS, m.group(2), re.I)):
+        return _shall(f"not {m.group(2)}")
     # "it needs big buttons"  ->  provide
     m = re.match(
         rf"^(?:{_SYSTEM})\s+(?:needs|has to have|must have|should have|will need|would need)\s+(?!to\b)(.+)$",
         s,
         re.I,
     )
-    if m and _noun_phrase(m.group(1)):
+    if m and _noun_phrase(m.group(1)) and not re.match(r"\w+ing\b", m.group(1)):  # not "it needs updating"
         return _shall(f"provide {m.group(1)}")
     # "I don't want someone booking a 15-minute slot for a root canal"  ->  prevent
     m = re.match(
@@ -821,16 +848,18 @@ def statement_en(clause: str) -> str:
     if m and _is_verb(m.group(2)):
         return _shall(f"prevent {m.group(1)} {m.group(2)}{m.group(3)}")
     # "I don't want to lose three years of 8Ds"  ->  ensure that users do not lose
-    m = re.match(r"^(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+want\s+to\s+(\w+)(.*)$", s, re.I)
-    if m and _is_verb(m.group(1)):
-        return _shall(f"ensure that users do not {m.group(1)}{_their(m.group(2))}")
+    m = re.match(
+        r"^(?:i|we)\s+(?:really\s+)?(?:don'?t|do not|dont)\s+want\s+to\s+((?:have to\s+)?)(\w+)(.*)$", s, re.I
+    )
+    if m and _is_verb(m.group(2)):
+        return _shall(f"ensure that users do not {m.group(1).lower()}{m.group(2)}{_their(m.group(3))}")
     # "the form shouldn't let them pick a date that's too soon"  ->  ensure that the form does not
     m = re.match(
         rf"^((?:the|every|each|a|an|our)\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:{_NEG_MODAL})\s+(?!be\b)(\w+)(.*)$",
         s,
         re.I,
     )
-    if m and _is_verb(m.group(2)):
+    if m and _is_verb(m.group(2)) and not re.fullmatch(_ROLES, m.group(1), re.I):  # roles: "not allow"
         subject = _lower_first(m.group(1))
         return _shall(
             f"ensure that {subject} {'do' if _plural(subject) else 'does'} not {m.group(2)}{m.group(3)}"
@@ -955,7 +984,8 @@ def statement_en(clause: str) -> str:
         return _shall(f"ensure that {kept}")
     # "staff shouldn't see the money bits"  ->  not allow staff to see
     m = re.match(
-        rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t)\s+"
+        rf"^({_ROLES}|they|you)\s+(?:shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|won'?t|"
+        r"(?:don'?t|do not|doesn'?t|does not) need to(?=\s+(?:see|access|know|read|change|edit|open)\b))\s+"
         r"(?:be able to\s+)?(?!be\s)(.+)$",
         s,
         re.I,
@@ -1054,7 +1084,14 @@ def statement_en(clause: str) -> str:
         return _shall(f"ensure that {subject} {verb} {m.group(2)[3:]}")
     # "reports must load within 3 seconds"  ->  "ensure that reports load within 3 seconds"
     m = re.match(r"^(.+?)\s+(?:must|should|shall|needs? to|has to|have to|will)\s+(\w+)(.*)$", s, re.I)
-    if m and len(m.group(1).split()) <= 5 and not re.match(r"^(?:i|we|they|you|it)$", m.group(1), re.I):
+    if (
+        m
+        and len(m.group(1).split()) <= 5
+        # not "if so, the system", "I don't want to have to", "they don't need to"
+        and not re.search(
+            r"^(?:if|when|once|unless|i|we|they|you)\b|\b(?:don'?t|do not|want)\b", m.group(1), re.I
+        )
+    ):
         subject, verb, rest = m.group(1), m.group(2), m.group(3)
         subject = _lower_first(subject)
         if not _plural(subject):
