@@ -595,6 +595,10 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
             "I don't want to have to type it twice.",
             "The system shall ensure that users do not have to type it twice.",
         ),
+        (
+            "What would help is if I can mark a job as urgent.",
+            "The system shall allow users to mark a job as urgent.",
+        ),
         # a manner of speaking is no condition and no subject
         ("I don't care, it has to work on the phone.", "The system shall work on the phone."),
         ("If I'm honest, the app should be faster.", "The system shall ensure that the app is faster."),

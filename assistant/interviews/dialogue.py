@@ -808,6 +808,8 @@ def statement_en(clause: str) -> str:
         s,
         flags=re.I,
     )
+    # "what would help is if I can mark a job as urgent"  ->  the wish itself
+    s = re.sub(r"^what (?:would|'d) (?:really )?help (?:us )?(?:most )?is (?:if |that )?", "", s, flags=re.I)
     if not s:
         return ""
     # "if the tablet loses connection, it can't lose what the guy typed"  ->  "If the tablet loses
