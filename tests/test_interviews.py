@@ -590,6 +590,19 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
             "The customers can't book after six.",
             "The system shall not allow the customers to book after six.",
         ),
+        (
+            "It won't show the stock per shop.",
+            'The system shall meet this need: "It won\'t show the stock per shop".',
+        ),
+        # a condition in the past tense is still a condition; a story of the speaker's is none
+        (
+            "If the order was paid, the system should print the label.",
+            "If the order was paid, the system shall print the label.",
+        ),
+        (
+            "When I was at the old place, we had to print everything.",
+            'The system shall meet this need: "When I was at the old place, we had to print everything".',
+        ),
         ("They don't need to see the full notes.", "The system shall not allow users to see the full notes."),
         (
             "I don't want to have to type it twice.",
