@@ -504,7 +504,7 @@ def test_who_leads_the_interview(said: str, leads: list[str]) -> None:
         ("Customers can't cancel online.", "The system shall not allow customers to cancel online."),
         (
             "The app should send a reminder the day before.",
-            "The system shall send a reminder the day before.",
+            "The app shall send a reminder the day before.",
         ),
         (
             "Reports must load within 3 seconds.",
@@ -664,6 +664,14 @@ def test_english_statements_put_the_system_and_the_modal_in_place(said: str, sta
             "Would label printing from the order screen work for you?",
             "The system shall provide label printing from the order screen.",
         ),
+        # an echo that is a clause, not a thing to provide
+        (
+            "so the pallet gets locked when it's flagged as damaged",
+            "The system shall ensure that the pallet gets locked when it's flagged as damaged.",
+        ),
+        ("So the price list should be editable?", "The system shall ensure that the price list is editable."),
+        ("okay so the app must work in the cold store", "The app shall work in the cold store."),
+        ("what about before the delivery", ""),  # a topic, no feature
     ],
 )
 def test_a_confirmed_proposal_is_stated_as_the_feature(proposal: str, statement: str) -> None:
@@ -1252,3 +1260,44 @@ def test_the_result_says_when_keyword_rules_typed_the_requirements(session, monk
     monkeypatch.undo()
     ok = services.extract_session(sid)
     assert ok["summary"]["types"] == "model" and "types_reason" not in ok["summary"]
+
+
+SOUNDS_EN = """Interviewer: ok i think its recording now. can you hear me okay
+Owner: yes i hear you fine
+Interviewer: so hello again and thank you for having us
+Owner: no problem. sorry i only have half an hour, i need to be at the till at ten
+Interviewer: and how do you handle the delivery notes
+Owner: we should [laughs]. today the driver writes them by hand
+Interviewer: what about before the delivery
+Owner: we should [laughs]
+Interviewer: anything else
+Owner: hmm. maybe the ratings. like after the delivery it sends a text asking for a rating
+Interviewer: okay that's easy. do you want that
+Owner: yes why not. but only one text
+Interviewer: okay so the van tracking we put for phase two
+Owner: yeah phase two
+Interviewer: and for the big customers
+Owner: then they want an invoice for the company, not a till receipt
+"""
+
+
+def test_small_talk_sounds_and_parked_proposals_are_no_requirements() -> None:
+    r = extract(parse_transcript(SOUNDS_EN.encode(), "t.txt"))
+    statements = [x["statement"] for x in r["requirements"]]
+    # the recording, the greeting, the speaker's own day, a laugh and a phase-two item: none of them
+    for word in (
+        "recording",
+        "hear",
+        "hello",
+        "till at ten",
+        "laughs",
+        "before the delivery",
+        "van tracking",
+    ):
+        assert not any(word in s for s in statements), (word, statements)
+    # "do you want that?" points back to what the owner said just before; both turns are quoted
+    [rating] = [x for x in r["requirements"] if "rating" in x["statement"]]
+    assert [q["turn"] for q in rating["quotes"]] == ["T10", "T12"]
+    assert "it sends a text asking for a rating" in rating["quotes"][0]["quote"]
+    # "they want an invoice": the system provides it
+    assert "The system shall provide an invoice for the company, not a till receipt." in statements

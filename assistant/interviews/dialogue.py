@@ -459,7 +459,7 @@ def proposes(text: str) -> bool:
     """Whether an interviewer's sentence proposes a feature: a proposal or summary (PROPOSAL), or, in
     Chinese, a wish said as a statement ("那断网的时候也得能收衣。") or the new system described
     ("那晨检记录也在系统里，保健医生在平板上录。", "伙房也能看到？") for the stakeholder to confirm."""
-    if META_QUESTION.search(text):
+    if META_QUESTION.search(text) or _COURTESY.search(text) or _GREETING.search(text):
         return False
     if PROPOSAL.search(text):
         return True
@@ -469,6 +469,15 @@ def proposes(text: str) -> bool:
     return (not asks and bool(_WISH_ZH.search(text))) or (
         bool(_FUTURE_ZH.search(text)) and not _WH_ZH.search(text) and not _TODAY_ZH.search(text)
     )
+
+
+#: greetings and thanks inside a sentence ("so hello again and thank you for having us")
+_GREETING = re.compile(
+    r"\b(?:hello|hi there|good (?:morning|afternoon|evening)|nice to (?:meet|see) you|"
+    r"thanks?(?: you)? (?:so much |very much )?for (?:having|your time|taking|doing this|coming|meeting|making))\b|"
+    r"谢谢您?(?:抽时间|接受|的时间)|感谢您?(?:抽时间|接受)",
+    re.I,
+)
 
 
 def backchannel(text: str) -> bool:
@@ -570,8 +579,21 @@ _COURTESY = re.compile(
     r"sit down|make yourself at home)(?=\s*(?:[,.!?]|$|if\b|or\b|first\b))|"
     r"喝(?:点|杯|口)?(?:水|茶|咖啡)|来(?:点|杯)(?:水|茶|咖啡)|坐坐|请坐|这边坐|不用不用|别客气|小心点|"
     rf"^[{_SURNAMES}](?:顾问|经理|总|老师|店长|医生|主任|先生|女士|小姐|师傅|工|姐|哥)[。！，,!]?$|"
-    rf"^(?:小|老)[{_SURNAMES}][。！，,!]?$",
+    rf"^(?:小|老)[{_SURNAMES}][。！，,!]?$|"
+    # the recording and the line: "it's recording", "can you hear me", "听得到吗"
+    r"\b(?:(?:it'?s|is it|we'?re|are we|it should be|should be|it is|i'?m)\s+(?:now\s+)?recording|(?:can|do) you hear me|"
+    r"(?:i )?(?:can )?hear you (?:fine|well|ok|okay|clearly|now)|(?:you'?re|you are) on mute)\b|"
+    r"(?:在|开始)录音|听得(?:到|见|清)(?:吗|么|我)|能听到(?:吗|我)|"
+    # the speaker's own day: "i need to be at the front at eleven", "i have to go to the front"
+    r"^(?:(?:sorry|so|and|but|oh|okay|ok)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:need|have|must|got)\s+to\s+"
+    r"(?:go|leave|run|head (?:off|out|back)|get back|be (?:at|back|somewhere|off|going|leaving)|pick up (?:my|the kids))\b"
+    r"(?![^.]*\b(?:system|app|software|screen|record|report|data|online)\b)",
     re.I,
+)
+#: what speech-to-text and transcribers put for what is not speech: "[laughs]", "(inaudible)", "（笑）"
+NONSPEECH = re.compile(
+    r"\[[^\]\n]{1,30}\]|\((?:inaudible|unclear|unintelligible|crosstalk|laughs?|laughing|laughter|pause|silence|"
+    r"noise|coughs?|sighs?|music|background noise|phone rings?)[^)\n]{0,20}\)|（(?:笑|大笑|听不清|杂音|停顿|咳嗽)[^）\n]{0,10}）"
 )
 #: a stakeholder's question that asks for a capability ("能不能自动提醒？", "Can it send reminders?")
 _ASKS_FOR = re.compile(
@@ -598,7 +620,7 @@ _ZH_FUNCTION_CHARS = set("要的了都也就是有这那个很太最我你他她
 def _contentless(text: str) -> bool:
     """A clause that names nothing: only need words, pronouns, stress and yes ("这个太需要了",
     "Ideally, yeah"); a one-character Chinese word counts ("要快" names speed)."""
-    words = [t for t in tokenize(text) if t not in EN_STOPWORDS and t not in ZH_STOPWORDS]
+    words = [t for t in tokenize(NONSPEECH.sub(" ", text)) if t not in EN_STOPWORDS and t not in ZH_STOPWORDS]
     for w in words:
         if w.lower() in _EMPTY_WORDS:
             continue
@@ -797,8 +819,8 @@ _CONDITION_FIRST = re.compile(
 
 def statement_en(clause: str) -> str:
     s = _clean_en(clause)
-    if not s:
-        return ""
+    if not s or _contentless(re.sub(rf"\b(?:{_MODAL}|{_NEG_MODAL}|able|we|i|they|it)\b", " ", s, flags=re.I)):
+        return ""  # "we should [laughs]": no need named
     # "if I'm honest, ...", "if you ask me ...": a manner of speaking, no condition of the need
     s = _DISCOURSE_IF.sub("", s)
     # "we get it, it has to keep the websites in sync", "i don't care it has to work on the phone"
@@ -1015,7 +1037,7 @@ def statement_en(clause: str) -> str:
     )
     if m:
         s = m.group(1)
-    m = re.match(r"^(?:i|we)(?:'d| would)\s+(?:love|like)\s+it\s+if\s+(.+)$", s, re.I)
+    m = re.match(r"^(?:i|we)(?:'d| would)\s+(?:love|like)\s+(?:it\s+if|that)\s+(.+)$", s, re.I)
     if m:
         s = m.group(1)
     # "rate shopping would be nice"  ->  provide rate shopping
@@ -1065,15 +1087,18 @@ def statement_en(clause: str) -> str:
         )
         return _shall(f"{_base(m.group(1))}{rest}")
     # "the system will / it should (be able to) send reminders"
-    m = re.match(rf"^(?:{_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+|just\s+)?(?:be able to\s+)?(.+)$", s, re.I)
-    if m and not re.match(r"^be\s", m.group(1), re.I):
-        return _shall(m.group(1))
+    m = re.match(rf"^({_SYSTEM})\s+(?:{_MODAL})\s+(?:also\s+|just\s+)?(?:be able to\s+)?(.+)$", s, re.I)
+    if m and not re.match(r"^be\s", m.group(2), re.I):
+        part = re.fullmatch(r"the (app|website|site|platform)", m.group(1), re.I)
+        if part:  # "the app must work without signal": the part of the system the need is about
+            return _shall(m.group(2)).replace("The system", f"The {part.group(1).lower()}", 1)
+        return _shall(m.group(2))
     # "customers (should) be able to / can book online"  ->  allow customers to
     m = re.match(rf"^({_ROLES}|we|they|i|you)\s+(?:{_MODAL})\s+(?:also\s+)?(?:be able to\s+)?(.+)$", s, re.I)
     if m and not re.match(r"^be\s", m.group(2), re.I):
         who = m.group(1)
         who = "users" if who.lower() in {"we", "they", "i", "you"} else _role(who)
-        return _shall(f"allow {who} to {m.group(2)}")
+        return _shall(f"allow {who} to {_their(m.group(2)) if who == 'users' else m.group(2)}")
     # "the invoices should be printed with our logo"  ->  "The invoices shall be printed ..."
     s = re.sub(r"^it\s+(?=(?:" + _MODAL + r")\s+be\b)", "the system ", s, flags=re.I)
     m = re.match(rf"^(?:the system)\s+(?:{_MODAL})\s+(be\s+.+)$", s, re.I)
@@ -1103,7 +1128,14 @@ def statement_en(clause: str) -> str:
     # how the new system works, in the present tense: "the customer signs on the tablet", "they see
     # how many places are free"  ->  allow ... to
     m = re.match(rf"^({_ROLES}|they|everybody|everyone)\s+([a-z]+)(?![\w'])(.*)$", s, re.I)
-    if m and _is_verb(m.group(2)):
+    if m and m.group(2).lower() in {"want", "wants", "need", "needs", "expect", "expects"}:
+        # "then they want an invoice for the company": what the system is to give them
+        wanted = m.group(3).strip()
+        if re.match(r"(?:a|an|the|some|their|its|more|proper)\s", wanted, re.I):
+            return _shall(f"provide {wanted}")
+        if re.match(r"to\s+(?!be\b)\w", wanted, re.I):
+            return _shall(f"allow {'users' if m.group(1).lower() == 'they' else _role(m.group(1))} {wanted}")
+    elif m and _is_verb(m.group(2)):
         who = m.group(1).lower()
         who = "users" if who in {"they", "everybody", "everyone"} else _role(m.group(1))
         return _shall(f"allow {who} to {_base(m.group(2))}{m.group(3)}")
@@ -1163,6 +1195,8 @@ def _their(rest: str) -> str:
     for mine, theirs in (
         ("myself", "themselves"),
         ("ourselves", "themselves"),
+        ("yourself", "themselves"),
+        ("yourselves", "themselves"),
         ("my", "their"),
         ("our", "their"),
     ):
@@ -1188,7 +1222,7 @@ def _shall(rest: str) -> str:
 
 
 def _clean_en(clause: str) -> str:
-    s = clause.strip().strip("\"'“”").rstrip(" .!?;,")
+    s = NONSPEECH.sub(" ", clause).strip().strip("\"'“”").rstrip(" .!?;,")
     for _ in range(3):
         s = _FILLER_HEAD_EN.sub("", s)
     s = _FILLER_IN_EN.sub("", s)

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import OutputParseError
 from assistant.interviews.dialogue import (
+    _PARKED,
+    _VERB_HINT,
     _contentless,
     backchannel,
     clauses,
@@ -191,12 +193,15 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
     opens: list[Item] = []
     skipped: list[dict[str, str]] = []
     asked: Turn | None = None  # the interviewer's last turn: what the stakeholder answers
+    before: Turn | None = None  # the stakeholder turn before it: what "do you want it?" points back to
+    last_said: Turn | None = None
     fresh = False  # this is the first stakeholder turn after it (a "yes" answers its proposal)
     for turn in turns:
         if turn.speaker in leads:
             if asked is None or not backchannel(turn.text):
-                asked, fresh = turn, True
+                asked, fresh, before = turn, True, last_said
             continue
+        last_said = turn
         language = language_of(turn.text)
         if language not in ("zh", "en"):
             skipped.append(
@@ -358,9 +363,25 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                 # "那太好了，这个我最想要": one yes to the proposal, quoted from its first word to its last
                 item, start = confirmed
                 _quote_on(item, turn, start, clause.end)
+            elif kind == "confirmation" and asked is not None and fresh and _POINTS_BACK.search(asked.text):
+                # "maybe the reviews, like after the rental it sends an email" / "do you want it?" /
+                # "yes why not": the yes confirms what the stakeholder said just before
+                said_before = _antecedent(before)
+                if said_before is not None:
+                    item = _requirement(
+                        reqs,
+                        said_before.text,
+                        said_before.turn,
+                        statement_of(said_before.text, lang),
+                        "Should",
+                        0.7,
+                    )
+                    item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
+                    reqs.append(item)
+                    confirmed = said_here = (item, clause.start)
             elif kind == "confirmation" and asked is not None and fresh:
                 proposal = _proposal_clause(asked)
-                if proposal:
+                if proposal and not _PARKED.search(proposal):  # "van stock we put for phase two"
                     item = _requirement(reqs, proposal, asked, proposal_statement(proposal), "Should", 0.7)
                     item.quotes.append({"turn": turn.ref, "speaker": turn.speaker, "quote": text})
                     reqs.append(item)
@@ -473,6 +494,32 @@ def _requirement(
     )
 
 
+#: an interviewer's question about what the stakeholder just said, naming nothing itself
+_POINTS_BACK = re.compile(
+    r"(?:^|[.?!]\s*|\b(?:so|and|okay|ok)\s+)(?:do|would|did) you (?:want|need|like) (?:it|that|this|them|those)"
+    r"(?:\s+(?:too|as well|also|then|in the system|in the new system))?[?.!\s]*$",
+    re.I,
+)
+
+
+@dataclass
+class _Said:
+    turn: Turn
+    text: str
+
+
+def _antecedent(turn: Turn | None) -> _Said | None:
+    """The clause of a stakeholder turn that a "do you want it?" points back to: the last one that
+    says how the new system would work."""
+    if turn is None or language_of(turn.text) not in ("en", "zh"):
+        return None
+    for c in reversed(clauses(turn)):
+        lang = "zh" if detect_language(c.text) == "zh" else "en"
+        if describes_the_system(c.text, lang) and (system_acts(c.text) or wishes(c.text, lang)):
+            return _Said(turn, c.text)
+    return None
+
+
 def _proposal_clause(turn: Turn) -> str:
     """The clause of an interviewer turn that proposes a feature (the last one that does); in Chinese
     the whole sentence, whose clauses are chained with commas ("那断网的时候也得能收衣，等网络好了再传上去。")."""
@@ -581,6 +628,17 @@ def proposal_statement(proposal: str) -> str:
         return statement_en(rest)
     if rest.lower().startswith("to "):
         return statement_en(f"we want {rest}")
+    if re.match(r"^(?:before|after|during|about|regarding|at)\s", rest, re.I):
+        return ""  # "what about before the rental": a topic, no feature
+    # "so the bike gets blocked when it's marked as broken": a clause, not a thing to provide
+    head = re.split(
+        r",|\b(?:and|or|after|when|if|before|until|so that|that|which|who|because|where|while|once)\b", rest
+    )[0]
+    if _VERB_HINT.search(re.sub(r"\bto\s+\w+", "", head)):
+        said = statement_en(rest)
+        if said and not said.startswith(_FALLBACK[0]):
+            return said
+        return f"The system shall ensure that {rest.rstrip('?.! ')}."
     return _wanted(rest)
 
 
