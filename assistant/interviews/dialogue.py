@@ -575,8 +575,8 @@ def kind_of(clause: str, asked: str, lang: str, first_answer: bool = True) -> st
 
 #: offers, courtesies and names said to a person: small talk even when they hold a need word
 _COURTESY = re.compile(
-    r"\b(?:(?:grab|get|have|want|like|fancy)\s+(?:a|some)\s+(?:coffee|tea|water|drink)|(?:have|take) a seat|"
-    r"sit down|make yourself at home)(?=\s*(?:[,.!?]|$|if\b|or\b|first\b))|"
+    r"\b(?:(?:grab|get|have|want|like|fancy)\s+(?:a|some)\s+(?:(?:cup|glass|mug) of\s+)?(?:coffee|tea|water|drink)|(?:have|take) a seat|"
+    r"sit down|make yourself at home)(?=\s*(?:[,.!?]|$|if\b|or\b|first\b|before\b))|"
     r"喝(?:点|杯|口)?(?:水|茶|咖啡)|来(?:点|杯)(?:水|茶|咖啡)|坐坐|请坐|这边坐|不用不用|别客气|小心点|"
     rf"^[{_SURNAMES}](?:顾问|经理|总|老师|店长|医生|主任|先生|女士|小姐|师傅|工|姐|哥)[。！，,!]?$|"
     rf"^(?:小|老)[{_SURNAMES}][。！，,!]?$|"
@@ -586,8 +586,11 @@ _COURTESY = re.compile(
     r"(?:在|开始)录音|听得(?:到|见|清)(?:吗|么|我)|能听到(?:吗|我)|"
     # the speaker's own day: "i need to be at the front at eleven", "i have to go to the front"
     r"^(?:(?:sorry|so|and|but|oh|okay|ok)[,\s]+)*(?:i|we)\s+(?:really\s+)?(?:need|have|must|got)\s+to\s+"
-    r"(?:go|leave|run|head (?:off|out|back)|get back|be (?:at|back|somewhere|off|going|leaving)|pick up (?:my|the kids))\b"
-    r"(?![^.]*\b(?:system|app|software|screen|record|report|data|online)\b)",
+    r"(?:leave|run|head (?:off|out|back)|get back|be (?:at|back|somewhere|off|going|leaving)|pick up (?:my|the kids))\b"
+    r"(?![^.]*\b(?:system|app|software|screen|record|report|data|online)\b)|"
+    # ... also at the end of run-on speech: "you're welcome oh it's five to eleven i have to go to the front"
+    r"\b(?:i|we)\s+(?:need|have|must|got)\s+to\s+(?:go|run|leave|head off|get back)(?:\s+(?:now|soon|back))?"
+    r"(?:\s+to\s+(?:the\s+)?[\w-]+)?[.!]?$",
     re.I,
 )
 #: what speech-to-text and transcribers put for what is not speech: "[laughs]", "(inaudible)", "（笑）"
