@@ -403,3 +403,45 @@ def test_a_saved_model_of_another_embedding_model_asks_for_retraining(
         clf.classify(["Passwords shall be hashed."])
     joblib.dump(TypeModel.fit(vectors, labels, real_embeddings.model_id), clf.path)
     assert clf.classify(["Reports shall load within 2 seconds."])[0][0] == "PE"
+
+
+def test_a_new_prior_of_functional_requirements_reweights_the_probabilities() -> None:
+    import numpy as np
+
+    from assistant.interviews.classifier import with_f_prior
+
+    even = np.array([[1 / 3, 1 / 3, 1 / 3], [0.2, 0.2, 0.6]])
+    out = with_f_prior(even, ["A", "F", "PE"], 0.5)
+    # F weighted 0.5, each of the two other kinds 0.25: the first row becomes half functional
+    assert np.allclose(out[0], [0.25, 0.5, 0.25]) and np.allclose(out.sum(axis=1), 1.0)
+    assert out[1].argmax() == 2  # a clear PE stays PE
+    assert with_f_prior(even, ["A", "F", "PE"], None) is even
+    assert with_f_prior(even, ["A", "PE", "SE"], 0.5) is even  # no F column: nothing to re-weight
+
+
+def test_the_default_model_takes_half_of_all_requirements_for_functional(
+    real_embeddings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The shipped examples hold every kind about equally often; the default model trained on them
+    assumes a neutral share of functional requirements instead of one in twelve."""
+    from dataclasses import replace
+
+    from assistant.interviews.classifier import NEUTRAL_F_PRIOR
+
+    clf = RequirementClassifier(tmp_path, real_embeddings)
+    model = clf.load()
+    assert model.f_prior == NEUTRAL_F_PRIOR and model.meta()["f_prior"] == NEUTRAL_F_PRIOR  # type: ignore[union-attr]
+    functional = [
+        "The system shall let the dispatcher assign a job to an engineer.",
+        "The system shall send the customer a text when the parcel leaves the depot.",
+        "The system shall provide a list of today's pickups and returns.",
+        "The system shall allow the receptionist to move an appointment to another day.",
+        "The system shall create the invoice from the completed job sheet.",
+        "The system shall allow teachers to mark who attended the class.",
+    ]
+    neutral = [lab for lab, _ in clf.classify(functional, model)]
+    balanced = [lab for lab, _ in clf.classify(functional, replace(model, f_prior=None))]  # type: ignore[type-var]
+    # (with MiniLM alone, as here: 4 of 6 functional against 3 of 6 with the examples' balance)
+    assert neutral.count("F") >= 4 and neutral.count("F") > balanced.count("F"), (neutral, balanced)
+    assert clf.classify(["Reports shall load within 2 seconds."], model)[0][0] == "PE"
+    assert clf.classify(["Passwords shall be stored hashed."], model)[0][0] == "SE"

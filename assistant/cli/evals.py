@@ -98,12 +98,24 @@ def eval_interviews(
         typer.Option("--bench", help="Folder of transcripts with annotations.jsonl (evals/interviews/)."),
     ],
     out: Annotated[Path | None, typer.Option("--out", help="Write the report (Markdown) here too.")] = None,
+    keyword_types: Annotated[
+        bool,
+        typer.Option(
+            "--keyword-types", help="Type items by the keyword rules only (no embedding model is loaded)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Requirements extraction against the annotated requirements, with the need-word baseline."""
+    """Requirements extraction against the annotated requirements, with the need-word baseline; items
+    typed by the default requirement-type classifier, as the product types them."""
     from evals.interviews import format_report, run_interview_eval
 
-    result = run(run_interview_eval, bench, log=lambda m: typer.echo(m, err=True))
+    classify = None
+    if not keyword_types:
+        clf = run(open_services).requirements
+        model = run(clf.default_model)
+        classify = lambda texts: clf.classify(texts, model)  # noqa: E731
+    result = run(run_interview_eval, bench, log=lambda m: typer.echo(m, err=True), classify=classify)
     _emit(result, format_report(result), as_json, out)
 
 

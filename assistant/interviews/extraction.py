@@ -394,7 +394,9 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
         if r.statement and not _contentless(re.sub(r"^(?:The system shall|系统应)", "", r.statement))
     ]
     reqs = merge_requirements(reqs)
-    typed = classifier([r.text for r in reqs]) if classifier is not None and reqs else None
+    # typed by the statement: the need without the speech around it (on the extracted interview
+    # requirements the default model's F vs NFR macro-F1 was 0.612 by quote, 0.684 by statement)
+    typed = classifier([r.statement or r.text for r in reqs]) if classifier is not None and reqs else None
     if typed is not None:  # None: the classifier could not run, the keyword types stay
         for item, (label, conf) in zip(reqs, typed, strict=True):
             item.type = label
