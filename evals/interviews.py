@@ -155,9 +155,12 @@ def run_interview_eval(
         ms = (time.perf_counter() - t0) * 1000
         ours = score(result["requirements"], gold, turns)
         keyword_typed = ours["typed"]
+        type_ms = 0.0
         if classify is not None and result["requirements"]:
             # typed as the product types them: the classifier on each statement
+            t0 = time.perf_counter()
             typed = classify([r["statement"] or r["quote"] for r in result["requirements"]])
+            type_ms = (time.perf_counter() - t0) * 1000
             if typed is not None:
                 items = [
                     {**r, "type": label} for r, (label, _) in zip(result["requirements"], typed, strict=True)
@@ -175,6 +178,7 @@ def run_interview_eval(
                 "ours": ours,
                 "baseline": base,
                 "ms": ms,
+                "type_ms": type_ms,
                 "skipped_turns": result["summary"]["skipped_turns"],
             }
         )
@@ -278,6 +282,7 @@ def _totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 ),
             }
         entry["ms_per_interview"] = round(statistics.mean(r["ms"] for r in part), 1)
+        entry["type_ms_per_interview"] = round(statistics.mean(r.get("type_ms", 0.0) for r in part), 1)
         out[lang] = entry
     return out
 
@@ -331,7 +336,8 @@ def format_report(r: dict[str, Any]) -> str:
             "Types: the extractor's items are typed as the product types them before anyone trains a model: "
             "the default classifier (the shipped bilingual examples, MiniLM and multilingual-e5-small) on each "
             f"statement. The keyword rules' F vs NFR macro-F1 on the same items: {kw}. The baseline types "
-            "every sentence F.",
+            f"every sentence F. Typing takes {r['totals']['all']['type_ms_per_interview']} ms per interview "
+            "more (the embedding models loaded once).",
             "",
         ]
     if r.get("transcribed"):

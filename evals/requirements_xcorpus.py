@@ -42,6 +42,7 @@ import csv
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +200,6 @@ def run_xcorpus(services: Services, datasets: Path, interviews: Path) -> dict[st
     ]
     alone = f"ours, {emb.model_id} alone"
     shipped_default = clf.default_model()
-    from dataclasses import replace
-
     balanced_default = replace(shipped_default, f_prior=None)
 
     def typed_by(model: Any) -> Any:

@@ -630,6 +630,39 @@ def test_english_statements_put_the_system_and_the_modal_in_place(said: str, sta
     assert statement_en(said) == statement
 
 
+def test_interview_eval_types_items_as_the_product_does_and_reports_the_keyword_rules_beside(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from evals.interviews import format_report, run_interview_eval
+
+    source = ROOT / "evals" / "interviews"
+    first = (source / "annotations.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    shutil.copy(source / json.loads(first)["file"], tmp_path)
+    (tmp_path / "annotations.jsonl").write_text(first + "\n", encoding="utf-8")
+    seen: list[str] = []
+
+    def every_one_functional(texts: list[str]) -> list[tuple[str, float]]:
+        seen.extend(texts)
+        return [("F", 0.9)] * len(texts)
+
+    by_keywords = run_interview_eval(tmp_path)
+    typed = run_interview_eval(tmp_path, classify=every_one_functional)
+    from assistant.services import read_transcript
+
+    found = extract(read_transcript(tmp_path / json.loads(first)["file"]))["requirements"]
+    assert seen == [r["statement"] for r in found]  # the statements are typed, not the quotes
+    ours, keywords = typed["totals"]["all"]["ours"], by_keywords["totals"]["all"]["ours"]
+    # everything called functional: no non-functional requirement is found, so F vs NFR is at most 0.5
+    assert ours["type_f_vs_nfr_macro_f1"] is None or ours["type_f_vs_nfr_macro_f1"] <= 0.5
+    assert ours["keyword_f_vs_nfr_macro_f1"] == keywords["type_f_vs_nfr_macro_f1"]
+    assert ours["recall_quote"] == keywords["recall_quote"]  # typing changes no match
+    report = format_report(typed)
+    assert "The keyword rules' F vs NFR macro-F1 on the same items" in report and "Typing takes" in report
+    assert "Types:" not in format_report(by_keywords)
+
+
 @pytest.mark.parametrize(
     "proposal, statement",
     [

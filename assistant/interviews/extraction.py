@@ -372,7 +372,7 @@ def _extract(turns: Sequence[Turn], classifier: Any = None) -> dict[str, Any]:
                         reqs,
                         said_before.text,
                         said_before.turn,
-                        statement_of(said_before.text, lang),
+                        statement_of(said_before.text, said_before.lang),
                         "Should",
                         0.7,
                     )
@@ -508,6 +508,7 @@ _POINTS_BACK = re.compile(
 class _Said:
     turn: Turn
     text: str
+    lang: str
 
 
 def _antecedent(turn: Turn | None) -> _Said | None:
@@ -518,7 +519,7 @@ def _antecedent(turn: Turn | None) -> _Said | None:
     for c in reversed(clauses(turn)):
         lang = "zh" if detect_language(c.text) == "zh" else "en"
         if describes_the_system(c.text, lang) and (system_acts(c.text) or wishes(c.text, lang)):
-            return _Said(turn, c.text)
+            return _Said(turn, c.text, lang)
     return None
 
 
